@@ -1,0 +1,196 @@
+// model/actions.hpp — the Next of the spec: every (action, parameters) value.
+//
+// `actions(cfg)` is the one list of all concrete actions; the random explorer,
+// the BMC unroller, replay and the printers all take it from here and nothing
+// else enumerates actions.  `enabled` is the guard, `apply` the body; a step is
+// taken when the guard holds and the body stays inside the bounds.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "fork.hpp"
+#include "migrate.hpp"
+#include "mm.hpp"
+#include "mremap.hpp"
+
+namespace model {
+
+enum class op : int {
+    mmap, munmap, tlb_finish_mmu, mprotect, madvise, madvise_dontneed, mremap,
+    read, write, fork, exit_mmap, execve, switch_mm, tlb_evict, migrate, count_
+};
+inline constexpr int op_count = static_cast<int>(op::count_);
+
+struct op_info {
+    op id;
+    const char* name;
+    const char* kernel;   // the kernel function(s) the action follows
+};
+
+inline const std::array<op_info, op_count>& ops() {
+    static const std::array<op_info, op_count> all = {{
+        {op::mmap, "mmap", "do_mmap -> __mmap_region, vma_merge_new_range (mm/vma.c)"},
+        {op::munmap, "munmap", "do_vmi_munmap -> unmap_region: unmap_vmas, free_pgtables/unlink_anon_vmas"},
+        {op::tlb_finish_mmu, "tlb_finish_mmu", "tlb_finish_mmu: flush, then free the gathered pages (mm/mmu_gather.c)"},
+        {op::mprotect, "mprotect", "mprotect_fixup -> vma_modify_flags, change_protection (mm/mprotect.c)"},
+        {op::madvise, "madvise", "madvise_update_vma -> vma_modify_flags (MADV_WIPEONFORK, MADV_DONTFORK)"},
+        {op::madvise_dontneed, "madvise_dontneed", "madvise_dontneed_single_vma -> zap_page_range_single"},
+        {op::mremap, "mremap", "move_vma -> copy_vma, move_page_tables/move_ptes (mm/mremap.c)"},
+        {op::read, "read", "user load: TLB, else handle_mm_fault -> do_anonymous_page (zero page)"},
+        {op::write, "write", "user store: TLB, else do_anonymous_page / do_wp_page (mm/memory.c)"},
+        {op::fork, "fork", "dup_mmap: anon_vma_fork, copy_page_range/copy_present_ptes"},
+        {op::exit_mmap, "exit_mmap", "exit_mmap: unmap_vmas, free_pgtables, tlb_finish_mmu"},
+        {op::execve, "execve", "exec_mmap: old mm torn down as exit_mmap, new empty mm"},
+        {op::switch_mm, "switch_mm", "switch_mm_irqs_off: cpu runs mm, joins mm_cpumask"},
+        {op::tlb_evict, "tlb_evict", "hardware TLB eviction of every entry of one cpu"},
+        {op::migrate, "migrate", "migrate_pages -> try_to_migrate -> rmap_walk_anon (mm/migrate.c)"},
+    }};
+    return all;
+}
+
+inline const char* op_name(op o) { return ops()[static_cast<int>(o)].name; }
+
+struct action {
+    op kind;
+    args a;
+};
+
+/// Every concrete (action, parameters) value at these limits.
+inline std::vector<action> actions(const config& cfg) {
+    const limits& L = cfg.lim;
+    std::vector<action> out;
+    auto ranges = [&](auto&& f) {
+        for (int m = 0; m < L.mms; ++m)
+            for (int st = 0; st < L.va_pages; ++st)
+                for (int n = 1; st + n <= L.va_pages; ++n) f(m, st, n);
+    };
+    ranges([&](int m, int st, int n) { out.push_back({op::mmap, {.mm = m, .start = st, .pages = n}}); });
+    ranges([&](int m, int st, int n) { out.push_back({op::munmap, {.mm = m, .start = st, .pages = n}}); });
+    for (int m = 0; m < L.mms; ++m) out.push_back({op::tlb_finish_mmu, {.mm = m}});
+    ranges([&](int m, int st, int n) {
+        for (int w = 0; w <= 1; ++w) out.push_back({op::mprotect, {.mm = m, .start = st, .pages = n, .value = w}});
+    });
+    ranges([&](int m, int st, int n) {
+        for (int fl : {VM_WIPEONFORK, VM_DONTCOPY})
+            out.push_back({op::madvise, {.mm = m, .start = st, .pages = n, .value = fl}});
+    });
+    ranges([&](int m, int st, int n) { out.push_back({op::madvise_dontneed, {.mm = m, .start = st, .pages = n}}); });
+    ranges([&](int m, int st, int n) {
+        for (int to = 0; to + n <= L.va_pages; ++to)
+            if (to + n <= st || st + n <= to)
+                out.push_back({op::mremap, {.mm = m, .start = st, .pages = n, .to = to}});
+    });
+    for (int c = 0; c < L.cpus; ++c)
+        for (int m = 0; m < L.mms; ++m)
+            for (int v = 0; v < L.va_pages; ++v) out.push_back({op::read, {.mm = m, .cpu = c, .start = v}});
+    for (int c = 0; c < L.cpus; ++c)
+        for (int m = 0; m < L.mms; ++m)
+            for (int v = 0; v < L.va_pages; ++v)
+                for (int val = 1; val <= 2; ++val)
+                    out.push_back({op::write, {.mm = m, .cpu = c, .start = v, .value = val}});
+    for (int m = 0; m < L.mms; ++m)
+        for (int m2 = 0; m2 < L.mms; ++m2)
+            if (m != m2) out.push_back({op::fork, {.mm = m, .mm2 = m2}});
+    for (int m = 0; m < L.mms; ++m) out.push_back({op::exit_mmap, {.mm = m}});
+    for (int m = 0; m < L.mms; ++m) out.push_back({op::execve, {.mm = m}});
+    for (int c = 0; c < L.cpus; ++c)
+        for (int m = 0; m < L.mms; ++m) out.push_back({op::switch_mm, {.mm = m, .cpu = c}});
+    for (int c = 0; c < L.cpus; ++c) out.push_back({op::tlb_evict, {.cpu = c}});
+    for (int f = 0; f < L.folios; ++f) out.push_back({op::migrate, {.folio = f}});
+    return out;
+}
+
+template <class S> typename S::domain::Bool enabled(const config& cfg, const S& s, const action& x) {
+    switch (x.kind) {
+        case op::mmap: return enabled_mmap(cfg, s, x.a);
+        case op::munmap: return enabled_munmap(cfg, s, x.a);
+        case op::tlb_finish_mmu: return enabled_tlb_finish_mmu(cfg, s, x.a);
+        case op::mprotect: return enabled_mprotect(cfg, s, x.a);
+        case op::madvise: return enabled_madvise(cfg, s, x.a);
+        case op::madvise_dontneed: return enabled_madvise_dontneed(cfg, s, x.a);
+        case op::mremap: return enabled_mremap(cfg, s, x.a);
+        case op::read: return enabled_read(cfg, s, x.a);
+        case op::write: return enabled_write(cfg, s, x.a);
+        case op::fork: return enabled_fork(cfg, s, x.a);
+        case op::exit_mmap: return enabled_exit_mmap(cfg, s, x.a);
+        case op::execve: return enabled_execve(cfg, s, x.a);
+        case op::switch_mm: return enabled_switch_mm(cfg, s, x.a);
+        case op::tlb_evict: return enabled_tlb_evict(cfg, s, x.a);
+        case op::migrate: return enabled_migrate(cfg, s, x.a);
+        case op::count_: break;
+    }
+    return false;
+}
+
+template <class S> void apply(const config& cfg, S& s, const action& x) {
+    switch (x.kind) {
+        case op::mmap: return do_mmap(cfg, s, x.a);
+        case op::munmap: return do_munmap(cfg, s, x.a);
+        case op::tlb_finish_mmu: return do_tlb_finish_mmu(cfg, s, x.a);
+        case op::mprotect: return do_mprotect(cfg, s, x.a);
+        case op::madvise: return do_madvise(cfg, s, x.a);
+        case op::madvise_dontneed: return do_madvise_dontneed(cfg, s, x.a);
+        case op::mremap: return do_mremap(cfg, s, x.a);
+        case op::read: return do_read(cfg, s, x.a);
+        case op::write: return do_write(cfg, s, x.a);
+        case op::fork: return do_fork(cfg, s, x.a);
+        case op::exit_mmap: return do_exit_mmap(cfg, s, x.a);
+        case op::execve: return do_execve(cfg, s, x.a);
+        case op::switch_mm: return do_switch_mm(cfg, s, x.a);
+        case op::tlb_evict: return do_tlb_evict(cfg, s, x.a);
+        case op::migrate: return do_migrate(cfg, s, x.a);
+        case op::count_: break;
+    }
+}
+
+/// The initial state: one live mm with no VMAs, running on cpu 0.
+template <class S> S initial_state() {
+    MODEL_TYPES(S);
+    S s{};
+    for (auto& c : s.cpu) c.mm = nil;
+    s.mm[0].live = true;
+    s.mm[0].cpumask[0] = true;
+    s.cpu[0].mm = 0;
+    return s;
+}
+
+/// One step on the concrete model: false (and s unchanged) if not enabled or out of bounds.
+template <class S> bool step(const config& cfg, S& s, const action& x) {
+    if (!enabled(cfg, s, x)) return false;
+    S next = s;
+    apply(cfg, next, x);
+    if (next.out_of_bounds) return false;
+    s = next;
+    return true;
+}
+
+/// "mm1 fork -> mm2", "cpu0 write mm0[1] = 2", ...
+inline std::string describe(const action& x) {
+    const args& a = x.a;
+    auto range = [&] { return "[" + std::to_string(a.start) + "," + std::to_string(a.start + a.pages) + ")"; };
+    const std::string mm = "mm" + std::to_string(a.mm);
+    switch (x.kind) {
+        case op::mmap: return mm + " mmap " + range();
+        case op::munmap: return mm + " munmap " + range();
+        case op::tlb_finish_mmu: return mm + " tlb_finish_mmu";
+        case op::mprotect: return mm + " mprotect " + range() + (a.value ? " PROT_READ|PROT_WRITE" : " PROT_READ");
+        case op::madvise:
+            return mm + " madvise " + range() + (a.value == VM_WIPEONFORK ? " MADV_WIPEONFORK" : " MADV_DONTFORK");
+        case op::madvise_dontneed: return mm + " madvise " + range() + " MADV_DONTNEED";
+        case op::mremap: return mm + " mremap " + range() + " -> " + std::to_string(a.to);
+        case op::read: return "cpu" + std::to_string(a.cpu) + " read " + mm + "[" + std::to_string(a.start) + "]";
+        case op::write:
+            return "cpu" + std::to_string(a.cpu) + " write " + mm + "[" + std::to_string(a.start) + "] = " +
+                   std::to_string(a.value);
+        case op::fork: return mm + " fork -> mm" + std::to_string(a.mm2);
+        case op::exit_mmap: return mm + " exit";
+        case op::execve: return mm + " execve";
+        case op::switch_mm: return "cpu" + std::to_string(a.cpu) + " switch_mm -> " + mm;
+        case op::tlb_evict: return "cpu" + std::to_string(a.cpu) + " tlb_evict";
+        case op::migrate: return "migrate folio" + std::to_string(a.folio);
+        case op::count_: break;
+    }
+    return "?";
+}
+
+}  // namespace model

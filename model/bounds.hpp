@@ -1,0 +1,39 @@
+// model/bounds.hpp — named bounds presets and per-run limits.
+//
+// Every entity lives in a fixed-size array; the sizes come from a preset chosen
+// at compile time (`small`, `default`, `double`, `cost`), so the concrete fast
+// path has fixed-size arrays.  A run may lower any bound below its preset's
+// maximum (`--mms 3`, ...): allocation then only considers the first `limit`
+// slots.  Asking for more than a preset holds is a usage error (exit 2).
+//
+// Address space: each mm has `va_pages` virtual pages (vpage 0..va_pages-1);
+// a VMA covers [vm_start, vm_start + pages) of them.  Folios are single pages.
+#pragma once
+#include <string>
+#include <string_view>
+
+namespace model {
+
+struct preset_small {
+    static constexpr const char* name = "small";
+    static constexpr int mms = 2, vmas = 2, va_pages = 3, folios = 3, anon_vmas = 5, cpus = 1;
+};
+struct preset_default {
+    static constexpr const char* name = "default";
+    static constexpr int mms = 4, vmas = 2, va_pages = 4, folios = 6, anon_vmas = 6, cpus = 2;
+};
+struct preset_double {
+    static constexpr const char* name = "double";
+    static constexpr int mms = 8, vmas = 4, va_pages = 8, folios = 12, anon_vmas = 12, cpus = 4;
+};
+
+/// Per-run limits, each at most the preset's array size.
+struct limits {
+    int mms, vmas, va_pages, folios, anon_vmas, cpus;
+
+    template <class P> static constexpr limits of() {
+        return {P::mms, P::vmas, P::va_pages, P::folios, P::anon_vmas, P::cpus};
+    }
+};
+
+}  // namespace model

@@ -1,0 +1,98 @@
+// model/config.hpp — what a run is checking: bounds, rmap design, injected mutants.
+//
+// Mutants are named switches that restore a historical (or plausible) buggy
+// code path inside the action it belongs to; the fixed path is the default.
+// Each switch is read only by model code, next to the code it changes, never
+// by props.  The registry here only names and cites them.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bounds.hpp"
+
+namespace model {
+
+enum class design { anon_vma };
+
+enum class mutant : int {
+    fork_keeps_exclusive,
+    anon_vma_no_reuse,
+    count_
+};
+
+struct mutant_info {
+    mutant id;
+    const char* name;
+    const char* where;     // the model function that carries the switch
+    const char* cites;     // CVE / commit
+    const char* summary;
+};
+
+inline const std::vector<mutant_info>& mutants() {
+    static const std::vector<mutant_info> all = {
+        {mutant::fork_keeps_exclusive, "fork_keeps_exclusive", "copy_present_pte (model/fork.hpp)",
+         "PageAnonExclusive series, 6c287605fd56 / fb3d824d1a46",
+         "fork shares an anon page without clearing PageAnonExclusive, so a later write "
+         "reuses it and the other process sees the write"},
+        {mutant::anon_vma_no_reuse, "anon_vma_no_reuse", "anon_vma_clone (model/anon_vma.hpp)",
+         "fix 7a3ef208e662 (mm: prevent endless growth of anon_vma hierarchy)",
+         "fork never reuses an idle ancestor anon_vma: fork-and-exit loops grow the chain "
+         "by one anon_vma per generation"},
+    };
+    return all;
+}
+
+inline std::optional<mutant> mutant_by_name(std::string_view name) {
+    for (const auto& m : mutants())
+        if (name == m.name) return m.id;
+    return std::nullopt;
+}
+
+inline const char* design_name(design) { return "anon_vma"; }
+inline std::optional<design> design_by_name(std::string_view n) {
+    if (n == "anon_vma") return design::anon_vma;
+    return std::nullopt;
+}
+
+struct config {
+    limits lim;
+    design rmap = design::anon_vma;
+    std::uint64_t injected = 0;
+
+    bool has(mutant m) const { return injected & (1ull << static_cast<int>(m)); }
+    config& inject(mutant m) { injected |= 1ull << static_cast<int>(m); return *this; }
+
+    template <class P> static config defaults() { return config{limits::of<P>()}; }
+
+    std::vector<std::string> mutant_names() const {
+        std::vector<std::string> out;
+        for (const auto& m : mutants())
+            if (has(m.id)) out.push_back(m.name);
+        return out;
+    }
+};
+
+/// BUG_ON / VM_WARN_ON sites the model keeps; state.bug holds the first that fired.
+enum class bug : int {
+    none = 0,
+    unlink_anon_vma_counters,   // VM_WARN_ON(anon_vma->num_children || num_active_vmas) in unlink_anon_vmas
+    rmap_walk_freed_anon_vma,   // folio_lock_anon_vma_read() on a freed anon_vma (use-after-free)
+    counter_underflow,          // a counter decremented below zero
+    count_
+};
+
+inline const char* bug_name(int b) {
+    switch (static_cast<bug>(b)) {
+        case bug::none: return "none";
+        case bug::unlink_anon_vma_counters:
+            return "VM_WARN_ON(anon_vma->num_children || anon_vma->num_active_vmas) in unlink_anon_vmas()";
+        case bug::rmap_walk_freed_anon_vma: return "rmap_walk_anon() read a freed anon_vma (use-after-free)";
+        case bug::counter_underflow: return "a reference or map counter underflowed";
+        default: return "unknown";
+    }
+}
+
+}  // namespace model

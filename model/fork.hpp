@@ -1,0 +1,81 @@
+// model/fork.hpp — fork(): dup_mmap() with anon_vma_fork() and the page-table copy.
+//
+// Follows kernel/fork.c / mm/mmap.c: dup_mmap (VM_DONTCOPY VMAs are skipped;
+// VM_WIPEONFORK VMAs get no anon_vma and no pages; others go through
+// anon_vma_fork and, if the parent VMA has an anon_vma, copy_page_range), and
+// mm/memory.c: copy_present_ptes -> folio_try_dup_anon_rmap_pte: a possibly
+// pinned PageAnonExclusive folio is copied for the child at once
+// (copy_present_page), any other anon folio is shared: PageAnonExclusive
+// cleared, mapcount and refcount raised, and a writable PTE write-protected in
+// both parent and child.  dup_mmap ends with flush_tlb_mm(oldmm).
+//
+// The child takes the lowest free mm slot (the action's mm2 is checked to be
+// it, so the choice needs no variable).  The child runs on no cpu until a
+// switch_mm.  Leaves out: fork racing with faults (per-VMA locks, B10), mm
+// counters, page-table sharing.
+#pragma once
+#include "args.hpp"
+#include "fault.hpp"
+
+namespace model {
+
+/// copy_present_pte() for vpage v of VMA i, parent m -> child m2.
+template <class S> void copy_present_pte(const config& cfg, S& s, int m, int m2, int i, int v) {
+    MODEL_TYPES(S);
+    const auto pte = s.pte[m][v];
+    const B anon = pte.present && pte.folio != zero_pfn;
+    const auto fo = D::select(s.folio, pte.folio);
+    // folio_needs_cow_for_dma() && PageAnonExclusive: the child gets its own copy now.
+    const B copy_now = anon && fo.pincount != 0 && fo.anon_exclusive;
+    D::when(pte.present && !copy_now, s, [&](S& s) {
+        D::update(s.folio, pte.folio, [&](auto& x) {
+            D::when(anon, x, [&](auto& x) {
+                // __folio_try_dup_anon_rmap(): clear PageAnonExclusive, one more mapping.
+                if (!cfg.has(mutant::fork_keeps_exclusive)) x.anon_exclusive = false;
+                x.mapcount = x.mapcount + 1;
+                x.refcount = x.refcount + 1;
+            });
+        });
+        // is_cow_mapping && pte_write: ptep_set_wrprotect() in the parent, pte_wrprotect() for the child.
+        s.pte[m][v].writable = false;
+        s.pte[m2][v] = pte_t<D>{true, pte.folio, false};
+    });
+    D::when(copy_now, s, [&](S& s) {
+        const I f = new_anon_folio(cfg, s, m2, i, v, fo.content);
+        s.pte[m2][v] = pte_t<D>{true, f, (s.vma[m2][i].flags & I(VM_WRITE)) != 0};
+    });
+}
+
+/// fork() of mm m into the lowest free mm slot m2.
+template <class S> typename S::domain::Bool enabled_fork(const config& cfg, const S& s, const args& a) {
+    MODEL_TYPES(S);
+    const I lowest = lowest_free<D>(s.mm, cfg.lim.mms, [](const auto& x) { return x.live; });
+    return s.mm[a.mm].live && !s.mm[a.mm].locked && lowest == a.mm2;
+}
+template <class S> void do_fork(const config& cfg, S& s, const args& a) {
+    MODEL_TYPES(S);
+    const int m = a.mm, m2 = a.mm2;
+    s.mm[m2] = mm_t<D, P>{};
+    s.mm[m2].live = true;   // mm_init()
+    for (int i = 0; i < P::vmas; ++i) {
+        const auto pv = s.vma[m][i];
+        const B copied = pv.used && (pv.flags & I(VM_DONTCOPY)) == 0;
+        const B wipe = (pv.flags & I(VM_WIPEONFORK)) != 0;
+        D::when(copied, s, [&](S& s) {
+            auto child = pv;   // vm_area_dup()
+            child.anon_vma = nil;
+            for (auto& c : child.chain) c = false;
+            s.vma[m2][i] = child;
+            D::when(!wipe, s, [&](S& s) { rmap::fork_vma(cfg, s, m, m2, i); });
+            D::when(!wipe && pv.anon_vma != nil, s, [&](S& s) {   // vma_needs_copy()
+                for (int v = 0; v < P::va_pages; ++v)
+                    D::when(vma_covers(pv, I(v)), s, [&](S& s) { copy_present_pte(cfg, s, m, m2, i, v); });
+            });
+        });
+        for (int v = 0; v < P::va_pages; ++v)
+            s.ref[m2][v] = D::ite(copied && !wipe && vma_covers(pv, I(v)), s.ref[m][v], s.ref[m2][v]);
+    }
+    flush_tlb_mm(s, m);
+}
+
+}  // namespace model

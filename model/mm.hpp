@@ -1,0 +1,54 @@
+// model/mm.hpp — address-space teardown: exit and execve.
+//
+// Follows mm/mmap.c: exit_mmap (tlb_gather_mmu_fullmm, unmap_vmas: every PTE
+// zapped into the gather; free_pgtables: unlink_anon_vmas for every VMA;
+// tlb_finish_mmu: flush, then free the pages; remove_vma), and fs/exec.c:
+// exec_mmap (the old mm is torn down as on exit and the process continues in a
+// new, empty mm; the model reuses the slot).  cpus running an exited mm go idle.
+//
+// Leaves out: the mm_users/mm_count split (__mmdrop is immediate), OOM reaping,
+// lazy-TLB users of a dead mm.
+#pragma once
+#include "args.hpp"
+#include "vma.hpp"
+
+namespace model {
+
+/// exit_mmap(mm) and the end of the mm: everything unmapped, flushed and freed.
+template <class S> void teardown_mm(const config& cfg, S& s, int m) {
+    MODEL_TYPES(S);
+    for (int i = 0; i < P::vmas; ++i) {   // unmap_vmas()
+        const auto v = s.vma[m][i];
+        for (int p = 0; p < P::va_pages; ++p)
+            D::when(vma_covers(v, I(p)), s, [&](S& s) { zap_pte(s, m, p, s.mm[m].gather); });
+    }
+    for (int i = 0; i < P::vmas; ++i)     // free_pgtables() -> unlink_anon_vmas()
+        D::when(s.vma[m][i].used, s, [&](S& s) { rmap::unlink(cfg, s, m, i); });
+    tlb_finish_mmu(cfg, s, m);            // flush, then free the pages
+    for (int i = 0; i < P::vmas; ++i) s.vma[m][i] = vma_t<D, P>{};   // remove_vma()
+    for (int p = 0; p < P::va_pages; ++p) s.ref[m][p] = 0;
+}
+
+template <class S> typename S::domain::Bool enabled_exit_mmap(const config&, const S& s, const args& a) {
+    return s.mm[a.mm].live && !s.mm[a.mm].locked;
+}
+template <class S> void do_exit_mmap(const config& cfg, S& s, const args& a) {
+    MODEL_TYPES(S);
+    teardown_mm(cfg, s, a.mm);
+    s.mm[a.mm] = mm_t<D, P>{};
+    for (auto& c : s.cpu) c.mm = D::ite(c.mm == a.mm, I(nil), c.mm);
+}
+
+/// execve(): the old mm is torn down and the process continues in an empty one.
+template <class S> typename S::domain::Bool enabled_execve(const config&, const S& s, const args& a) {
+    return s.mm[a.mm].live && !s.mm[a.mm].locked;
+}
+template <class S> void do_execve(const config& cfg, S& s, const args& a) {
+    MODEL_TYPES(S);
+    teardown_mm(cfg, s, a.mm);
+    s.mm[a.mm] = mm_t<D, P>{};
+    s.mm[a.mm].live = true;
+    for (int c = 0; c < P::cpus; ++c) s.mm[a.mm].cpumask[c] = s.cpu[c].mm == a.mm;
+}
+
+}  // namespace model

@@ -1,0 +1,121 @@
+// model/state.hpp — the bounded kernel state, described once with Boost.Hana.
+//
+// All entities live in fixed-size arrays with a live/used flag; "pointers" are
+// indices (`nil` = NULL).  Field names follow the kernel:
+//   mm_struct        -> mm_t        (live, mm_cpumask, mmap_lock held by a phased unmap)
+//   vm_area_struct   -> vma_t       (vm_start/pages in vpages, vm_pgoff, vm_flags, anon_vma,
+//                                    anon_vma_chain as a set of anon_vma indices)
+//   pte_t            -> pte_t       (present, folio or zero_pfn, writable)
+//   struct folio     -> folio_t     (_mapcount, _refcount, pins, PageAnonExclusive,
+//                                    mapping = folio_anon_vma(), index, content)
+//   struct anon_vma  -> anon_vma_t  (root, parent, refcount, num_children, num_active_vmas);
+//                                   its rb_root interval tree is derived: the VMAs whose
+//                                   chain contains it, keyed by their pgoff range.
+//   TLB              -> tlbe_t per (cpu, mm, vpage): PCID-tagged cached translation
+//   mmu_gather       -> gather[mm][folio]: page references queued for freeing
+//   reference memory -> ref[mm][vpage]: what a read by a user process must return
+//
+// Left out here (see README "not modelled"): large folios, swap, file mappings,
+// KSM, page-table pages as objects, per-VMA locks.
+#pragma once
+#include <array>
+#include <boost/hana.hpp>
+
+#include "bounds.hpp"
+#include "domain.hpp"
+
+namespace model {
+
+/// vm_flags bits the model keeps.
+enum vm_flag : int { VM_WRITE = 1, VM_WIPEONFORK = 2, VM_DONTCOPY = 4 };
+
+template <class D, class P> struct mm_t {
+    using cpumask_t = std::array<typename D::Bool, P::cpus>;
+    using gather_t = std::array<typename D::Int, P::folios>;
+    BOOST_HANA_DEFINE_STRUCT(mm_t,
+        (typename D::Bool, live),
+        (cpumask_t, cpumask),          // mm_cpumask(mm): cpus that may cache translations of mm
+        (typename D::Bool, locked),    // mmap_lock held by a phased munmap (writers excluded)
+        (gather_t, gather));           // mmu_gather: queued references per folio, freed at tlb_finish_mmu
+};
+
+template <class D, class P> struct vma_t {
+    using chain_t = std::array<typename D::Bool, P::anon_vmas>;
+    BOOST_HANA_DEFINE_STRUCT(vma_t,
+        (typename D::Bool, used),
+        (typename D::Int, start),      // vm_start >> PAGE_SHIFT
+        (typename D::Int, pages),      // vma_pages()
+        (typename D::Int, pgoff),      // vm_pgoff
+        (typename D::Int, flags),      // vm_flags (vm_flag bits)
+        (typename D::Int, anon_vma),   // vma->anon_vma (nil until first fault)
+        (chain_t, chain));             // vma->anon_vma_chain: the anon_vmas this VMA is linked into
+};
+
+template <class D> struct pte_t {
+    BOOST_HANA_DEFINE_STRUCT(pte_t,
+        (typename D::Bool, present),
+        (typename D::Int, folio),      // folio slot or zero_pfn
+        (typename D::Bool, writable));
+};
+
+template <class D> struct folio_t {
+    BOOST_HANA_DEFINE_STRUCT(folio_t,
+        (typename D::Bool, allocated),
+        (typename D::Int, content),    // the data a read returns
+        (typename D::Int, mapcount),   // folio_mapcount()
+        (typename D::Int, refcount),   // folio_ref_count(), pins included
+        (typename D::Int, pincount),   // FOLL_PIN references (folio_maybe_dma_pinned)
+        (typename D::Bool, anon_exclusive),  // PageAnonExclusive
+        (typename D::Int, mapping),    // folio_anon_vma(folio) (or cow_context)
+        (typename D::Int, index));     // folio->index (pgoff)
+};
+
+template <class D> struct anon_vma_t {
+    BOOST_HANA_DEFINE_STRUCT(anon_vma_t,
+        (typename D::Bool, live),
+        (typename D::Int, root),
+        (typename D::Int, parent),
+        (typename D::Int, refcount),
+        (typename D::Int, num_children),
+        (typename D::Int, num_active_vmas));
+};
+
+template <class D> struct tlbe_t {
+    BOOST_HANA_DEFINE_STRUCT(tlbe_t,
+        (typename D::Bool, valid),
+        (typename D::Int, folio),      // folio slot or zero_pfn
+        (typename D::Bool, writable));
+};
+
+template <class D> struct cpu_t {
+    BOOST_HANA_DEFINE_STRUCT(cpu_t,
+        (typename D::Int, mm));        // current->active_mm (nil when idle)
+};
+
+template <class D, class P> struct state {
+    using domain = D;
+    using preset = P;
+    using mms_t = std::array<mm_t<D, P>, P::mms>;
+    using vmas_t = std::array<std::array<vma_t<D, P>, P::vmas>, P::mms>;
+    using ptes_t = std::array<std::array<pte_t<D>, P::va_pages>, P::mms>;
+    using folios_t = std::array<folio_t<D>, P::folios>;
+    using anon_vmas_t = std::array<anon_vma_t<D>, P::anon_vmas>;
+    using tlb_t = std::array<std::array<std::array<tlbe_t<D>, P::va_pages>, P::mms>, P::cpus>;
+    using cpus_t = std::array<cpu_t<D>, P::cpus>;
+    using ref_t = std::array<std::array<typename D::Int, P::va_pages>, P::mms>;
+
+    BOOST_HANA_DEFINE_STRUCT(state,
+        (mms_t, mm),
+        (vmas_t, vma),
+        (ptes_t, pte),
+        (folios_t, folio),
+        (anon_vmas_t, anon_vma),
+        (tlb_t, tlb),
+        (cpus_t, cpu),
+        (ref_t, ref),                  // reference memory: the value a read must return
+        (typename D::Bool, bad_read),  // a read action returned something other than ref
+        (typename D::Int, bug),        // first BUG_ON/VM_WARN_ON that fired (0 = none)
+        (typename D::Bool, out_of_bounds));  // a bounded pool ran out: the step is discarded
+};
+
+}  // namespace model

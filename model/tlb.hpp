@@ -1,0 +1,88 @@
+// model/tlb.hpp — TLBs, TLB flushes, the mmu_gather, and folio lifetime.
+//
+// Models: per-cpu TLBs caching (mm, vpage) -> (folio, writable), tagged by mm
+// like PCIDs, filled by the hardware walk on access and removed only by an
+// explicit flush (or a hardware eviction, tlb_evict); mm_cpumask as the set of
+// cpus that ran the mm (flushes of an mm reach exactly those cpus, x86
+// semantics); the mmu_gather order "clear PTEs, flush TLB, then free pages"
+// (include/asm-generic/tlb.h, mm/mmu_gather.c: tlb_gather_mmu, tlb_finish_mmu);
+// folio freeing when the last reference is dropped (folio_put).
+//
+// Leaves out: lazy-TLB borrowing by kernel threads, paging-structure caches,
+// batched reclaim flushes (set_tlb_ubc_flush_pending), range-precise flushes
+// (a flush of an mm range flushes the whole mm here: flushing more is safe).
+#pragma once
+#include "core.hpp"
+
+namespace model {
+
+/// flush_tlb_mm(mm): invalidate mm's translations on every cpu in mm_cpumask(mm).
+template <class S> void flush_tlb_mm(S& s, int m) {
+    MODEL_TYPES(S);
+    for (int c = 0; c < P::cpus; ++c) {
+        const B target = s.mm[m].cpumask[c];
+        for (int v = 0; v < P::va_pages; ++v) s.tlb[c][m][v].valid = s.tlb[c][m][v].valid && !target;
+    }
+}
+
+/// flush_tlb_page(vma, addr) / ptep_clear_flush: one translation, every cpu in mm_cpumask.
+template <class S> void flush_tlb_page(S& s, int m, int v) {
+    MODEL_TYPES(S);
+    for (int c = 0; c < P::cpus; ++c) s.tlb[c][m][v].valid = s.tlb[c][m][v].valid && !s.mm[m].cpumask[c];
+}
+
+/// folio_put(folio, n): drop n references; the last one frees the folio.
+template <class S> void folio_put(S& s, typename S::domain::Int f, typename S::domain::Int n) {
+    MODEL_TYPES(S);
+    const auto fo = D::select(s.folio, f);
+    bug_on(s, bug::counter_underflow, fo.allocated && fo.refcount < n);
+    D::update(s.folio, f, [&](auto& x) {
+        x.refcount = x.refcount - n;
+        D::when(x.refcount == 0, x, [](auto& y) { y = std::decay_t<decltype(y)>{}; });
+    });
+}
+
+/// Zap one PTE into gather g (zap_present_ptes: folio_remove_rmap_ptes, then the
+/// page reference goes to the mmu_gather batch, __tlb_remove_folio_pages).
+template <class S, class G> void zap_pte(S& s, int m, int v, G& g) {
+    MODEL_TYPES(S);
+    const auto pte = s.pte[m][v];
+    const B anon = pte.present && pte.folio != zero_pfn;
+    const I one = D::ite(anon, I(1), I(0));
+    bug_on(s, bug::counter_underflow, anon && D::select(s.folio, pte.folio).mapcount == 0);
+    D::update(s.folio, pte.folio, [&](auto& x) { x.mapcount = x.mapcount - one; });
+    D::update(g, pte.folio, [&](auto& x) { x = x + one; });
+    s.pte[m][v] = pte_t<D>{};
+}
+
+/// tlb_finish_mmu(): flush the mm's TLBs, then free the batched pages (tlb_flush_mmu:
+/// invalidate, then free).  The flush must come first: the ordering rule.
+template <class S> void tlb_finish_mmu(const config&, S& s, int m) {
+    MODEL_TYPES(S);
+    flush_tlb_mm(s, m);
+    for (int f = 0; f < P::folios; ++f) {
+        const I n = s.mm[m].gather[f];
+        D::when(n != 0, s, [&](auto& s) { folio_put(s, I(f), n); });
+        s.mm[m].gather[f] = 0;
+    }
+}
+
+/// The translation a cpu would use for (m, v) now: its TLB entry, else the PTE.
+template <class S> tlbe_t<typename S::domain> translation(const S& s, int c, int m, int v) {
+    MODEL_TYPES(S);
+    const auto& t = s.tlb[c][m][v];
+    const auto& p = s.pte[m][v];
+    tlbe_t<D> r;
+    r.valid = t.valid || p.present;
+    r.folio = D::ite(t.valid, t.folio, p.folio);
+    r.writable = D::ite(t.valid, t.writable, p.writable);
+    return r;
+}
+
+/// The data at a folio (the zero page reads 0).
+template <class S> typename S::domain::Int content_of(const S& s, typename S::domain::Int f) {
+    MODEL_TYPES(S);
+    return D::ite(f == zero_pfn, I(0), D::select(s.folio, f).content);
+}
+
+}  // namespace model

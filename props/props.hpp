@@ -1,0 +1,424 @@
+// props/props.hpp — invariants, one function each, plus the registry.
+//
+// Each invariant is a predicate over the state, written over the domain D so
+// the random explorer and the solver check the same code.  Names read as the
+// claim.  Props never read mutant switches or the config's design choices;
+// they only use the bounds, through the preset's array sizes and, for the
+// anon_vma growth bound, the mm limit.
+//
+// The anon_vma growth bound (anon_vma_chain_bounded).  With the reuse rule of
+// 7a3ef208e662 / 2555283eb40d, a fork adds a new anon_vma to a chain only when
+// no anon_vma on it is reusable, i.e. every anon_vma on the chain has a VMA or
+// at least two children.  Anon_vmas with a VMA number at most one per live mm
+// of the lineage (all VMAs of one mm that share pages share an anon_vma chain
+// position), and those with two or more children are branch points of a tree
+// whose leaves are those mms, so fewer than M of them.  A chain therefore grows
+// only while it is shorter than 2M - 1, and never exceeds 2M, with M the number
+// of mm slots.  Without reuse a fork-and-exit loop grows it by one anon_vma per
+// generation with just two mms alive at a time (B1).
+#pragma once
+#include <array>
+#include <string>
+
+#include "../model/actions.hpp"
+
+namespace props {
+
+using model::nil;
+using model::zero_pfn;
+
+enum class inv : int {
+    reads_match_reference,
+    every_read_matches_reference,
+    rmap_complete,
+    rmap_root_agrees,
+    folio_index_linear,
+    mapcount_exact,
+    refcount_exact,
+    anon_vma_refcount_exact,
+    num_children_exact,
+    num_active_vmas_exact,
+    no_pte_to_freed_folio,
+    no_tlb_to_freed_folio,
+    mapped_folio_anon_vma_live,
+    anon_vma_references_live,
+    anon_vma_chain_shape,
+    anon_exclusive_mapped_once,
+    writable_pte_is_exclusive,
+    writable_tlb_is_exclusive,
+    anon_vma_chain_bounded,
+    no_kernel_bug,
+    count_
+};
+inline constexpr int inv_count = static_cast<int>(inv::count_);
+
+struct inv_info {
+    inv id;
+    const char* name;
+    const char* claim;
+    const char* rule;   // the kernel rule / assertion it mirrors
+};
+
+inline const std::array<inv_info, inv_count>& invariants() {
+    static const std::array<inv_info, inv_count> all = {{
+        {inv::reads_match_reference, "reads_match_reference",
+         "every read action returned the value the process last wrote there (COW isolation)",
+         "user-visible memory semantics of fork/COW"},
+        {inv::every_read_matches_reference, "every_read_matches_reference",
+         "a read by any cpu of any mapped page would return the reference value now",
+         "user-visible memory semantics; shows a broken read one step early"},
+        {inv::rmap_complete, "rmap_complete",
+         "the walk from every mapped anon folio reaches every PTE that maps it",
+         "I3: AVC in folio_anon_vma()->rb_root with vma_address() == addr (rmap_walk_anon)"},
+        {inv::rmap_root_agrees, "rmap_root_agrees",
+         "folio_anon_vma(folio)->root == vma->anon_vma->root for every mapping",
+         "I1: __page_check_anon_rmap VM_BUG_ON_FOLIO"},
+        {inv::folio_index_linear, "folio_index_linear",
+         "folio->index == linear_page_index(vma, addr) for every mapping",
+         "I2: __page_check_anon_rmap VM_BUG_ON_PAGE"},
+        {inv::mapcount_exact, "mapcount_exact", "folio_mapcount() equals the number of PTEs mapping the folio",
+         "folio_add/remove_rmap_* accounting"},
+        {inv::refcount_exact, "refcount_exact",
+         "folio refcount = mappings + pins + references queued in mmu_gathers",
+         "I9: each map taken after its reference, dropped before it"},
+        {inv::anon_vma_refcount_exact, "anon_vma_refcount_exact",
+         "anon_vma refcount = [its tree is non-empty] + anon_vmas whose root it is",
+         "I6: get_anon_vma(root) in anon_vma_fork, put in __put_anon_vma"},
+        {inv::num_children_exact, "num_children_exact",
+         "num_children = anon_vmas whose parent it is, plus the root's self link",
+         "I5: anon_vma_fork / unlink_anon_vmas, VM_WARN_ON at free"},
+        {inv::num_active_vmas_exact, "num_active_vmas_exact",
+         "num_active_vmas = VMAs whose vma->anon_vma points to it", "I5: 2555283eb40d"},
+        {inv::no_pte_to_freed_folio, "no_pte_to_freed_folio", "no PTE maps a freed folio",
+         "lifetime: a mapped folio holds a reference"},
+        {inv::no_tlb_to_freed_folio, "no_tlb_to_freed_folio", "no cpu's TLB holds a translation to a freed folio",
+         "I11: flush before free (include/asm-generic/tlb.h)"},
+        {inv::mapped_folio_anon_vma_live, "mapped_folio_anon_vma_live",
+         "every mapped anon folio's anon_vma is live", "I6: __folio_rmap_sanity_checks"},
+        {inv::anon_vma_references_live, "anon_vma_references_live",
+         "no anon_vma is freed while a VMA, a chain, a parent or a root pointer refers to it",
+         "I6: the root outlives its descendants"},
+        {inv::anon_vma_chain_shape, "anon_vma_chain_shape",
+         "vma->anon_vma is on the VMA's chain, the chain is empty iff anon_vma is NULL, and one root",
+         "I4: anon_vma_clone / is_mergeable_anon_vma assumptions"},
+        {inv::anon_exclusive_mapped_once, "anon_exclusive_mapped_once",
+         "a PageAnonExclusive folio is mapped at most once", "I7: VM_WARN_ON_FOLIO in __folio_add_anon_rmap"},
+        {inv::writable_pte_is_exclusive, "writable_pte_is_exclusive", "a writable anon PTE maps a PageAnonExclusive folio",
+         "I7: try_to_migrate_one 'anon pages that may be shared must never be writable'"},
+        {inv::writable_tlb_is_exclusive, "writable_tlb_is_exclusive",
+         "a writable TLB entry maps a live PageAnonExclusive folio",
+         "I7 and I11: write-protecting a PTE is followed by a flush (dup_mmap, change_protection)"},
+        {inv::anon_vma_chain_bounded, "anon_vma_chain_bounded",
+         "every VMA's anon_vma chain has at most 2 x (mm slots) anon_vmas",
+         "B1: 7a3ef208e662 anon_vma reuse bounds the hierarchy"},
+        {inv::no_kernel_bug, "no_kernel_bug", "no BUG_ON / VM_WARN_ON of the model fired",
+         "the kernel's own assertions"},
+    }};
+    return all;
+}
+
+inline const char* inv_name(inv i) { return invariants()[static_cast<int>(i)].name; }
+
+#define PROP_TYPES(S)                    \
+    using D [[maybe_unused]] = typename S::domain; \
+    using P [[maybe_unused]] = typename S::preset; \
+    using B [[maybe_unused]] = typename D::Bool; \
+    using I [[maybe_unused]] = typename D::Int; \
+    static_assert(true)
+
+/// Sum of booleans as an Int.
+template <class D> typename D::Int count1(typename D::Bool b) {
+    return D::ite(b, typename D::Int(1), typename D::Int(0));
+}
+
+/// Is folio f an anon folio mapped by pte p.
+template <class Pte, class I> auto maps(const Pte& p, I f) { return p.present && p.folio == f; }
+
+template <class S> typename S::domain::Bool reads_match_reference(const model::config&, const S& s) { return !s.bad_read; }
+
+template <class S> typename S::domain::Bool every_read_matches_reference(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (int m = 0; m < P::mms; ++m)
+        for (int v = 0; v < P::va_pages; ++v) {
+            const B has_vma = model::find_vma(s, m, I(v)) != nil;
+            const auto& p = s.pte[m][v];
+            for (int c = 0; c < P::cpus; ++c) {
+                const auto& t = s.tlb[c][m][v];
+                const I got = D::ite(t.valid, model::content_of(s, t.folio),
+                                     D::ite(p.present, model::content_of(s, p.folio), I(0)));
+                const B reads = s.mm[m].live && (t.valid || p.present || has_vma);
+                ok = ok && (!reads || got == s.ref[m][v]);
+            }
+        }
+    return ok;
+}
+
+/// For every anon PTE: f(m, i (VMA slot), v, folio, condition "VMA i maps v with an anon folio").
+template <class S, class F> void for_each_anon_mapping(const S& s, F&& f) {
+    PROP_TYPES(S);
+    for (int m = 0; m < P::mms; ++m)
+        for (int v = 0; v < P::va_pages; ++v) {
+            const auto& p = s.pte[m][v];
+            const B anon = p.present && p.folio != zero_pfn;
+            for (int i = 0; i < P::vmas; ++i)
+                f(m, i, v, p.folio, anon && model::vma_covers(s.vma[m][i], I(v)));
+        }
+}
+
+template <class S> typename S::domain::Bool rmap_complete(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    // Every anon PTE lies in a VMA ...
+    for (int m = 0; m < P::mms; ++m)
+        for (int v = 0; v < P::va_pages; ++v) {
+            const auto& p = s.pte[m][v];
+            ok = ok && (!(p.present && p.folio != zero_pfn) || model::find_vma(s, m, I(v)) != nil);
+        }
+    // ... that the folio's anon_vma tree holds at the folio's index, at this address.
+    for_each_anon_mapping(s, [&](int m, int i, int v, I f, B here) {
+        const auto fo = D::select(s.folio, f);
+        const auto& vma = s.vma[m][i];
+        const B found = D::select(vma.chain, fo.mapping) && model::pgoff_in_vma(vma, fo.index) &&
+                        model::vma_address(vma, fo.index) == v;
+        ok = ok && (!here || found);
+    });
+    return ok;
+}
+
+template <class S> typename S::domain::Bool rmap_root_agrees(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for_each_anon_mapping(s, [&](int m, int i, int, I f, B here) {
+        const auto fo = D::select(s.folio, f);
+        const I r1 = D::select(s.anon_vma, fo.mapping).root;
+        const I r2 = D::select(s.anon_vma, s.vma[m][i].anon_vma).root;
+        ok = ok && (!here || (s.vma[m][i].anon_vma != nil && r1 == r2));
+    });
+    return ok;
+}
+
+template <class S> typename S::domain::Bool folio_index_linear(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for_each_anon_mapping(s, [&](int m, int i, int v, I f, B here) {
+        ok = ok && (!here || D::select(s.folio, f).index == model::linear_page_index(s.vma[m][i], I(v)));
+    });
+    return ok;
+}
+
+/// Number of PTEs that map folio slot f.
+template <class S> typename S::domain::Int ptes_mapping(const S& s, int f) {
+    PROP_TYPES(S);
+    I n = 0;
+    for (const auto& per_mm : s.pte)
+        for (const auto& p : per_mm) n = n + count1<D>(maps(p, I(f)));
+    return n;
+}
+
+template <class S> typename S::domain::Bool mapcount_exact(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (int f = 0; f < P::folios; ++f) ok = ok && s.folio[f].mapcount == ptes_mapping(s, f);
+    return ok;
+}
+
+template <class S> typename S::domain::Bool refcount_exact(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (int f = 0; f < P::folios; ++f) {
+        I queued = 0;
+        for (const auto& mm : s.mm) queued = queued + mm.gather[f];
+        const auto& fo = s.folio[f];
+        ok = ok && fo.refcount == ptes_mapping(s, f) + fo.pincount + queued;
+    }
+    return ok;
+}
+
+/// Some VMA's chain links anon_vma k (its interval tree is non-empty).
+template <class S> typename S::domain::Bool tree_nonempty(const S& s, int k) {
+    PROP_TYPES(S);
+    B any = false;
+    for (const auto& per_mm : s.vma)
+        for (const auto& v : per_mm) any = any || (v.used && v.chain[k]);
+    return any;
+}
+
+template <class S> typename S::domain::Bool anon_vma_refcount_exact(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (int k = 0; k < P::anon_vmas; ++k) {
+        I expect = count1<D>(tree_nonempty(s, k));
+        for (int y = 0; y < P::anon_vmas; ++y)
+            if (y != k) expect = expect + count1<D>(s.anon_vma[y].live && s.anon_vma[y].root == k);
+        ok = ok && (!s.anon_vma[k].live || s.anon_vma[k].refcount == expect);
+    }
+    return ok;
+}
+
+template <class S> typename S::domain::Bool num_children_exact(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (int k = 0; k < P::anon_vmas; ++k) {
+        const auto& a = s.anon_vma[k];
+        I expect = count1<D>(a.root == k);
+        for (int y = 0; y < P::anon_vmas; ++y)
+            if (y != k) expect = expect + count1<D>(s.anon_vma[y].live && s.anon_vma[y].parent == k);
+        ok = ok && (!a.live || a.num_children == expect);
+    }
+    return ok;
+}
+
+template <class S> typename S::domain::Bool num_active_vmas_exact(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (int k = 0; k < P::anon_vmas; ++k) {
+        I n = 0;
+        for (const auto& per_mm : s.vma)
+            for (const auto& v : per_mm) n = n + count1<D>(v.used && v.anon_vma == k);
+        ok = ok && (!s.anon_vma[k].live || s.anon_vma[k].num_active_vmas == n);
+    }
+    return ok;
+}
+
+template <class S> typename S::domain::Bool no_pte_to_freed_folio(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (const auto& per_mm : s.pte)
+        for (const auto& p : per_mm)
+            ok = ok && (!(p.present && p.folio != zero_pfn) || D::select(s.folio, p.folio).allocated);
+    return ok;
+}
+
+template <class S> typename S::domain::Bool no_tlb_to_freed_folio(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (const auto& per_cpu : s.tlb)
+        for (const auto& per_mm : per_cpu)
+            for (const auto& t : per_mm)
+                ok = ok && (!(t.valid && t.folio != zero_pfn) || D::select(s.folio, t.folio).allocated);
+    return ok;
+}
+
+template <class S> typename S::domain::Bool mapped_folio_anon_vma_live(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (const auto& fo : s.folio)
+        ok = ok && (!(fo.allocated && fo.mapcount != 0) || D::select(s.anon_vma, fo.mapping).live);
+    return ok;
+}
+
+template <class S> typename S::domain::Bool anon_vma_references_live(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (const auto& per_mm : s.vma)
+        for (const auto& v : per_mm) {
+            ok = ok && (!(v.used && v.anon_vma != nil) || D::select(s.anon_vma, v.anon_vma).live);
+            for (int k = 0; k < P::anon_vmas; ++k) ok = ok && (!(v.used && v.chain[k]) || s.anon_vma[k].live);
+        }
+    for (const auto& a : s.anon_vma)
+        ok = ok && (!a.live || (D::select(s.anon_vma, a.root).live && D::select(s.anon_vma, a.parent).live));
+    return ok;
+}
+
+template <class S> typename S::domain::Bool anon_vma_chain_shape(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (const auto& per_mm : s.vma)
+        for (const auto& v : per_mm) {
+            B empty = true;
+            for (int k = 0; k < P::anon_vmas; ++k) empty = empty && !v.chain[k];
+            const I root = D::select(s.anon_vma, v.anon_vma).root;
+            B one_root = true;
+            for (int k = 0; k < P::anon_vmas; ++k) one_root = one_root && (!v.chain[k] || s.anon_vma[k].root == root);
+            const B faulted = v.anon_vma != nil;
+            ok = ok && (!v.used || (D::ite(faulted, D::select(v.chain, v.anon_vma) && one_root, empty)));
+        }
+    return ok;
+}
+
+template <class S> typename S::domain::Bool anon_exclusive_mapped_once(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (int f = 0; f < P::folios; ++f) {
+        const auto& fo = s.folio[f];
+        ok = ok && (!(fo.allocated && fo.anon_exclusive) || ptes_mapping(s, f) <= 1);
+    }
+    return ok;
+}
+
+template <class S> typename S::domain::Bool writable_pte_is_exclusive(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (const auto& per_mm : s.pte)
+        for (const auto& p : per_mm)
+            ok = ok && (!(p.present && p.writable) ||
+                        (p.folio != zero_pfn && D::select(s.folio, p.folio).anon_exclusive));
+    return ok;
+}
+
+template <class S> typename S::domain::Bool writable_tlb_is_exclusive(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (const auto& per_cpu : s.tlb)
+        for (const auto& per_mm : per_cpu)
+            for (const auto& t : per_mm) {
+                const auto fo = D::select(s.folio, t.folio);
+                ok = ok && (!(t.valid && t.writable) ||
+                            (t.folio != zero_pfn && fo.allocated && fo.anon_exclusive));
+            }
+    return ok;
+}
+
+template <class S> typename S::domain::Bool anon_vma_chain_bounded(const model::config& cfg, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (const auto& per_mm : s.vma)
+        for (const auto& v : per_mm) ok = ok && model::chain_length<D>(v) <= I(2 * cfg.lim.mms);
+    return ok;
+}
+
+template <class S> typename S::domain::Bool no_kernel_bug(const model::config&, const S& s) { return s.bug == 0; }
+
+/// Evaluate one invariant.
+template <class S> typename S::domain::Bool holds(inv i, const model::config& cfg, const S& s) {
+    switch (i) {
+#define PROP_CASE(n) case inv::n: return n(cfg, s);
+        PROP_CASE(reads_match_reference)
+        PROP_CASE(every_read_matches_reference)
+        PROP_CASE(rmap_complete)
+        PROP_CASE(rmap_root_agrees)
+        PROP_CASE(folio_index_linear)
+        PROP_CASE(mapcount_exact)
+        PROP_CASE(refcount_exact)
+        PROP_CASE(anon_vma_refcount_exact)
+        PROP_CASE(num_children_exact)
+        PROP_CASE(num_active_vmas_exact)
+        PROP_CASE(no_pte_to_freed_folio)
+        PROP_CASE(no_tlb_to_freed_folio)
+        PROP_CASE(mapped_folio_anon_vma_live)
+        PROP_CASE(anon_vma_references_live)
+        PROP_CASE(anon_vma_chain_shape)
+        PROP_CASE(anon_exclusive_mapped_once)
+        PROP_CASE(writable_pte_is_exclusive)
+        PROP_CASE(writable_tlb_is_exclusive)
+        PROP_CASE(anon_vma_chain_bounded)
+        PROP_CASE(no_kernel_bug)
+#undef PROP_CASE
+        case inv::count_: break;
+    }
+    return true;
+}
+
+/// A set of selected invariants (bit i = invariant i).
+using inv_set = std::uint32_t;
+inline constexpr inv_set all_invariants = (1u << inv_count) - 1;
+
+/// First selected invariant that fails on a concrete state, or -1.
+template <class S> int first_violation(const model::config& cfg, const S& s, inv_set sel = all_invariants) {
+    for (int i = 0; i < inv_count; ++i)
+        if ((sel >> i & 1) && !holds(static_cast<inv>(i), cfg, s)) return i;
+    return -1;
+}
+
+}  // namespace props

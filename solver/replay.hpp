@@ -1,0 +1,128 @@
+// solver/replay.hpp — running a trace on the concrete model, and shrinking it.
+//
+// A trace is a list of actions from the initial state.  Replay checks every
+// step's guard (a disabled or out-of-bounds step makes the trace invalid) and
+// the selected invariants after every step.  Shrinking is delta debugging:
+// drop chunks of actions, then single actions, then lower parameters, while
+// the same invariant still breaks; the result is 1-minimal (no single action
+// can be removed), not necessarily shortest — the exhaustive engines certify that.
+#pragma once
+#include <optional>
+#include <vector>
+
+#include "../props/props.hpp"
+
+namespace solver {
+
+using model::action;
+using model::config;
+
+struct replay_result {
+    bool valid = true;        // every step was enabled and inside the bounds
+    int failed_step = -1;     // index of the step whose guard failed (if !valid)
+    int violated = -1;        // first invariant violated (-1: none)
+    int violated_at = -1;     // number of steps taken when it broke (1-based)
+};
+
+template <class S>
+replay_result replay(const config& cfg, const std::vector<action>& trace, props::inv_set sel,
+                     std::vector<S>* states = nullptr) {
+    replay_result r;
+    S s = model::initial_state<S>();
+    if (states) states->assign(1, s);
+    if (int v = props::first_violation(cfg, s, sel); v >= 0) {
+        r.violated = v; r.violated_at = 0;
+        return r;
+    }
+    for (std::size_t k = 0; k < trace.size(); ++k) {
+        if (!model::step(cfg, s, trace[k])) {
+            r.valid = false; r.failed_step = static_cast<int>(k);
+            return r;
+        }
+        if (states) states->push_back(s);
+        if (int v = props::first_violation(cfg, s, sel); v >= 0) {
+            r.violated = v; r.violated_at = static_cast<int>(k) + 1;
+            return r;
+        }
+    }
+    return r;
+}
+
+/// Does `trace` (replayed as is) still break invariant `inv`?  Returns the prefix
+/// length at which it breaks, else nullopt.
+template <class S>
+std::optional<int> breaks(const config& cfg, const std::vector<action>& trace, int inv) {
+    auto r = replay<S>(cfg, trace, props::inv_set(1u) << inv);
+    if (r.violated == inv) return r.violated_at;
+    return std::nullopt;
+}
+
+/// Lower parameters of one action (smaller indices first), for shrinking.
+inline std::vector<action> simpler_params(const action& x) {
+    std::vector<action> out;
+    auto lower = [&](int model::args::*field) {
+        for (int v = 0; v < x.a.*field; ++v) {
+            action y = x;
+            y.a.*field = v;
+            out.push_back(y);
+        }
+    };
+    lower(&model::args::mm);
+    lower(&model::args::mm2);
+    lower(&model::args::cpu);
+    lower(&model::args::start);
+    lower(&model::args::pages);
+    lower(&model::args::to);
+    lower(&model::args::folio);
+    if (x.kind == model::op::write)   // written values are 1..2 in the action list
+        for (int v = 1; v < x.a.value; ++v) {
+            action y = x;
+            y.a.value = v;
+            out.push_back(y);
+        }
+    return out;
+}
+
+/// Shrink a trace that breaks invariant `inv` to a 1-minimal one that still does.
+template <class S> std::vector<action> shrink(const config& cfg, std::vector<action> trace, int inv) {
+    auto cut = breaks<S>(cfg, trace, inv);
+    if (!cut) return trace;
+    trace.resize(*cut);
+    // Remove chunks, halving the chunk size (ddmin-style), then single actions.
+    for (std::size_t chunk = trace.size() / 2; chunk >= 1; chunk /= 2) {
+        bool progress = true;
+        while (progress) {
+            progress = false;
+            for (std::size_t at = 0; at + chunk <= trace.size(); ) {
+                std::vector<action> t = trace;
+                t.erase(t.begin() + static_cast<long>(at), t.begin() + static_cast<long>(at + chunk));
+                if (auto c = breaks<S>(cfg, t, inv)) {
+                    t.resize(*c);
+                    trace = std::move(t);
+                    progress = true;
+                } else {
+                    at += 1;
+                }
+            }
+        }
+        if (chunk == 1) break;
+    }
+    // Lower parameters.
+    for (bool progress = true; progress;) {
+        progress = false;
+        for (std::size_t k = 0; k < trace.size() && !progress; ++k)
+            for (const action& y : simpler_params(trace[k])) {
+                std::vector<action> t = trace;
+                t[k] = y;
+                if (auto c = breaks<S>(cfg, t, inv)) {
+                    t.resize(*c);
+                    trace = std::move(t);
+                    progress = true;
+                    break;
+                }
+            }
+    }
+    return trace;
+}
+
+}  // namespace solver
