@@ -77,6 +77,10 @@ struct concrete {
         if (i.v < array_traits<A>::size) f(arr[i.v]);
     }
 
+    /// True only when b is known to be false without solving: lets loops over
+    /// sparse state skip dead slots concretely while staying total symbolically.
+    static constexpr bool known_false(Bool b) { return !b; }
+
     /// Concrete truth value, for code that only runs concretely (printing, replay).
     static constexpr bool value(Bool b) { return b; }
     static constexpr int value(Int i) { return i.v; }

@@ -5,6 +5,7 @@
 // tlb_finish_mmu: flush, then free the pages; remove_vma), and fs/exec.c:
 // exec_mmap (the old mm is torn down as on exit and the process continues in a
 // new, empty mm; the model reuses the slot).  cpus running an exited mm go idle.
+// The last live mm (init) does not exit.
 //
 // Leaves out: the mm_users/mm_count split (__mmdrop is immediate), OOM reaping,
 // lazy-TLB users of a dead mm.
@@ -29,8 +30,13 @@ template <class S> void teardown_mm(const config& cfg, S& s, int m) {
     for (int p = 0; p < P::va_pages; ++p) s.ref[m][p] = 0;
 }
 
+/// exit(): the last live process (init) never exits, so the system never runs dry.
 template <class S> typename S::domain::Bool enabled_exit_mmap(const config&, const S& s, const args& a) {
-    return s.mm[a.mm].live && !s.mm[a.mm].locked;
+    MODEL_TYPES(S);
+    B other = false;
+    for (int m = 0; m < P::mms; ++m)
+        if (m != a.mm) other = other || s.mm[m].live;
+    return s.mm[a.mm].live && !s.mm[a.mm].locked && other;
 }
 template <class S> void do_exit_mmap(const config& cfg, S& s, const args& a) {
     MODEL_TYPES(S);

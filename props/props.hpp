@@ -139,7 +139,8 @@ template <class S> typename S::domain::Bool reads_match_reference(const model::c
 template <class S> typename S::domain::Bool every_read_matches_reference(const model::config&, const S& s) {
     PROP_TYPES(S);
     B ok = true;
-    for (int m = 0; m < P::mms; ++m)
+    for (int m = 0; m < P::mms; ++m) {
+        if (D::known_false(s.mm[m].live)) continue;
         for (int v = 0; v < P::va_pages; ++v) {
             const B has_vma = model::find_vma(s, m, I(v)) != nil;
             const auto& p = s.pte[m][v];
@@ -151,6 +152,7 @@ template <class S> typename S::domain::Bool every_read_matches_reference(const m
                 ok = ok && (!reads || got == s.ref[m][v]);
             }
         }
+    }
     return ok;
 }
 
@@ -161,8 +163,11 @@ template <class S, class F> void for_each_anon_mapping(const S& s, F&& f) {
         for (int v = 0; v < P::va_pages; ++v) {
             const auto& p = s.pte[m][v];
             const B anon = p.present && p.folio != zero_pfn;
-            for (int i = 0; i < P::vmas; ++i)
-                f(m, i, v, p.folio, anon && model::vma_covers(s.vma[m][i], I(v)));
+            if (D::known_false(anon)) continue;
+            for (int i = 0; i < P::vmas; ++i) {
+                const B here = anon && model::vma_covers(s.vma[m][i], I(v));
+                if (!D::known_false(here)) f(m, i, v, p.folio, here);
+            }
         }
 }
 
@@ -207,30 +212,36 @@ template <class S> typename S::domain::Bool folio_index_linear(const model::conf
     return ok;
 }
 
-/// Number of PTEs that map folio slot f.
-template <class S> typename S::domain::Int ptes_mapping(const S& s, int f) {
+/// Number of PTEs that map each folio slot (one pass over the page tables).
+template <class S> std::array<typename S::domain::Int, S::preset::folios> ptes_mapping(const S& s) {
     PROP_TYPES(S);
-    I n = 0;
+    std::array<I, P::folios> n{};
     for (const auto& per_mm : s.pte)
-        for (const auto& p : per_mm) n = n + count1<D>(maps(p, I(f)));
+        for (const auto& p : per_mm) {
+            if (D::known_false(p.present)) continue;
+            const I one = count1<D>(p.present);
+            D::update(n, p.folio, [&](auto& x) { x = x + one; });
+        }
     return n;
 }
 
 template <class S> typename S::domain::Bool mapcount_exact(const model::config&, const S& s) {
     PROP_TYPES(S);
     B ok = true;
-    for (int f = 0; f < P::folios; ++f) ok = ok && s.folio[f].mapcount == ptes_mapping(s, f);
+    const auto n = ptes_mapping(s);
+    for (int f = 0; f < P::folios; ++f) ok = ok && s.folio[f].mapcount == n[f];
     return ok;
 }
 
 template <class S> typename S::domain::Bool refcount_exact(const model::config&, const S& s) {
     PROP_TYPES(S);
     B ok = true;
+    const auto n = ptes_mapping(s);
     for (int f = 0; f < P::folios; ++f) {
         I queued = 0;
         for (const auto& mm : s.mm) queued = queued + mm.gather[f];
         const auto& fo = s.folio[f];
-        ok = ok && fo.refcount == ptes_mapping(s, f) + fo.pincount + queued;
+        ok = ok && fo.refcount == n[f] + fo.pincount + queued;
     }
     return ok;
 }
@@ -248,6 +259,7 @@ template <class S> typename S::domain::Bool anon_vma_refcount_exact(const model:
     PROP_TYPES(S);
     B ok = true;
     for (int k = 0; k < P::anon_vmas; ++k) {
+        if (D::known_false(s.anon_vma[k].live)) continue;
         I expect = count1<D>(tree_nonempty(s, k));
         for (int y = 0; y < P::anon_vmas; ++y)
             if (y != k) expect = expect + count1<D>(s.anon_vma[y].live && s.anon_vma[y].root == k);
@@ -261,6 +273,7 @@ template <class S> typename S::domain::Bool num_children_exact(const model::conf
     B ok = true;
     for (int k = 0; k < P::anon_vmas; ++k) {
         const auto& a = s.anon_vma[k];
+        if (D::known_false(a.live)) continue;
         I expect = count1<D>(a.root == k);
         for (int y = 0; y < P::anon_vmas; ++y)
             if (y != k) expect = expect + count1<D>(s.anon_vma[y].live && s.anon_vma[y].parent == k);
@@ -273,6 +286,7 @@ template <class S> typename S::domain::Bool num_active_vmas_exact(const model::c
     PROP_TYPES(S);
     B ok = true;
     for (int k = 0; k < P::anon_vmas; ++k) {
+        if (D::known_false(s.anon_vma[k].live)) continue;
         I n = 0;
         for (const auto& per_mm : s.vma)
             for (const auto& v : per_mm) n = n + count1<D>(v.used && v.anon_vma == k);
@@ -313,6 +327,7 @@ template <class S> typename S::domain::Bool anon_vma_references_live(const model
     B ok = true;
     for (const auto& per_mm : s.vma)
         for (const auto& v : per_mm) {
+            if (D::known_false(v.used)) continue;
             ok = ok && (!(v.used && v.anon_vma != nil) || D::select(s.anon_vma, v.anon_vma).live);
             for (int k = 0; k < P::anon_vmas; ++k) ok = ok && (!(v.used && v.chain[k]) || s.anon_vma[k].live);
         }
@@ -326,6 +341,7 @@ template <class S> typename S::domain::Bool anon_vma_chain_shape(const model::co
     B ok = true;
     for (const auto& per_mm : s.vma)
         for (const auto& v : per_mm) {
+            if (D::known_false(v.used)) continue;
             B empty = true;
             for (int k = 0; k < P::anon_vmas; ++k) empty = empty && !v.chain[k];
             const I root = D::select(s.anon_vma, v.anon_vma).root;
@@ -340,9 +356,10 @@ template <class S> typename S::domain::Bool anon_vma_chain_shape(const model::co
 template <class S> typename S::domain::Bool anon_exclusive_mapped_once(const model::config&, const S& s) {
     PROP_TYPES(S);
     B ok = true;
+    const auto n = ptes_mapping(s);
     for (int f = 0; f < P::folios; ++f) {
         const auto& fo = s.folio[f];
-        ok = ok && (!(fo.allocated && fo.anon_exclusive) || ptes_mapping(s, f) <= 1);
+        ok = ok && (!(fo.allocated && fo.anon_exclusive) || n[f] <= 1);
     }
     return ok;
 }
@@ -374,7 +391,8 @@ template <class S> typename S::domain::Bool anon_vma_chain_bounded(const model::
     PROP_TYPES(S);
     B ok = true;
     for (const auto& per_mm : s.vma)
-        for (const auto& v : per_mm) ok = ok && model::chain_length<D>(v) <= I(2 * cfg.lim.mms);
+        for (const auto& v : per_mm)
+            if (!D::known_false(v.used)) ok = ok && model::chain_length<D>(v) <= I(2 * cfg.lim.mms);
     return ok;
 }
 

@@ -1,0 +1,107 @@
+// cli/common.hpp — what every cowcheck command shares: exit codes, the bounds /
+// design / mutant / invariant options, preset dispatch, and usage errors.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "props/props.hpp"
+
+namespace cli {
+
+enum exit_code : int { exit_clean = 0, exit_violation = 1, exit_usage = 2, exit_unknown = 3, exit_internal = 4 };
+
+/// A usage or input error: one line, exit 2.
+struct usage_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+/// Options naming what is checked; shared by every engine.
+struct model_options {
+    std::string bounds = "default";
+    int mms = -1, vmas = -1, va_pages = -1, folios = -1, anon_vmas = -1, cpus = -1;
+    std::string design = "anon_vma";
+    std::vector<std::string> inject;
+    std::vector<std::string> invariants;
+
+    void add_to(CLI::App& app) {
+        app.add_option("--bounds", bounds, "bounds preset: small, default or double")->capture_default_str();
+        app.add_option("--mms", mms, "lower the number of mm slots below the preset's");
+        app.add_option("--vmas", vmas, "lower the VMA slots per mm");
+        app.add_option("--va-pages", va_pages, "lower the virtual pages per mm");
+        app.add_option("--folios", folios, "lower the folio slots");
+        app.add_option("--anon-vmas", anon_vmas, "lower the anon_vma slots");
+        app.add_option("--cpus", cpus, "lower the number of cpus");
+        app.add_option("--design", design, "rmap design: anon_vma")->capture_default_str();
+        app.add_option("--inject", inject, "inject a mutant (repeatable; see `cowcheck list`)");
+        app.add_option("--invariant", invariants, "check only this invariant (repeatable; default: all)");
+    }
+
+    /// Build the run's config for preset P; bad names or bounds are usage errors.
+    template <class P> model::config config() const {
+        model::config cfg = model::config::defaults<P>();
+        auto lower = [&](const char* flag, int asked, int& field, int max) {
+            if (asked < 0) return;
+            if (asked < 1 || asked > max)
+                throw usage_error(std::string(flag) + " " + std::to_string(asked) + " is out of range: preset " +
+                                  P::name + " allows 1.." + std::to_string(max));
+            field = asked;
+        };
+        lower("--mms", mms, cfg.lim.mms, P::mms);
+        lower("--vmas", vmas, cfg.lim.vmas, P::vmas);
+        lower("--va-pages", va_pages, cfg.lim.va_pages, P::va_pages);
+        lower("--folios", folios, cfg.lim.folios, P::folios);
+        lower("--anon-vmas", anon_vmas, cfg.lim.anon_vmas, P::anon_vmas);
+        lower("--cpus", cpus, cfg.lim.cpus, P::cpus);
+        auto d = model::design_by_name(design);
+        if (!d) throw usage_error("unknown design '" + design + "' (known: anon_vma)");
+        cfg.rmap = *d;
+        for (const auto& name : inject) {
+            auto m = model::mutant_by_name(name);
+            if (!m) throw usage_error("unknown mutant '" + name + "' (see `cowcheck list`)");
+            cfg.inject(*m);
+        }
+        return cfg;
+    }
+
+    props::inv_set selected() const {
+        if (invariants.empty()) return props::all_invariants;
+        props::inv_set sel = 0;
+        for (const auto& name : invariants) {
+            int found = -1;
+            for (const auto& i : props::invariants())
+                if (name == i.name) found = static_cast<int>(i.id);
+            if (found < 0) throw usage_error("unknown invariant '" + name + "' (see `cowcheck list`)");
+            sel |= props::inv_set(1) << found;
+        }
+        return sel;
+    }
+
+    /// Run f.template operator()<P>() for the chosen preset.
+    template <class F> int dispatch(F&& f) const {
+        if (bounds == "small") return f.template operator()<model::preset_small>();
+        if (bounds == "default") return f.template operator()<model::preset_default>();
+        if (bounds == "double") return f.template operator()<model::preset_double>();
+        throw usage_error("unknown bounds preset '" + bounds + "' (known: small, default, double)");
+    }
+};
+
+/// The bounds of a config as JSON.
+template <class P> nlohmann::json bounds_json(const model::config& cfg) {
+    return {{"preset", P::name}, {"mms", cfg.lim.mms}, {"vmas_per_mm", cfg.lim.vmas}, {"va_pages", cfg.lim.va_pages},
+            {"folios", cfg.lim.folios}, {"anon_vmas", cfg.lim.anon_vmas}, {"cpus", cfg.lim.cpus}};
+}
+
+inline std::string bounds_text(const char* preset, const model::config& cfg) {
+    return std::string(preset) + " (mms " + std::to_string(cfg.lim.mms) + ", vmas/mm " + std::to_string(cfg.lim.vmas) +
+           ", pages/mm " + std::to_string(cfg.lim.va_pages) + ", folios " + std::to_string(cfg.lim.folios) +
+           ", anon_vmas " + std::to_string(cfg.lim.anon_vmas) + ", cpus " + std::to_string(cfg.lim.cpus) + ")";
+}
+
+/// Registration of the subcommands; each returns the exit code through `code`.
+void add_list(CLI::App& app, int& code);
+void add_check(CLI::App& app, int& code);
+
+}  // namespace cli

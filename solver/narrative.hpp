@@ -1,0 +1,169 @@
+// solver/narrative.hpp — a counterexample in kernel terms.
+//
+// Renders concrete states as the objects a kernel developer knows (mm, VMA,
+// anon_vma, folio, PTE, TLB entry) and a trace as numbered steps, each followed
+// by what it changed; the end names the broken invariant and the objects it
+// involves.
+#pragma once
+#include <algorithm>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "print.hpp"
+#include "replay.hpp"
+
+namespace solver {
+
+inline std::string idx(const char* what, int i) { return i == model::nil ? "NULL" : what + std::to_string(i); }
+inline std::string pfn(int f) { return f == model::zero_pfn ? "zero_page" : "folio" + std::to_string(f); }
+
+template <class V> std::string vma_line(int m, int i, const V& v) {
+    std::ostringstream o;
+    const int fl = v.flags.v;
+    o << "mm" << m << " vma" << i << " [" << int(v.start.v) << "," << int(v.start.v + v.pages.v) << ")"
+      << " vm_pgoff=" << int(v.pgoff.v) << ((fl & model::VM_WRITE) ? " rw" : " r-")
+      << ((fl & model::VM_WIPEONFORK) ? " VM_WIPEONFORK" : "") << ((fl & model::VM_DONTCOPY) ? " VM_DONTCOPY" : "")
+      << " anon_vma=" << idx("anon_vma", v.anon_vma.v) << " chain={";
+    bool first = true;
+    for (std::size_t k = 0; k < v.chain.size(); ++k)
+        if (v.chain[k]) { o << (first ? "" : ",") << "anon_vma" << k; first = false; }
+    o << "}";
+    return o.str();
+}
+
+/// What kinds of object an invariant talks about (for "objects involved").
+enum objects : unsigned { obj_mm = 1, obj_vma = 2, obj_pte = 4, obj_folio = 8, obj_anon_vma = 16, obj_tlb = 32, obj_ref = 64 };
+
+inline unsigned objects_of(int which) {
+    using props::inv;
+    switch (static_cast<inv>(which)) {
+        case inv::reads_match_reference:
+        case inv::every_read_matches_reference: return obj_ref | obj_pte | obj_tlb | obj_folio;
+        case inv::rmap_complete:
+        case inv::rmap_root_agrees:
+        case inv::folio_index_linear: return obj_vma | obj_pte | obj_folio | obj_anon_vma;
+        case inv::mapcount_exact:
+        case inv::refcount_exact: return obj_pte | obj_folio | obj_mm;
+        case inv::no_pte_to_freed_folio: return obj_pte | obj_folio;
+        case inv::no_tlb_to_freed_folio:
+        case inv::writable_tlb_is_exclusive: return obj_tlb | obj_folio;
+        case inv::anon_exclusive_mapped_once:
+        case inv::writable_pte_is_exclusive: return obj_pte | obj_folio;
+        default: return obj_vma | obj_anon_vma | obj_folio;
+    }
+}
+
+/// The live objects of the given kinds, one per line.
+template <class S> std::string objects_text(const S& s, unsigned kinds, const std::string& ind = "    ") {
+    using P = typename S::preset;
+    std::ostringstream o;
+    if (kinds & obj_mm)
+        for (int m = 0; m < P::mms; ++m) {
+            if (!s.mm[m].live) continue;
+            o << ind << "mm" << m << (s.mm[m].locked ? " (mmap_lock held by munmap)" : "") << " mm_cpumask={";
+            for (int c = 0, n = 0; c < P::cpus; ++c)
+                if (s.mm[m].cpumask[c]) o << (n++ ? "," : "") << "cpu" << c;
+            o << "}";
+            for (int f = 0; f < P::folios; ++f)
+                if (s.mm[m].gather[f].v) o << " gather:" << pfn(f) << "x" << int(s.mm[m].gather[f].v);
+            o << "\n";
+        }
+    if (kinds & obj_vma)
+        for (int m = 0; m < P::mms; ++m)
+            for (int i = 0; i < P::vmas; ++i)
+                if (s.vma[m][i].used) o << ind << vma_line(m, i, s.vma[m][i]) << "\n";
+    if (kinds & obj_anon_vma)
+        for (int k = 0; k < P::anon_vmas; ++k) {
+            const auto& a = s.anon_vma[k];
+            if (!a.live) continue;
+            o << ind << "anon_vma" << k << " root=" << idx("anon_vma", a.root.v) << " parent=" << idx("anon_vma", a.parent.v)
+              << " refcount=" << int(a.refcount.v) << " num_children=" << int(a.num_children.v)
+              << " num_active_vmas=" << int(a.num_active_vmas.v) << "\n";
+        }
+    if (kinds & obj_folio)
+        for (int f = 0; f < P::folios; ++f) {
+            const auto& fo = s.folio[f];
+            if (!fo.allocated) continue;
+            o << ind << "folio" << f << " mapcount=" << int(fo.mapcount.v) << " refcount=" << int(fo.refcount.v)
+              << (fo.pincount.v ? " pins=" + std::to_string(fo.pincount.v) : "")
+              << (fo.anon_exclusive ? " PageAnonExclusive" : "") << " mapping=" << idx("anon_vma", fo.mapping.v)
+              << " index=" << int(fo.index.v) << " data=" << int(fo.content.v) << "\n";
+        }
+    if (kinds & obj_pte)
+        for (int m = 0; m < P::mms; ++m)
+            for (int v = 0; v < P::va_pages; ++v) {
+                const auto& p = s.pte[m][v];
+                if (p.present) o << ind << "pte mm" << m << "[" << v << "] -> " << pfn(p.folio.v) << (p.writable ? " rw" : " r-") << "\n";
+            }
+    if (kinds & obj_tlb)
+        for (int c = 0; c < P::cpus; ++c)
+            for (int m = 0; m < P::mms; ++m)
+                for (int v = 0; v < P::va_pages; ++v) {
+                    const auto& t = s.tlb[c][m][v];
+                    if (t.valid) o << ind << "tlb cpu" << c << " mm" << m << "[" << v << "] -> " << pfn(t.folio.v) << (t.writable ? " rw" : " r-") << "\n";
+                }
+    if (kinds & obj_ref)
+        for (int m = 0; m < P::mms; ++m) {
+            if (!s.mm[m].live) continue;
+            o << ind << "expected memory mm" << m << ":";
+            for (int v = 0; v < P::va_pages; ++v) o << " [" << v << "]=" << int(s.ref[m][v].v);
+            o << "\n";
+        }
+    return o.str();
+}
+
+/// The objects of a state as lines, for step-by-step diffs.
+template <class S> std::vector<std::string> object_lines(const S& s) {
+    std::vector<std::string> out;
+    std::istringstream in(objects_text(s, ~0u, ""));
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+}
+
+/// What a step changed, as object lines: "+ line" new or changed, "- line" gone.
+template <class S> std::string object_diff(const S& before, const S& after, const std::string& ind) {
+    const auto a = object_lines(before), b = object_lines(after);
+    auto has = [](const std::vector<std::string>& v, const std::string& x) {
+        return std::find(v.begin(), v.end(), x) != v.end();
+    };
+    auto key = [](const std::string& line) {   // "folio3", "pte mm0[1]", "mm0 vma1", ...
+        const auto cut = line.find(line.rfind("pte", 0) == 0 || line.rfind("tlb", 0) == 0 ? " -> " : " ");
+        const auto cut2 = line.rfind("mm", 0) == 0 ? line.find(' ', line.find(' ') + 1) : cut;
+        return line.substr(0, line.rfind("expected", 0) == 0 ? line.find(':') : cut2);
+    };
+    std::ostringstream o;
+    for (const auto& x : a)
+        if (!has(b, x)) {
+            bool replaced = false;
+            for (const auto& y : b) replaced = replaced || key(y) == key(x);
+            if (!replaced) o << ind << "- " << x << "\n";
+        }
+    for (const auto& y : b)
+        if (!has(a, y)) o << ind << "+ " << y << "\n";
+    return o.str();
+}
+
+/// Numbered steps, each with what it changed, then the broken invariant and its objects.
+template <class S>
+std::string narrative(const config& cfg, const std::vector<action>& trace, int violated, bool with_diffs = true) {
+    std::vector<S> all;
+    replay<S>(cfg, trace, 0, &all);   // every state, not stopping at the first violation
+    std::ostringstream o;
+    o << "  0. initial state: mm0 running on cpu0, no VMAs\n";
+    for (std::size_t k = 0; k < trace.size() && k + 1 < all.size(); ++k) {
+        o << "  " << k + 1 << ". " << model::describe(trace[k]) << "\n";
+        if (with_diffs) o << object_diff(all[k], all[k + 1], "        ");
+    }
+    if (violated >= 0 && !all.empty()) {
+        const auto& info = props::invariants()[violated];
+        o << "\n  broken after step " << all.size() - 1 << ": " << info.name << "\n"
+          << "    claim: " << info.claim << "\n"
+          << "    kernel rule: " << info.rule << "\n";
+        if (all.back().bug.v) o << "    BUG: " << model::bug_name(all.back().bug.v) << "\n";
+        o << "  objects involved:\n" << objects_text(all.back(), objects_of(violated), "    ");
+    }
+    return o.str();
+}
+
+}  // namespace solver

@@ -1,0 +1,171 @@
+// solver/random.hpp — the random explorer: seeded random walks over model::actions.
+//
+// Each run starts from the initial state and takes up to `steps` actions.  An
+// action is drawn by picking an operation uniformly, then its parameters
+// uniformly (so the 160 mremap variants do not drown the 4 forks); a draw whose
+// guard fails, or which would leave the bounds, is rejected and redrawn, up to
+// `tries` times, after which every action is tried in turn (a run ends when
+// none is enabled).  All selected invariants are checked after every step.
+//
+// Determinism: run r uses the generator seeded with splitmix64(seed, r), so a
+// run is reproducible from (seed, run) whatever the budget, and shard i of n
+// takes runs i, i+n, i+2n, ...
+//
+// The RapidCheck-driven variant (rc_check) generates the action index sequence
+// with RapidCheck and lets it shrink; it serves the property tests and is
+// measured against this one in bench/.
+#pragma once
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "replay.hpp"
+
+namespace solver {
+
+/// splitmix64: seeds per-run generators.
+inline std::uint64_t splitmix64(std::uint64_t x) {
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+/// xoshiro256** — small, fast, good enough for choosing actions.
+struct rng {
+    std::uint64_t s[4];
+    explicit rng(std::uint64_t seed) {
+        for (auto& x : s) x = seed = splitmix64(seed);
+    }
+    std::uint64_t next() {
+        const std::uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+        s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3]; s[2] ^= t; s[3] = rotl(s[3], 45);
+        return r;
+    }
+    std::uint32_t below(std::uint32_t n) { return static_cast<std::uint32_t>((next() >> 32) * n >> 32); }
+    static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+};
+
+struct op_stats {
+    long tried = 0;          // guard evaluated
+    long enabled = 0;        // guard held
+    long out_of_bounds = 0;  // enabled, but the step would leave the bounds
+    long taken = 0;
+};
+
+struct random_options {
+    std::uint64_t seed = 1;
+    int steps = 60;                  // per run
+    long max_steps = 2'000'000;      // budget: total steps taken
+    long max_runs = -1;              // budget: runs (-1: no limit)
+    double seconds = 0;              // time limit (0: none); reaching it first is "unknown"
+    int tries = 32;
+    int shard = 0, shards = 1;
+    props::inv_set selected = props::all_invariants;
+    std::function<void(long runs, long steps, double secs)> progress;   // called about every 2 s
+};
+
+struct random_result {
+    long runs = 0, steps = 0;
+    double seconds = 0;
+    bool time_limited = false;       // stopped by --seconds before the budget
+    std::array<op_stats, model::op_count> ops{};
+    int violated = -1;               // invariant index
+    long violating_run = -1;
+    std::vector<action> trace;       // as found
+    std::vector<action> shrunk;      // after solver::shrink
+};
+
+/// How often each operation is drawn, relative to the others (the same for every
+/// design and mutant: no per-mutant tuning).  Accesses dominate, teardown is rarer
+/// so that walks get deep.
+inline int op_weight(model::op o) {
+    switch (o) {
+        case model::op::read: return 8;
+        case model::op::write: return 10;
+        case model::op::fork: case model::op::switch_mm: case model::op::mmap: return 4;
+        case model::op::tlb_finish_mmu: return 4;
+        case model::op::execve: case model::op::tlb_evict: return 1;
+        default: return 2;
+    }
+}
+
+/// Group action indices by operation.
+inline std::array<std::vector<int>, model::op_count> by_op(const std::vector<action>& acts) {
+    std::array<std::vector<int>, model::op_count> g;
+    for (int i = 0; i < static_cast<int>(acts.size()); ++i) g[static_cast<int>(acts[i].kind)].push_back(i);
+    return g;
+}
+
+template <class S>
+random_result random_check(const config& cfg, const random_options& opt) {
+    using clock = std::chrono::steady_clock;
+    const auto t0 = clock::now();
+    auto elapsed = [&] { return std::chrono::duration<double>(clock::now() - t0).count(); };
+    const std::vector<action> acts = model::actions(cfg);
+    const auto groups = by_op(acts);
+    std::vector<int> kinds;   // each operation repeated op_weight times
+    for (int k = 0; k < model::op_count; ++k)
+        if (!groups[k].empty())
+            for (int w = 0; w < op_weight(static_cast<model::op>(k)); ++w) kinds.push_back(k);
+
+    random_result res;
+    double next_progress = 2.0;
+    std::vector<action> trace;
+    trace.reserve(opt.steps);
+    S s, next;
+    for (long run = opt.shard; ; run += opt.shards) {
+        if (opt.max_runs >= 0 && res.runs >= opt.max_runs) break;
+        if (res.steps >= opt.max_steps) break;
+        if ((res.runs & 63) == 0) {
+            const double t = elapsed();
+            if (opt.seconds > 0 && t >= opt.seconds) { res.time_limited = true; break; }
+            if (opt.progress && t >= next_progress) { opt.progress(res.runs, res.steps, t); next_progress = t + 2.0; }
+        }
+        ++res.runs;
+        rng r(splitmix64(opt.seed ^ splitmix64(static_cast<std::uint64_t>(run))));
+        s = model::initial_state<S>();
+        trace.clear();
+        for (int k = 0; k < opt.steps; ++k) {
+            bool took = false;
+            auto attempt = [&](int idx) {
+                const action& x = acts[idx];
+                op_stats& st = res.ops[static_cast<int>(x.kind)];
+                ++st.tried;
+                if (!model::enabled(cfg, s, x)) return false;
+                ++st.enabled;
+                next = s;
+                model::apply(cfg, next, x);
+                if (next.out_of_bounds) { ++st.out_of_bounds; return false; }
+                ++st.taken;
+                std::swap(s, next);
+                trace.push_back(x);
+                return true;
+            };
+            for (int t = 0; t < opt.tries && !took; ++t) {
+                const auto& g = groups[kinds[r.below(static_cast<std::uint32_t>(kinds.size()))]];
+                took = attempt(g[r.below(static_cast<std::uint32_t>(g.size()))]);
+            }
+            if (!took) {   // fall back to a scan from a random offset
+                const int n = static_cast<int>(acts.size()), off = static_cast<int>(r.below(n));
+                for (int j = 0; j < n && !took; ++j) took = attempt((off + j) % n);
+            }
+            if (!took) break;
+            ++res.steps;
+            if (int v = props::first_violation(cfg, s, opt.selected); v >= 0) {
+                res.violated = v;
+                res.violating_run = run;
+                res.trace = trace;
+                res.shrunk = shrink<S>(cfg, trace, v);
+                res.seconds = elapsed();
+                return res;
+            }
+        }
+    }
+    res.seconds = elapsed();
+    return res;
+}
+
+}  // namespace solver
