@@ -167,7 +167,14 @@ template <class S> bool step(const config& cfg, S& s, const action& x) {
 /// "mm1 fork -> mm2", "cpu0 write mm0[1] = 2", ...
 inline std::string describe(const action& x) {
     const args& a = x.a;
-    auto range = [&] { return "[" + std::to_string(a.start) + "," + std::to_string(a.start + a.pages) + ")"; };
+    auto range = [&] {
+        std::string r = "[";   // built piecewise: GCC 12 warns (-Wrestrict) on "[" + std::string
+        r += std::to_string(a.start);
+        r += ',';
+        r += std::to_string(a.start + a.pages);
+        r += ')';
+        return r;
+    };
     const std::string mm = "mm" + std::to_string(a.mm);
     switch (x.kind) {
         case op::mmap: return mm + " mmap " + range();

@@ -99,17 +99,33 @@ inline std::array<std::vector<int>, model::op_count> by_op(const std::vector<act
     return g;
 }
 
+/// Draws actions the same way for every engine: an operation by op_weight, then
+/// its parameters uniformly, both from one random word.
+struct picker {
+    std::vector<action> acts;
+    std::array<std::vector<int>, model::op_count> groups;
+    std::vector<int> kinds;   // each operation repeated op_weight times
+
+    explicit picker(const config& cfg) : acts(model::actions(cfg)), groups(by_op(acts)) {
+        for (int k = 0; k < model::op_count; ++k)
+            if (!groups[k].empty())
+                for (int w = 0; w < op_weight(static_cast<model::op>(k)); ++w) kinds.push_back(k);
+    }
+    /// Index into acts for a 32-bit random word.
+    int index(std::uint32_t w) const {
+        const auto& g = groups[kinds[w % kinds.size()]];
+        return g[(w / kinds.size()) % g.size()];
+    }
+    const action& operator()(std::uint32_t w) const { return acts[index(w)]; }
+};
+
 template <class S>
 random_result random_check(const config& cfg, const random_options& opt) {
     using clock = std::chrono::steady_clock;
     const auto t0 = clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(clock::now() - t0).count(); };
-    const std::vector<action> acts = model::actions(cfg);
-    const auto groups = by_op(acts);
-    std::vector<int> kinds;   // each operation repeated op_weight times
-    for (int k = 0; k < model::op_count; ++k)
-        if (!groups[k].empty())
-            for (int w = 0; w < op_weight(static_cast<model::op>(k)); ++w) kinds.push_back(k);
+    const picker pick(cfg);
+    const std::vector<action>& acts = pick.acts;
 
     random_result res;
     double next_progress = 2.0;
@@ -144,10 +160,7 @@ random_result random_check(const config& cfg, const random_options& opt) {
                 trace.push_back(x);
                 return true;
             };
-            for (int t = 0; t < opt.tries && !took; ++t) {
-                const auto& g = groups[kinds[r.below(static_cast<std::uint32_t>(kinds.size()))]];
-                took = attempt(g[r.below(static_cast<std::uint32_t>(g.size()))]);
-            }
+            for (int t = 0; t < opt.tries && !took; ++t) took = attempt(pick.index(static_cast<std::uint32_t>(r.next() >> 32)));
             if (!took) {   // fall back to a scan from a random offset
                 const int n = static_cast<int>(acts.size()), off = static_cast<int>(r.below(n));
                 for (int j = 0; j < n && !took; ++j) took = attempt((off + j) % n);

@@ -20,12 +20,7 @@ template <class S> random_result rc_check(const config& cfg, const random_option
     using clock = std::chrono::steady_clock;
     const auto t0 = clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(clock::now() - t0).count(); };
-    const std::vector<action> acts = model::actions(cfg);
-    const auto groups = by_op(acts);
-    std::vector<int> kinds;
-    for (int k = 0; k < model::op_count; ++k)
-        if (!groups[k].empty())
-            for (int w = 0; w < op_weight(static_cast<model::op>(k)); ++w) kinds.push_back(k);
+    const picker pick(cfg);
 
     random_result res;
     bool searching = true;   // false once shrinking started: steps are not counted then
@@ -39,8 +34,7 @@ template <class S> random_result rc_check(const config& cfg, const random_option
         S s = model::initial_state<S>();
         std::vector<action> trace;
         for (std::uint32_t w : words) {
-            const auto& g = groups[kinds[w % kinds.size()]];
-            const action& x = acts[g[(w / kinds.size()) % g.size()]];
+            const action& x = pick(w);
             op_stats& st = res.ops[static_cast<int>(x.kind)];
             if (searching) ++st.tried;
             if (!model::enabled(cfg, s, x)) continue;

@@ -3,10 +3,11 @@
 // A trace is a list of actions from the initial state.  Replay checks every
 // step's guard (a disabled or out-of-bounds step makes the trace invalid) and
 // the selected invariants after every step.  Shrinking is delta debugging:
-// drop chunks of actions, then single actions, then lower parameters, while
+// drop chunks of actions, then single actions, then pairs, then lower parameters, while
 // the same invariant still breaks; the result is 1-minimal (no single action
 // can be removed), not necessarily shortest — the exhaustive engines certify that.
 #pragma once
+#include <algorithm>
 #include <optional>
 #include <vector>
 
@@ -88,39 +89,63 @@ template <class S> std::vector<action> shrink(const config& cfg, std::vector<act
     auto cut = breaks<S>(cfg, trace, inv);
     if (!cut) return trace;
     trace.resize(*cut);
-    // Remove chunks, halving the chunk size (ddmin-style), then single actions.
-    for (std::size_t chunk = trace.size() / 2; chunk >= 1; chunk /= 2) {
-        bool progress = true;
-        while (progress) {
-            progress = false;
-            for (std::size_t at = 0; at + chunk <= trace.size(); ) {
-                std::vector<action> t = trace;
-                t.erase(t.begin() + static_cast<long>(at), t.begin() + static_cast<long>(at + chunk));
-                if (auto c = breaks<S>(cfg, t, inv)) {
-                    t.resize(*c);
-                    trace = std::move(t);
-                    progress = true;
-                } else {
-                    at += 1;
+    // Repeat the passes until none makes progress: lowering a parameter can make
+    // an action removable and the other way round.
+    for (int round = 0; round < 8; ++round) {
+        const std::vector<action> start = trace;
+        // Remove chunks, halving the chunk size (ddmin-style), then single actions.
+        for (std::size_t chunk = std::max<std::size_t>(1, trace.size() / 2); chunk >= 1; chunk /= 2) {
+            bool progress = true;
+            while (progress) {
+                progress = false;
+                for (std::size_t at = 0; at + chunk <= trace.size(); ) {
+                    std::vector<action> t = trace;
+                    t.erase(t.begin() + static_cast<long>(at), t.begin() + static_cast<long>(at + chunk));
+                    if (auto c = breaks<S>(cfg, t, inv)) {
+                        t.resize(*c);
+                        trace = std::move(t);
+                        progress = true;
+                    } else {
+                        at += 1;
+                    }
                 }
             }
+            if (chunk == 1) break;
         }
-        if (chunk == 1) break;
-    }
-    // Lower parameters.
-    for (bool progress = true; progress;) {
-        progress = false;
-        for (std::size_t k = 0; k < trace.size() && !progress; ++k)
-            for (const action& y : simpler_params(trace[k])) {
-                std::vector<action> t = trace;
-                t[k] = y;
-                if (auto c = breaks<S>(cfg, t, inv)) {
-                    t.resize(*c);
-                    trace = std::move(t);
-                    progress = true;
-                    break;
+        // Remove pairs (a switch_mm and the switch back, a fork and its only use, ...).
+        for (bool progress = true; progress;) {
+            progress = false;
+            for (std::size_t i = 0; i < trace.size() && !progress; ++i)
+                for (std::size_t j = i + 1; j < trace.size() && !progress; ++j) {
+                    std::vector<action> t = trace;
+                    t.erase(t.begin() + static_cast<long>(j));
+                    t.erase(t.begin() + static_cast<long>(i));
+                    if (auto c = breaks<S>(cfg, t, inv)) {
+                        t.resize(*c);
+                        trace = std::move(t);
+                        progress = true;
+                    }
                 }
-            }
+        }
+        // Lower parameters.
+        for (bool progress = true; progress;) {
+            progress = false;
+            for (std::size_t k = 0; k < trace.size() && !progress; ++k)
+                for (const action& y : simpler_params(trace[k])) {
+                    std::vector<action> t = trace;
+                    t[k] = y;
+                    if (auto c = breaks<S>(cfg, t, inv)) {
+                        t.resize(*c);
+                        trace = std::move(t);
+                        progress = true;
+                        break;
+                    }
+                }
+        }
+        bool same = trace.size() == start.size();
+        for (std::size_t k = 0; same && k < trace.size(); ++k)
+            same = model::describe(trace[k]) == model::describe(start[k]);
+        if (same) break;
     }
     return trace;
 }

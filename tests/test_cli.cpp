@@ -1,0 +1,90 @@
+// tests/test_cli.cpp — the cowcheck command line as a user runs it: exit codes,
+// one-line usage errors, JSON output.
+#include <catch2/catch.hpp>
+#include <array>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <sys/wait.h>
+
+namespace {
+
+struct run_result {
+    int code;
+    std::string out;   // stdout and stderr together
+};
+
+run_result run(const std::string& args) {
+    const std::string cmd = std::string(COWCHECK_BINARY) + " " + args + " 2>&1";
+    std::unique_ptr<FILE, int (*)(FILE*)> p(popen(cmd.c_str(), "r"), pclose);
+    REQUIRE(p);
+    std::string out;
+    std::array<char, 4096> buf{};
+    while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p.get())) out.append(buf.data(), n);
+    const int status = pclose(p.release());
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::size_t lines(const std::string& s) {
+    std::size_t n = 0;
+    for (char c : s) n += c == '\n';
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("cowcheck list names every action, invariant and mutant", "[cli]") {
+    auto r = run("list --json");
+    REQUIRE(r.code == 0);
+    const auto j = nlohmann::json::parse(r.out);
+    CHECK(j["actions"].size() == 15);
+    CHECK(j["invariants"].size() >= 20);
+    bool found = false;
+    for (const auto& m : j["mutants"]) found = found || m["name"] == "fork_keeps_exclusive";
+    CHECK(found);
+    CHECK(run("list").out.find("do_wp_page") != std::string::npos);
+}
+
+TEST_CASE("cowcheck check: clean run exits 0 with a JSON summary", "[cli]") {
+    auto r = run("check --seed 7 --runs 200 --steps 60 --json");
+    REQUIRE(r.code == 0);
+    const auto j = nlohmann::json::parse(r.out);
+    CHECK(j["result"] == "clean");
+    CHECK(j["runs"] == 200);
+    CHECK(j["steps"].get<long>() > 200 * 30);
+    CHECK(j["bounds"]["preset"] == "default");
+}
+
+TEST_CASE("cowcheck check --inject exits 1 and prints the shrunk trace", "[cli]") {
+    auto r = run("check --inject fork_keeps_exclusive --quiet");
+    REQUIRE(r.code == 1);
+    CHECK(r.out.find("VIOLATION: anon_exclusive_mapped_once") != std::string::npos);
+    CHECK(r.out.find("3. mm0 fork -> mm1") != std::string::npos);
+    CHECK(r.out.find("objects involved") != std::string::npos);
+}
+
+TEST_CASE("cowcheck: usage errors are one line and exit 2", "[cli]") {
+    for (const char* args : {"check --inject no_such_mutant", "check --bounds enormous", "check --mms 99",
+                             "check --invariant nope", "check --design cow_pie", "check --shard 3/2",
+                             "check --steps 0", "check --engine quantum", "frobnicate", "check --seed banana"}) {
+        INFO(args);
+        auto r = run(args);
+        CHECK(r.code == 2);
+        CHECK(lines(r.out) == 1);
+        CHECK(r.out.rfind("cowcheck: error:", 0) == 0);
+    }
+}
+
+TEST_CASE("cowcheck check: a time limit before the budget exits 3 (unknown)", "[cli]") {
+    auto r = run("check --budget 1000000000 --seconds 0.3 --json");
+    REQUIRE(r.code == 3);
+    CHECK(nlohmann::json::parse(r.out)["result"] == "unknown");
+}
+
+TEST_CASE("cowcheck --help explains the exit codes", "[cli]") {
+    auto r = run("--help");
+    CHECK(r.code == 0);
+    CHECK(r.out.find("Exit codes") != std::string::npos);
+    CHECK(run("check --help").out.find("--inject") != std::string::npos);
+}
