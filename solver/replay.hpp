@@ -58,8 +58,16 @@ std::optional<int> breaks(const config& cfg, const std::vector<action>& trace, i
     return std::nullopt;
 }
 
-/// Lower parameters of one action (smaller indices first), for shrinking.
-inline std::vector<action> simpler_params(const action& x) {
+/// Is x one of model::actions(cfg)?  (Shrinking must not invent actions.)
+inline bool listed(const config& cfg, const action& x) {
+    for (const action& y : model::actions(cfg))
+        if (y.kind == x.kind && model::describe(y) == model::describe(x)) return true;
+    return false;
+}
+
+/// Lower parameters of one action (smaller indices first), for shrinking; only
+/// actions of the action list are proposed.
+inline std::vector<action> simpler_params(const config& cfg, const action& x) {
     std::vector<action> out;
     auto lower = [&](int model::args::*field) {
         for (int v = 0; v < x.a.*field; ++v) {
@@ -75,12 +83,9 @@ inline std::vector<action> simpler_params(const action& x) {
     lower(&model::args::pages);
     lower(&model::args::to);
     lower(&model::args::folio);
-    if (x.kind == model::op::write)   // written values are 1..2 in the action list
-        for (int v = 1; v < x.a.value; ++v) {
-            action y = x;
-            y.a.value = v;
-            out.push_back(y);
-        }
+    if (x.kind == model::op::write)
+        lower(&model::args::value);
+    std::erase_if(out, [&](const action& y) { return !listed(cfg, y); });
     return out;
 }
 
@@ -131,7 +136,7 @@ template <class S> std::vector<action> shrink(const config& cfg, std::vector<act
         for (bool progress = true; progress;) {
             progress = false;
             for (std::size_t k = 0; k < trace.size() && !progress; ++k)
-                for (const action& y : simpler_params(trace[k])) {
+                for (const action& y : simpler_params(cfg, trace[k])) {
                     std::vector<action> t = trace;
                     t[k] = y;
                     if (auto c = breaks<S>(cfg, t, inv)) {

@@ -1,0 +1,270 @@
+// tests/test_invariants_fail.cpp — every invariant can fail.
+//
+// An invariant that can never be false checks nothing.  For every entry of
+// props::invariants() (the registry is iterated, so a new invariant without a
+// row here fails the test) this file builds a reachable state from a short
+// action list, checks that every invariant holds on it, corrupts one field the
+// way a known kind of kernel bug would, and checks that the invariant is now
+// reported false by props::holds — together with exactly the other invariants
+// listed in the row (`also`), which that corruption necessarily breaks as well.
+//
+// Two invariants are also shown to fail by the model's own steps, through
+// mutants: anon_exclusive_mapped_once (fork_keeps_exclusive: mmap, write, fork)
+// and anon_vma_chain_bounded (anon_vma_no_reuse: a fork-and-exit loop at
+// preset_small with one VMA per mm, B1 / 7a3ef208e662).
+#include <functional>
+#include <set>
+
+#include "tests/scenario.hpp"
+
+using namespace scenario;
+using props::inv;
+
+namespace {
+
+/// A reachable state, one corrupted field, and what must break.
+template <class S> struct corruption {
+    inv target;
+    const char* stands_for;         // the kernel bug this corruption stands for
+    std::vector<action> base;       // a short valid trace
+    std::function<void(S&)> corrupt;
+    std::vector<inv> also;          // other invariants the corruption necessarily breaks
+};
+
+const std::vector<action> faulted = {act::mmap(0, 0, 1), act::write(0, 0, 0, 1)};
+const std::vector<action> forked = {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::fork(0, 1)};
+
+const std::vector<corruption<default_state>>& default_rows() {
+    using S = default_state;
+    static const std::vector<corruption<S>> rows = {
+        {inv::reads_match_reference, "a read returned a value the process never wrote there",
+         {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::read(0, 0, 0)},
+         [](S& s) { s.bad_read = true; }, {}},
+        {inv::every_read_matches_reference, "the page changed under the process (a write through a stale TLB entry)",
+         faulted, [](S& s) { s.folio[0].content = 2; }, {}},
+        {inv::rmap_complete, "anon_vma_clone lost the child's AVC to av0: rmap_walk misses the child's PTE",
+         forked, [](S& s) { s.vma[1][0].chain[0] = false; }, {}},
+        // [0,1) av0 and [2,3) av1: two roots in one mm.
+        {inv::rmap_root_agrees, "folio->mapping taken from another VMA's anon_vma (a different root)",
+         {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::mmap(0, 2, 1), act::write(0, 0, 2, 2)},
+         [](S& s) { s.folio[0].mapping = 1; }, {inv::rmap_complete}},
+        {inv::folio_index_linear, "folio->index not linear_page_index(vma, addr) (a missed vm_pgoff update)",
+         {act::mmap(0, 0, 2), act::write(0, 0, 1, 1)}, [](S& s) { s.folio[0].index = 0; },
+         {inv::rmap_complete}},
+        {inv::mapcount_exact, "a missed folio_remove_rmap_pte", forked, [](S& s) { s.folio[0].mapcount = 3; }, {}},
+        {inv::refcount_exact, "copy_present_ptes mapped the page without folio_get", forked,
+         [](S& s) { s.folio[0].refcount = 1; }, {}},
+        {inv::anon_vma_refcount_exact, "anon_vma_fork without get_anon_vma(root)", forked,
+         [](S& s) { s.anon_vma[0].refcount = 1; }, {}},
+        {inv::num_children_exact, "anon_vma_fork without parent->num_children++ (B2: a later underflow)", forked,
+         [](S& s) { s.anon_vma[0].num_children = 1; }, {}},
+        {inv::num_active_vmas_exact, "unlink_anon_vmas without num_active_vmas-- (B3: av0 is never reused)",
+         {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::fork(0, 1), act::exit(0)},
+         [](S& s) { s.anon_vma[0].num_active_vmas = 1; }, {}},
+        {inv::no_pte_to_freed_folio, "the folio was freed while a PTE still maps it",
+         {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::tlb_evict(0)},
+         [](S& s) { s.folio[0].allocated = false; }, {}},
+        {inv::no_tlb_to_freed_folio, "tlb_finish_mmu freed the page before the flush (I11)",
+         {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::munmap(0, 0, 1), act::tlb_finish_mmu(0)},
+         [](S& s) { s.tlb[0][0][0] = {true, 0, false}; }, {}},
+        {inv::mapped_folio_anon_vma_live, "folio->mapping points at a freed anon_vma (the end state of B4)",
+         faulted, [](S& s) { s.folio[0].mapping = 3; }, {inv::rmap_complete}},
+        {inv::anon_vma_references_live, "an AVC left on a VMA's chain after its anon_vma was freed", faulted,
+         [](S& s) { s.vma[0][0].chain[3] = true; }, {}},
+        // [0,1) faulted (av0), [2,3) unfaulted.
+        {inv::anon_vma_chain_shape, "an unfaulted VMA linked into an anon_vma (chain set, vma->anon_vma NULL)",
+         {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::mmap(0, 2, 1)},
+         [](S& s) { s.vma[0][1].chain[0] = true; }, {}},
+        {inv::anon_exclusive_mapped_once, "fork kept PageAnonExclusive on a page it shared", forked,
+         [](S& s) { s.folio[0].anon_exclusive = true; }, {}},
+        {inv::writable_pte_is_exclusive, "copy_present_ptes did not write-protect the child's PTE", forked,
+         [](S& s) { s.pte[1][0].writable = true; }, {}},
+        {inv::writable_tlb_is_exclusive, "dup_mmap skipped flush_tlb_mm: the parent keeps a writable entry", forked,
+         [](S& s) { s.tlb[0][0][0] = {true, 0, true}; }, {}},
+        {inv::no_kernel_bug, "a VM_WARN_ON fired", faulted,
+         [](S& s) { s.bug = static_cast<int>(model::bug::counter_underflow); }, {}},
+    };
+    return rows;
+}
+
+/// The chain bound is 2 x VMA slots: at preset_default (8 VMA slots, 6 anon_vmas) no
+/// chain can exceed 16, so this row runs at preset_small with --vmas 1 (bound 4, 5 anon_vmas).
+const std::vector<corruption<small_state>>& small_rows() {
+    using S = small_state;
+    static const std::vector<corruption<S>> rows = {
+        // Graft a consistent 5-deep chain av0 <- av1 <- ... <- av4 onto mm0's VMA, as the
+        // fork-and-exit loop without anon_vma reuse (B1) leaves it: every counter exact.
+        {inv::anon_vma_chain_bounded, "fork never reuses an idle anon_vma (B1): the chain grew to 5 > 4", faulted,
+         [](S& s) {
+             for (int k = 1; k <= 4; ++k) {
+                 auto& a = s.anon_vma[k];
+                 a.live = true; a.root = 0; a.parent = k - 1; a.refcount = 1;
+                 a.num_children = k < 4 ? 1 : 0; a.num_active_vmas = 0;
+             }
+             s.anon_vma[0].num_children = 2;        // self link + av1
+             s.anon_vma[0].refcount = 1 + 4;        // its tree + get_anon_vma(root) by av1..av4
+             s.anon_vma[0].num_active_vmas = 0;
+             s.anon_vma[4].num_active_vmas = 1;
+             auto& v = s.vma[0][0];
+             v.anon_vma = 4;
+             for (int k = 0; k <= 4; ++k) v.chain[k] = true;
+         },
+         {}},
+    };
+    return rows;
+}
+
+template <class S> std::set<int> broken_set(const model::config& cfg, const S& s) {
+    std::set<int> out;
+    for (const auto& i : props::invariants())
+        if (!props::holds(i.id, cfg, s)) out.insert(static_cast<int>(i.id));
+    return out;
+}
+
+std::string names(const std::set<int>& set) {
+    std::string out;
+    for (int i : set) out += (out.empty() ? "" : ", ") + std::string(props::inv_name(static_cast<inv>(i)));
+    return out.empty() ? "(none)" : out;
+}
+
+/// The config a row is checked under: the preset's, with one VMA slot per mm at
+/// preset_small so the chain bound 2 x (VMA slots) = 4 lies inside its 5 anon_vma slots.
+template <class S> model::config row_config() {
+    auto cfg = model::config::defaults<typename S::preset>();
+    if constexpr (std::is_same_v<typename S::preset, model::preset_small>) cfg.lim.vmas = 1;
+    return cfg;
+}
+
+template <class S> void check_row(const corruption<S>& r) {
+    const auto cfg = row_config<S>();
+    const auto o = run<S>(cfg, r.base);   // every invariant holds after every base step
+    INFO("corruption: " << r.stands_for << " (at preset " << S::preset::name << ")\n" << trace_text(r.base));
+    const S& good = o.final();
+    for (const auto& i : props::invariants()) {
+        INFO("invariant " << i.name << " on the uncorrupted state");
+        CHECK(props::holds(i.id, cfg, good));
+    }
+    S bad = good;
+    r.corrupt(bad);
+    INFO("the corruption changed:\n" << solver::diff(good, bad));
+    {
+        INFO("invariant " << props::inv_name(r.target) << " must report the corrupted state");
+        CHECK_FALSE(props::holds(r.target, cfg, bad));
+    }
+    std::set<int> expected = {static_cast<int>(r.target)};
+    for (inv i : r.also) expected.insert(static_cast<int>(i));
+    const auto got = broken_set(cfg, bad);
+    INFO("broken: " << names(got) << "\nexpected: " << names(expected));
+    CHECK(got == expected);
+}
+
+}  // namespace
+
+TEST_CASE("every invariant can fail on a corrupted state", "[invariants]") {
+    for (const auto& i : props::invariants()) {
+        DYNAMIC_SECTION(i.name) {
+            int found = 0;
+            for (const auto& r : default_rows())
+                if (r.target == i.id) ++found, check_row(r);
+            for (const auto& r : small_rows())
+                if (r.target == i.id) ++found, check_row(r);
+            INFO("invariant " << i.name << " has no corruption row in tests/test_invariants_fail.cpp: "
+                 "add one that shows it can fail");
+            CHECK(found >= 1);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Mutant routes: the model's own steps reach the violation.
+// ---------------------------------------------------------------------------
+
+TEST_CASE("anon_exclusive_mapped_once: fork_keeps_exclusive breaks it with mmap, write, fork",
+          "[invariants][mutant]") {
+    const std::vector<action> t = {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::fork(0, 1)};
+    SECTION("fixed model: the trace is clean") {
+        const auto o = run<default_state>(t);   // checks every invariant after every step
+        CHECK(props::holds(inv::anon_exclusive_mapped_once, o.cfg, o.final()));
+    }
+    SECTION("mutant: the fork leaves a PageAnonExclusive folio mapped twice") {
+        auto cfg = model::config::defaults<model::preset_default>();
+        cfg.inject(model::mutant::fork_keeps_exclusive);
+        const auto o = run<default_state>(cfg, t, /*check_invariants=*/false);
+        INFO(trace_text(t, 3));
+        for (int k = 0; k < 3; ++k) {
+            INFO("after step " << k << " nothing is broken yet");
+            CHECK(broken_names(cfg, o.after(k)).empty());
+        }
+        const auto& s = o.final();
+        CHECK_FALSE(props::holds(inv::anon_exclusive_mapped_once, cfg, s));
+        CHECK(props::first_violation(cfg, s) == static_cast<int>(inv::anon_exclusive_mapped_once));
+        // The consequence (CVE-2020-29374 shape): the child's write reuses the shared
+        // page, and the parent sees it.
+        auto next = s;
+        REQUIRE(model::step(cfg, next, act::switch_mm(1, 1)));
+        REQUIRE(model::step(cfg, next, act::write(1, 1, 0, 2)));
+        CHECK(next.pte[1][0].folio == 0);
+        CHECK(read_value(cfg, next, 0, 0, 0) == 2);
+        CHECK_FALSE(props::holds(inv::every_read_matches_reference, cfg, next));
+    }
+}
+
+namespace {
+
+/// The B1 loop at preset_small: mmap, write, then per generation fork the running
+/// process into the other mm slot, let the parent exit, run the child on cpu0 and
+/// write.  Stops at the first state where anon_vma_chain_bounded fails or after
+/// `generations`.  Returns {generation of the violation or -1, longest chain seen}.
+std::pair<int, int> fork_exit_loop(const model::config& cfg, int generations, std::vector<action>& trace) {
+    small_state s = model::initial_state<small_state>();
+    int longest = 0;
+    auto take = [&](const action& x) {
+        trace.push_back(x);
+        INFO(trace_text(trace, static_cast<int>(trace.size())));
+        REQUIRE(model::step(cfg, s, x));
+        for (const auto& per_mm : s.vma)
+            for (const auto& v : per_mm)
+                if (v.used) longest = std::max(longest, chain_length(v));
+    };
+    take(act::mmap(0, 0, 1));
+    take(act::write(0, 0, 0, 1));
+    for (int g = 0; g < generations; ++g) {
+        const int parent = g % 2, child = 1 - parent;
+        take(act::fork(parent, child));
+        if (!props::holds(inv::anon_vma_chain_bounded, cfg, s)) return {g, longest};
+        take(act::exit(parent));
+        take(act::switch_mm(0, child));
+        take(act::write(0, child, 0, 1 + g % 2));
+        INFO(trace_text(trace));
+        const std::string b = broken_names(cfg, s);
+        INFO("broken: " << b);
+        REQUIRE(b.empty());
+    }
+    return {-1, longest};
+}
+
+}  // namespace
+
+TEST_CASE("anon_vma_chain_bounded: anon_vma_no_reuse grows the chain in a fork-and-exit loop",
+          "[invariants][mutant]") {
+    const auto fixed = row_config<small_state>();
+    REQUIRE(fixed.lim.mms * fixed.lim.vmas == 2);   // bound 2 x 2 VMA slots = 4
+    SECTION("mutant: the chain passes the bound of 4") {
+        auto cfg = fixed;
+        cfg.inject(model::mutant::anon_vma_no_reuse);
+        std::vector<action> trace;
+        const auto [gen, longest] = fork_exit_loop(cfg, 8, trace);
+        INFO(trace_text(trace) << "longest chain: " << longest);
+        CHECK(gen >= 0);
+        CHECK(longest == 5);   // av0 plus one new anon_vma per generation, none reused
+        CHECK(gen == 3);       // the fourth fork
+    }
+    SECTION("fixed model: the same loop keeps the chain bounded") {
+        std::vector<action> trace;
+        const auto [gen, longest] = fork_exit_loop(fixed, 12, trace);
+        INFO(trace_text(trace) << "longest chain: " << longest);
+        CHECK(gen == -1);
+        // The root (self link + a child) is never reused; two leaves alternate: {av0, av1, av2}.
+        CHECK(longest == 3);
+    }
+}
