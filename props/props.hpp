@@ -148,11 +148,12 @@ template <class S> typename S::domain::Bool every_read_matches_reference(const m
         for (int v = 0; v < P::va_pages; ++v) {
             const B has_vma = model::find_vma(s, m, I(v)) != nil;
             const auto& p = s.pte[m][v];
+            const I via_pte = D::ite(p.present, model::content_of(s, p.folio), I(0));
             for (int c = 0; c < P::cpus; ++c) {
                 const auto& t = s.tlb[c][m][v];
-                const I got = D::ite(t.valid, model::content_of(s, t.folio),
-                                     D::ite(p.present, model::content_of(s, p.folio), I(0)));
                 const B reads = s.mm[m].live && (t.valid || p.present || has_vma);
+                if (D::known_false(reads)) continue;
+                const I got = D::ite(t.valid, model::content_of(s, t.folio), via_pte);
                 ok = ok && (!reads || got == s.ref[m][v]);
             }
         }
@@ -182,6 +183,7 @@ template <class S> typename S::domain::Bool rmap_complete(const model::config&, 
     for (int m = 0; m < P::mms; ++m)
         for (int v = 0; v < P::va_pages; ++v) {
             const auto& p = s.pte[m][v];
+            if (D::known_false(p.present)) continue;
             ok = ok && (!(p.present && p.folio != zero_pfn) || model::find_vma(s, m, I(v)) != nil);
         }
     // ... that the folio's anon_vma tree holds at the folio's index, at this address.
@@ -304,7 +306,8 @@ template <class S> typename S::domain::Bool no_pte_to_freed_folio(const model::c
     B ok = true;
     for (const auto& per_mm : s.pte)
         for (const auto& p : per_mm)
-            ok = ok && (!(p.present && p.folio != zero_pfn) || D::select(s.folio, p.folio).allocated);
+            if (!D::known_false(p.present))
+                ok = ok && (!(p.present && p.folio != zero_pfn) || D::select(s.folio, p.folio).allocated);
     return ok;
 }
 
@@ -314,7 +317,8 @@ template <class S> typename S::domain::Bool no_tlb_to_freed_folio(const model::c
     for (const auto& per_cpu : s.tlb)
         for (const auto& per_mm : per_cpu)
             for (const auto& t : per_mm)
-                ok = ok && (!(t.valid && t.folio != zero_pfn) || D::select(s.folio, t.folio).allocated);
+                if (!D::known_false(t.valid))
+                    ok = ok && (!(t.valid && t.folio != zero_pfn) || D::select(s.folio, t.folio).allocated);
     return ok;
 }
 
@@ -373,7 +377,7 @@ template <class S> typename S::domain::Bool writable_pte_is_exclusive(const mode
     B ok = true;
     for (const auto& per_mm : s.pte)
         for (const auto& p : per_mm)
-            ok = ok && (!(p.present && p.writable) ||
+            if (!D::known_false(p.present && p.writable)) ok = ok && (!(p.present && p.writable) ||
                         (p.folio != zero_pfn && D::select(s.folio, p.folio).anon_exclusive));
     return ok;
 }
@@ -384,6 +388,7 @@ template <class S> typename S::domain::Bool writable_tlb_is_exclusive(const mode
     for (const auto& per_cpu : s.tlb)
         for (const auto& per_mm : per_cpu)
             for (const auto& t : per_mm) {
+                if (D::known_false(t.valid && t.writable)) continue;
                 const auto fo = D::select(s.folio, t.folio);
                 ok = ok && (!(t.valid && t.writable) ||
                             (t.folio != zero_pfn && fo.allocated && fo.anon_exclusive));
