@@ -103,5 +103,6 @@ inline std::string bounds_text(const char* preset, const model::config& cfg) {
 /// Registration of the subcommands; each returns the exit code through `code`.
 void add_list(CLI::App& app, int& code);
 void add_check(CLI::App& app, int& code);
+void add_explore(CLI::App& app, int& code);
 
 }  // namespace cli

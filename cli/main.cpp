@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
     int code = cli::exit_clean;
     cli::add_list(app, code);
     cli::add_check(app, code);
+    cli::add_explore(app, code);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

@@ -4,7 +4,8 @@
 // at compile time (`small`, `default`, `double`, `cost`), so the concrete fast
 // path has fixed-size arrays.  A run may lower any bound below its preset's
 // maximum (`--mms 3`, ...): allocation then only considers the first `limit`
-// slots.  Asking for more than a preset holds is a usage error (exit 2).
+// slots.  `small` is for deep exhaustive runs: two processes, two VMA slots of
+// at most two pages, two folios, three anon_vmas, one cpu.  Asking for more than a preset holds is a usage error (exit 2).
 //
 // Address space: each mm has `va_pages` virtual pages (vpage 0..va_pages-1);
 // a VMA covers [vm_start, vm_start + pages) of them.  Folios are single pages.
@@ -16,7 +17,7 @@ namespace model {
 
 struct preset_small {
     static constexpr const char* name = "small";
-    static constexpr int mms = 2, vmas = 2, va_pages = 3, folios = 3, anon_vmas = 5, cpus = 1;
+    static constexpr int mms = 2, vmas = 2, va_pages = 2, folios = 2, anon_vmas = 3, cpus = 1;
 };
 struct preset_default {
     static constexpr const char* name = "default";

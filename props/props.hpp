@@ -18,8 +18,8 @@
 // and C exit: D's one VMA keeps a chain of 4 anon_vmas (the root is never reused,
 // and B's and C's became idle only after D was forked).  Without reuse a
 // fork-and-exit loop grows the chain by one anon_vma per generation with two mms
-// alive at a time (B1); with one VMA per mm (--vmas 1) that passes the bound
-// 2 x mms within the small preset's anon_vma slots.
+// alive at a time (B1); with two mms of one VMA each (--mms 2 --vmas 1) that
+// passes the bound 4 within the default preset's six anon_vma slots.
 #pragma once
 #include <array>
 #include <string>

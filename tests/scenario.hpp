@@ -38,7 +38,13 @@ namespace scenario {
 using model::action;
 using model::op;
 using default_state = model::state<model::concrete, model::preset_default>;
-using small_state = model::state<model::concrete, model::preset_small>;
+/// Bounds for the anon_vma chain-growth tests: two processes with one VMA slot each
+/// (chain bound 2 x 2 VMA slots = 4) and five anon_vma slots, so a chain of 5 fits.
+struct preset_chain {
+    static constexpr const char* name = "chain";
+    static constexpr int mms = 2, vmas = 1, va_pages = 2, folios = 3, anon_vmas = 5, cpus = 1;
+};
+using small_state = model::state<model::concrete, preset_chain>;
 
 /// What read_value returns for a load that found no translation (SIGSEGV).
 inline constexpr int sigsegv = -1;

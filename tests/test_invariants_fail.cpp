@@ -11,7 +11,7 @@
 // Two invariants are also shown to fail by the model's own steps, through
 // mutants: anon_exclusive_mapped_once (fork_keeps_exclusive: mmap, write, fork)
 // and anon_vma_chain_bounded (anon_vma_no_reuse: a fork-and-exit loop at
-// preset_small with one VMA per mm, B1 / 7a3ef208e662).
+// preset_chain: two mms with one VMA each, B1 / 7a3ef208e662).
 #include <functional>
 #include <set>
 
@@ -88,7 +88,7 @@ const std::vector<corruption<default_state>>& default_rows() {
 }
 
 /// The chain bound is 2 x VMA slots: at preset_default (8 VMA slots, 6 anon_vmas) no
-/// chain can exceed 16, so this row runs at preset_small with --vmas 1 (bound 4, 5 anon_vmas).
+/// chain can exceed 16, so this row runs at preset_chain (2 mms x 1 VMA: bound 4, 5 anon_vmas).
 const std::vector<corruption<small_state>>& small_rows() {
     using S = small_state;
     static const std::vector<corruption<S>> rows = {
@@ -127,13 +127,9 @@ std::string names(const std::set<int>& set) {
     return out.empty() ? "(none)" : out;
 }
 
-/// The config a row is checked under: the preset's, with one VMA slot per mm at
-/// preset_small so the chain bound 2 x (VMA slots) = 4 lies inside its 5 anon_vma slots.
-template <class S> model::config row_config() {
-    auto cfg = model::config::defaults<typename S::preset>();
-    if constexpr (std::is_same_v<typename S::preset, model::preset_small>) cfg.lim.vmas = 1;
-    return cfg;
-}
+/// The config a row is checked under: its preset's (preset_chain for the chain
+/// rows: bound 2 x (VMA slots) = 4 inside its 5 anon_vma slots).
+template <class S> model::config row_config() { return model::config::defaults<typename S::preset>(); }
 
 template <class S> void check_row(const corruption<S>& r) {
     const auto cfg = row_config<S>();
@@ -211,7 +207,7 @@ TEST_CASE("anon_exclusive_mapped_once: fork_keeps_exclusive breaks it with mmap,
 
 namespace {
 
-/// The B1 loop at preset_small: mmap, write, then per generation fork the running
+/// The B1 loop at preset_chain: mmap, write, then per generation fork the running
 /// process into the other mm slot, let the parent exit, run the child on cpu0 and
 /// write.  Stops at the first state where anon_vma_chain_bounded fails or after
 /// `generations`.  Returns {generation of the violation or -1, longest chain seen}.

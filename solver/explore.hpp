@@ -1,0 +1,264 @@
+// solver/explore.hpp — explicit-state breadth-first search over concrete states.
+//
+// From the initial state, every enabled (action, parameters) of model::actions
+// is applied to every state of the frontier; new states (by fingerprint) form
+// the next frontier, and every selected invariant is checked on each of them.
+// Breadth-first order makes the first violation found a shortest one at these
+// bounds (ties broken by frontier order, then action order, so the trace is
+// deterministic whatever the thread count).
+//
+// Storage: the visited set keeps a 64-bit fingerprint per state (a hash of the
+// state's bytes: concrete states have a unique object representation) in an
+// open-addressing table; two distinct states merge only if their fingerprints
+// collide, with probability about n^2 / 2^65 for n states (4e-6 at 12 million).
+// Each level keeps, per state, its parent's index and the action that made it
+// (8 bytes), so a counterexample is rebuilt by walking back; only the current
+// and next frontier keep whole states.
+//
+// Each level runs in two phases: expansion and invariant checks in parallel
+// (threads take interleaved slices of the frontier and filter successors against
+// the levels already stored), then a single-threaded merge that removes
+// duplicates within the level in frontier order.
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "replay.hpp"
+
+namespace solver {
+
+/// 64-bit hash of a concrete state's bytes.
+template <class S> std::uint64_t fingerprint(const S& s) {
+    static_assert(std::has_unique_object_representations_v<S>, "state bytes must determine the state");
+    const auto* p = reinterpret_cast<const unsigned char*>(&s);
+    std::uint64_t h = 0x243f6a8885a308d3ull;
+    std::size_t i = 0;
+    for (; i + 8 <= sizeof(S); i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+        h ^= h >> 29;
+    }
+    std::uint64_t tail = 0;
+    std::memcpy(&tail, p + i, sizeof(S) - i);
+    h = (h ^ tail) * 0x9e3779b97f4a7c15ull;
+    h ^= h >> 32;
+    h *= 0xd6e8feb86659fd93ull;
+    h ^= h >> 32;
+    return h | 1;   // 0 marks an empty slot
+}
+
+/// Open-addressing set of fingerprints.
+class fingerprint_set {
+public:
+    explicit fingerprint_set(std::size_t capacity = 1 << 16) : slots_(round_up(capacity), 0) {}
+    bool contains(std::uint64_t fp) const {
+        for (std::size_t i = fp & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+            if (slots_[i] == fp) return true;
+            if (slots_[i] == 0) return false;
+        }
+    }
+    /// Insert; false if already present.
+    bool insert(std::uint64_t fp) {
+        if ((size_ + 1) * 2 > slots_.size()) grow();
+        for (std::size_t i = fp & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+            if (slots_[i] == fp) return false;
+            if (slots_[i] == 0) {
+                slots_[i] = fp;
+                ++size_;
+                return true;
+            }
+        }
+    }
+    std::size_t size() const { return size_; }
+    std::size_t bytes() const { return slots_.size() * sizeof(std::uint64_t); }
+
+private:
+    static std::size_t round_up(std::size_t n) {
+        std::size_t c = 16;
+        while (c < n) c *= 2;
+        return c;
+    }
+    void grow() {
+        std::vector<std::uint64_t> old(slots_.size() * 2, 0);
+        old.swap(slots_);
+        size_ = 0;
+        for (std::uint64_t fp : old)
+            if (fp) insert(fp);
+    }
+    std::vector<std::uint64_t> slots_;
+    std::size_t size_ = 0;
+};
+
+struct explore_options {
+    int depth = 9;
+    long max_states = 200'000'000;
+    double max_memory_mb = 8192;
+    double seconds = 0;    // 0: no limit
+    int threads = 2;
+    props::inv_set selected = props::all_invariants;
+    std::vector<int> ops;  // operations allowed (empty: all)
+    std::function<void(int depth, long fresh, long total, double secs, double mb)> progress;
+};
+
+struct explore_level {
+    int depth;
+    long fresh;            // new states at this depth
+    long total;
+    double seconds;        // cumulative
+    double memory_mb;
+};
+
+struct explore_result {
+    int clean_depth = -1;          // every state up to this depth satisfies the invariants
+    bool complete = false;         // reached the requested depth (or the state space ran out)
+    bool exhausted = false;        // no new states: the whole reachable space at these bounds
+    std::string stopped;           // why it stopped early (limit), else empty
+    long states = 0;
+    double seconds = 0;
+    double peak_mb = 0;
+    std::vector<explore_level> levels;
+    int violated = -1;
+    std::vector<action> trace;     // a shortest violating trace
+};
+
+template <class S> explore_result explore(const config& cfg, const explore_options& opt) {
+    using clock = std::chrono::steady_clock;
+    const auto t0 = clock::now();
+    auto elapsed = [&] { return std::chrono::duration<double>(clock::now() - t0).count(); };
+    std::vector<action> acts;
+    for (const action& x : model::actions(cfg))
+        if (opt.ops.empty() || std::find(opt.ops.begin(), opt.ops.end(), static_cast<int>(x.kind)) != opt.ops.end())
+            acts.push_back(x);
+
+    struct link {
+        std::uint32_t parent;   // index in the previous level
+        std::uint32_t act;      // index in acts
+    };
+    explore_result res;
+    fingerprint_set visited;
+    std::vector<std::vector<link>> links;   // per depth
+    S init = model::initial_state<S>();
+    visited.insert(fingerprint(init));
+    std::vector<S> frontier{init};
+    links.push_back({link{0, 0}});
+    res.states = 1;
+    auto rebuild = [&](int depth, std::uint32_t idx) {
+        std::vector<action> t(depth);
+        for (int d = depth; d > 0; --d) {
+            t[d - 1] = acts[links[d][idx].act];
+            idx = links[d][idx].parent;
+        }
+        return t;
+    };
+    auto memory_mb = [&](std::size_t next_states) {
+        std::size_t b = visited.bytes() + (frontier.size() + next_states) * sizeof(S);
+        for (const auto& l : links) b += l.size() * sizeof(link);
+        return b / 1048576.0;
+    };
+    if (int v = props::first_violation(cfg, init, opt.selected); v >= 0) {
+        res.violated = v;
+        res.seconds = elapsed();
+        return res;
+    }
+    res.clean_depth = 0;
+    res.levels.push_back({0, 1, 1, elapsed(), memory_mb(0)});
+
+    struct candidate {
+        std::uint64_t fp;
+        std::uint32_t parent, act;
+        int violated;
+        S state;
+    };
+    const int nthreads = std::max(1, opt.threads);
+    for (int depth = 1; depth <= opt.depth; ++depth) {
+        // Phase 1: expand in parallel; thread t takes frontier states t, t+n, ...
+        std::vector<std::vector<candidate>> found(nthreads);
+        std::atomic<bool> stop{false};
+        auto work = [&](int t) {
+            S next;
+            for (std::size_t i = t; i < frontier.size(); i += nthreads) {
+                if (stop.load(std::memory_order_relaxed)) return;
+                const S& s = frontier[i];
+                for (std::uint32_t a = 0; a < acts.size(); ++a) {
+                    if (!model::enabled(cfg, s, acts[a])) continue;
+                    next = s;
+                    model::apply(cfg, next, acts[a]);
+                    if (next.out_of_bounds) continue;
+                    const std::uint64_t fp = fingerprint(next);
+                    if (visited.contains(fp)) continue;
+                    found[t].push_back({fp, static_cast<std::uint32_t>(i), a,
+                                        props::first_violation(cfg, next, opt.selected), next});
+                }
+                if ((i & 1023) == 0 && opt.seconds > 0 && elapsed() > opt.seconds) stop = true;
+            }
+        };
+        std::vector<std::thread> pool;
+        for (int t = 1; t < nthreads; ++t) pool.emplace_back(work, t);
+        work(0);
+        for (auto& th : pool) th.join();
+        if (stop) {
+            res.stopped = "time limit of " + std::to_string(opt.seconds) + " s during depth " + std::to_string(depth);
+            break;
+        }
+        // Phase 2: merge in frontier order (parent index, then action index).
+        std::vector<const candidate*> order;
+        for (const auto& f : found)
+            for (const auto& c : f) order.push_back(&c);
+        std::sort(order.begin(), order.end(), [](const candidate* a, const candidate* b) {
+            return a->parent != b->parent ? a->parent < b->parent : a->act < b->act;
+        });
+        std::vector<S> next_frontier;
+        std::vector<link> level;
+        int bad_inv = -1;
+        link bad{0, 0};
+        for (const candidate* c : order) {
+            if (!visited.insert(c->fp)) continue;
+            if (c->violated >= 0 && bad_inv < 0) {
+                bad_inv = c->violated;
+                bad = {c->parent, c->act};
+            }
+            level.push_back({c->parent, c->act});
+            next_frontier.push_back(c->state);
+        }
+        order.clear();
+        found.clear();
+        res.states += static_cast<long>(level.size());
+        links.push_back(std::move(level));
+        const double mb = memory_mb(next_frontier.size());
+        res.peak_mb = std::max(res.peak_mb, mb);
+        if (bad_inv >= 0) {
+            res.violated = bad_inv;
+            std::vector<action> t = rebuild(depth - 1, bad.parent);
+            t.push_back(acts[bad.act]);
+            res.trace = std::move(t);
+            res.levels.push_back({depth, static_cast<long>(links.back().size()), res.states, elapsed(), mb});
+            break;
+        }
+        frontier = std::move(next_frontier);
+        res.clean_depth = depth;
+        res.levels.push_back({depth, static_cast<long>(links.back().size()), res.states, elapsed(), mb});
+        if (opt.progress) opt.progress(depth, static_cast<long>(frontier.size()), res.states, elapsed(), mb);
+        if (frontier.empty()) {
+            res.exhausted = true;
+            break;
+        }
+        if (res.states >= opt.max_states && depth < opt.depth) {
+            res.stopped = "state limit of " + std::to_string(opt.max_states) + " states";
+            break;
+        }
+        if (mb >= opt.max_memory_mb && depth < opt.depth) {
+            res.stopped = "memory limit of " + std::to_string(static_cast<long>(opt.max_memory_mb)) + " MB";
+            break;
+        }
+    }
+    res.complete = res.violated < 0 && res.stopped.empty();
+    res.seconds = elapsed();
+    return res;
+}
+
+}  // namespace solver
