@@ -17,7 +17,7 @@ namespace model {
 
 enum class op : int {
     mmap, munmap, tlb_finish_mmu, mprotect, madvise, madvise_dontneed, mremap,
-    read, write, fork, exit_mmap, execve, switch_mm, tlb_evict, migrate, count_
+    read, write, fork, exit_mmap, execve, switch_mm, tlb_evict, migrate, tlb_flush_pending, count_
 };
 inline constexpr int op_count = static_cast<int>(op::count_);
 
@@ -44,6 +44,7 @@ inline const std::array<op_info, op_count>& ops() {
         {op::switch_mm, "switch_mm", "switch_mm_irqs_off: cpu runs mm, joins mm_cpumask"},
         {op::tlb_evict, "tlb_evict", "hardware TLB eviction of every entry of one cpu"},
         {op::migrate, "migrate", "migrate_pages -> try_to_migrate -> rmap_walk_anon (mm/migrate.c)"},
+        {op::tlb_flush_pending, "tlb_flush_pending", "tlb_flush_mmu_tlbonly, late (only the mutant munmap_free_before_flush owes it)"},
     }};
     return all;
 }
@@ -97,6 +98,7 @@ inline std::vector<action> actions(const config& cfg) {
         for (int m = 0; m < L.mms; ++m) out.push_back({op::switch_mm, {.mm = m, .cpu = c}});
     for (int c = 0; c < L.cpus; ++c) out.push_back({op::tlb_evict, {.cpu = c}});
     for (int f = 0; f < L.folios; ++f) out.push_back({op::migrate, {.folio = f}});
+    for (int m = 0; m < L.mms; ++m) out.push_back({op::tlb_flush_pending, {.mm = m}});
     return out;
 }
 
@@ -117,6 +119,7 @@ template <class S> typename S::domain::Bool enabled(const config& cfg, const S& 
         case op::switch_mm: return enabled_switch_mm(cfg, s, x.a);
         case op::tlb_evict: return enabled_tlb_evict(cfg, s, x.a);
         case op::migrate: return enabled_migrate(cfg, s, x.a);
+        case op::tlb_flush_pending: return enabled_tlb_flush_pending(cfg, s, x.a);
         case op::count_: break;
     }
     return false;
@@ -139,6 +142,7 @@ template <class S> void apply(const config& cfg, S& s, const action& x) {
         case op::switch_mm: return do_switch_mm(cfg, s, x.a);
         case op::tlb_evict: return do_tlb_evict(cfg, s, x.a);
         case op::migrate: return do_migrate(cfg, s, x.a);
+        case op::tlb_flush_pending: return do_tlb_flush_pending(cfg, s, x.a);
         case op::count_: break;
     }
 }
@@ -195,6 +199,7 @@ inline std::string describe(const action& x) {
         case op::switch_mm: return "cpu" + std::to_string(a.cpu) + " switch_mm -> " + mm;
         case op::tlb_evict: return "cpu" + std::to_string(a.cpu) + " tlb_evict";
         case op::migrate: return "migrate folio" + std::to_string(a.folio);
+        case op::tlb_flush_pending: return mm + " tlb_flush_mmu_tlbonly (late)";
         case op::count_: break;
     }
     return "?";

@@ -109,8 +109,13 @@ template <class S> void fork(const config& cfg, S& s, int m, int m2, int i) {
         I reuse = nil;
         for (int k = P::anon_vmas - 1; k >= 0; --k) {
             const auto& a = s.anon_vma[k];
-            const B ok = pv.chain[k] && a.num_active_vmas == 0 && a.num_children < 2 &&
-                         !cfg.has(mutant::anon_vma_no_reuse);  // mutant: 7a3ef208e662 reverted
+            B ok = pv.chain[k] && a.num_active_vmas == 0 && a.num_children < 2;
+            if (cfg.has(mutant::anon_vma_degree_reuse)) {
+                // Before 2555283eb40d (CVE-2022-42703): one counter, degree = VMAs + children,
+                // and reuse of any anon_vma but the source's own with degree < 2.
+                ok = pv.chain[k] && I(k) != pv.anon_vma && a.num_active_vmas + a.num_children < 2;
+            }
+            if (cfg.has(mutant::anon_vma_no_reuse)) ok = false;   // 7a3ef208e662 reverted
             reuse = D::ite(ok, I(k), reuse);
         }
         D::update(s.anon_vma, reuse, [](auto& a) { a.num_active_vmas = a.num_active_vmas + 1; });

@@ -20,6 +20,8 @@ enum class design { anon_vma };
 enum class mutant : int {
     fork_keeps_exclusive,
     anon_vma_no_reuse,
+    anon_vma_degree_reuse,
+    munmap_free_before_flush,
     count_
 };
 
@@ -41,6 +43,15 @@ inline const std::vector<mutant_info>& mutants() {
          "fix 7a3ef208e662 (mm: prevent endless growth of anon_vma hierarchy)",
          "fork never reuses an idle ancestor anon_vma: fork-and-exit loops grow the chain "
          "by one anon_vma per generation"},
+        {mutant::anon_vma_degree_reuse, "anon_vma_degree_reuse", "anon_vma_fork (model/anon_vma.hpp)",
+         "CVE-2022-42703, fix 2555283eb40d (mm/rmap: Fix anon_vma->degree ambiguity leading to double-reuse)",
+         "reuse decided by the old degree = num_children + num_active_vmas < 2, which also "
+         "admits an anon_vma that is still some VMA's anon_vma: two VMAs share an anon_vma "
+         "with different chains"},
+        {mutant::munmap_free_before_flush, "munmap_free_before_flush", "tlb_finish_mmu (model/tlb.hpp)",
+         "the mmu_gather rule of include/asm-generic/tlb.h (free only after the TLB flush)",
+         "the gathered pages are freed before the TLB flush; the flush comes as a later step, "
+         "so another cpu can still reach a freed (and reused) page"},
     };
     return all;
 }

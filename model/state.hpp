@@ -36,7 +36,8 @@ template <class D, class P> struct mm_t {
         (typename D::Bool, live),
         (cpumask_t, cpumask),          // mm_cpumask(mm): cpus that may cache translations of mm
         (typename D::Bool, locked),    // mmap_lock held by a phased munmap (writers excluded)
-        (gather_t, gather));           // mmu_gather: queued references per folio, freed at tlb_finish_mmu
+        (gather_t, gather),            // mmu_gather: queued references per folio, freed at tlb_finish_mmu
+        (typename D::Bool, flush_pending));  // a TLB flush still owed after the pages were freed (mutant only)
 };
 
 template <class D, class P> struct vma_t {

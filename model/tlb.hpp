@@ -12,6 +12,7 @@
 // batched reclaim flushes (set_tlb_ubc_flush_pending), range-precise flushes
 // (a flush of an mm range flushes the whole mm here: flushing more is safe).
 #pragma once
+#include "args.hpp"
 #include "core.hpp"
 
 namespace model {
@@ -57,14 +58,26 @@ template <class S, class G> void zap_pte(S& s, int m, int v, G& g) {
 
 /// tlb_finish_mmu(): flush the mm's TLBs, then free the batched pages (tlb_flush_mmu:
 /// invalidate, then free).  The flush must come first: the ordering rule.
-template <class S> void tlb_finish_mmu(const config&, S& s, int m) {
+template <class S> void tlb_finish_mmu(const config& cfg, S& s, int m) {
     MODEL_TYPES(S);
-    flush_tlb_mm(s, m);
+    if (!cfg.has(mutant::munmap_free_before_flush)) flush_tlb_mm(s, m);
     for (int f = 0; f < P::folios; ++f) {
         const I n = s.mm[m].gather[f];
         D::when(n != 0, s, [&](auto& s) { folio_put(s, I(f), n); });
         s.mm[m].gather[f] = 0;
     }
+    // Mutant: the pages went back to the allocator first; the flush is a later step
+    // (tlb_flush_mmu_tlbonly), so another cpu may still reach them in between.
+    if (cfg.has(mutant::munmap_free_before_flush)) s.mm[m].flush_pending = true;
+}
+
+/// The deferred flush of the mutant munmap_free_before_flush (never owed otherwise).
+template <class S> typename S::domain::Bool enabled_tlb_flush_pending(const config&, const S& s, const args& a) {
+    return s.mm[a.mm].flush_pending;
+}
+template <class S> void do_tlb_flush_pending(const config&, S& s, const args& a) {
+    flush_tlb_mm(s, a.mm);
+    s.mm[a.mm].flush_pending = false;
 }
 
 /// The translation a cpu would use for (m, v) now: its TLB entry, else the PTE.

@@ -103,7 +103,8 @@ inline const std::array<inv_info, inv_count>& invariants() {
          "no anon_vma is freed while a VMA, a chain, a parent or a root pointer refers to it",
          "I6: the root outlives its descendants"},
         {inv::anon_vma_chain_shape, "anon_vma_chain_shape",
-         "vma->anon_vma is on the VMA's chain, the chain is empty iff anon_vma is NULL, and one root",
+         "vma->anon_vma is on the VMA's chain, the chain is empty iff anon_vma is NULL, one root, and "
+         "VMAs of one mm sharing an anon_vma have identical chains",
          "I4: anon_vma_clone / is_mergeable_anon_vma assumptions"},
         {inv::anon_exclusive_mapped_once, "anon_exclusive_mapped_once",
          "a PageAnonExclusive folio is mapped at most once", "I7: VM_WARN_ON_FOLIO in __folio_add_anon_rmap"},
@@ -358,6 +359,19 @@ template <class S> typename S::domain::Bool anon_vma_chain_shape(const model::co
             const B faulted = v.anon_vma != nil;
             ok = ok && (!v.used || (D::ite(faulted, D::select(v.chain, v.anon_vma) && one_root, empty)));
         }
+    // VMAs of one mm with the same anon_vma have identical chains (is_mergeable_anon_vma
+    // trusts pointer equality; B4 broke this).
+    for (const auto& per_mm : s.vma)
+        for (int i = 0; i < P::vmas; ++i)
+            for (int j = i + 1; j < P::vmas; ++j) {
+                const auto& a = per_mm[i];
+                const auto& b = per_mm[j];
+                const B same = a.used && b.used && a.anon_vma != nil && a.anon_vma == b.anon_vma;
+                if (D::known_false(same)) continue;
+                B equal_chains = true;
+                for (int k = 0; k < P::anon_vmas; ++k) equal_chains = equal_chains && a.chain[k] == b.chain[k];
+                ok = ok && (!same || equal_chains);
+            }
     return ok;
 }
 

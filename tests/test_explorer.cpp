@@ -50,6 +50,7 @@ TEST_CASE("seeded explorer: the fixed model is clean for 3 * 10^5 steps", "[expl
     REQUIRE(r.violated == -1);
     CHECK(r.steps >= 300000);
     for (int k = 0; k < op_count; ++k) {
+        if (static_cast<op>(k) == op::tlb_flush_pending) continue;   // owed only by a mutant
         INFO("action never taken: " << op_name(static_cast<op>(k)));
         CHECK(r.ops[k].taken > 0);   // an action never taken is a finding
     }
