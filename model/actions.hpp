@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fork.hpp"
+#include "gup.hpp"
 #include "migrate.hpp"
 #include "mm.hpp"
 #include "mremap.hpp"
@@ -17,7 +18,8 @@ namespace model {
 
 enum class op : int {
     mmap, munmap, tlb_finish_mmu, mprotect, madvise, madvise_dontneed, mremap,
-    read, write, fork, exit_mmap, execve, switch_mm, tlb_evict, migrate, tlb_flush_pending, count_
+    read, write, fork, exit_mmap, execve, switch_mm, tlb_evict, migrate, tlb_flush_pending,
+    pin_user_pages, unpin_user_page, pin_read, pin_write, count_
 };
 inline constexpr int op_count = static_cast<int>(op::count_);
 
@@ -45,6 +47,10 @@ inline const std::array<op_info, op_count>& ops() {
         {op::tlb_evict, "tlb_evict", "hardware TLB eviction of every entry of one cpu"},
         {op::migrate, "migrate", "migrate_pages -> try_to_migrate -> rmap_walk_anon (mm/migrate.c)"},
         {op::tlb_flush_pending, "tlb_flush_pending", "tlb_flush_mmu_tlbonly, late (only the mutant munmap_free_before_flush owes it)"},
+        {op::pin_user_pages, "pin_user_pages", "pin_user_pages(FOLL_PIN|FOLL_LONGTERM[|FOLL_WRITE]): faultin_page, unshare, pin (mm/gup.c)"},
+        {op::unpin_user_page, "unpin_user_page", "unpin_user_page (mm/gup.c)"},
+        {op::pin_read, "pin_read", "a read through a pin (the pipe end of vmsplice, device DMA read)"},
+        {op::pin_write, "pin_write", "device DMA write through a FOLL_WRITE pin"},
     }};
     return all;
 }
@@ -55,6 +61,9 @@ struct action {
     op kind;
     args a;
 };
+
+/// Pin slots of a run (a preset constant, not lowered by flags).
+inline int cfg_pins(const config& cfg) { return cfg.pins; }
 
 /// Every concrete (action, parameters) value at these limits.
 inline std::vector<action> actions(const config& cfg) {
@@ -99,6 +108,14 @@ inline std::vector<action> actions(const config& cfg) {
     for (int c = 0; c < L.cpus; ++c) out.push_back({op::tlb_evict, {.cpu = c}});
     for (int f = 0; f < L.folios; ++f) out.push_back({op::migrate, {.folio = f}});
     for (int m = 0; m < L.mms; ++m) out.push_back({op::tlb_flush_pending, {.mm = m}});
+    for (int m = 0; m < L.mms; ++m)
+        for (int v = 0; v < L.va_pages; ++v)
+            for (int w = 0; w <= 1; ++w) out.push_back({op::pin_user_pages, {.mm = m, .start = v, .value = w}});
+    for (int p = 0; p < cfg_pins(cfg); ++p) {
+        out.push_back({op::unpin_user_page, {.folio = p}});
+        out.push_back({op::pin_read, {.folio = p}});
+        for (int val = 1; val <= 2; ++val) out.push_back({op::pin_write, {.value = val, .folio = p}});
+    }
     return out;
 }
 
@@ -120,6 +137,10 @@ template <class S> typename S::domain::Bool enabled(const config& cfg, const S& 
         case op::tlb_evict: return enabled_tlb_evict(cfg, s, x.a);
         case op::migrate: return enabled_migrate(cfg, s, x.a);
         case op::tlb_flush_pending: return enabled_tlb_flush_pending(cfg, s, x.a);
+        case op::pin_user_pages: return enabled_pin_user_pages(cfg, s, x.a);
+        case op::unpin_user_page: return enabled_unpin_user_page(cfg, s, x.a);
+        case op::pin_read: return enabled_pin_read(cfg, s, x.a);
+        case op::pin_write: return enabled_pin_write(cfg, s, x.a);
         case op::count_: break;
     }
     return false;
@@ -143,6 +164,10 @@ template <class S> void apply(const config& cfg, S& s, const action& x) {
         case op::tlb_evict: return do_tlb_evict(cfg, s, x.a);
         case op::migrate: return do_migrate(cfg, s, x.a);
         case op::tlb_flush_pending: return do_tlb_flush_pending(cfg, s, x.a);
+        case op::pin_user_pages: return do_pin_user_pages(cfg, s, x.a);
+        case op::unpin_user_page: return do_unpin_user_page(cfg, s, x.a);
+        case op::pin_read: return do_pin_read(cfg, s, x.a);
+        case op::pin_write: return do_pin_write(cfg, s, x.a);
         case op::count_: break;
     }
 }
@@ -200,6 +225,11 @@ inline std::string describe(const action& x) {
         case op::tlb_evict: return "cpu" + std::to_string(a.cpu) + " tlb_evict";
         case op::migrate: return "migrate folio" + std::to_string(a.folio);
         case op::tlb_flush_pending: return mm + " tlb_flush_mmu_tlbonly (late)";
+        case op::pin_user_pages:
+            return mm + " pin_user_pages [" + std::to_string(a.start) + "]" + (a.value ? " FOLL_WRITE" : " read-only");
+        case op::unpin_user_page: return "unpin_user_page pin" + std::to_string(a.folio);
+        case op::pin_read: return "read through pin" + std::to_string(a.folio);
+        case op::pin_write: return "DMA write through pin" + std::to_string(a.folio) + " = " + std::to_string(a.value);
         case op::count_: break;
     }
     return "?";

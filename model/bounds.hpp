@@ -17,15 +17,15 @@ namespace model {
 
 struct preset_small {
     static constexpr const char* name = "small";
-    static constexpr int mms = 2, vmas = 2, va_pages = 2, folios = 2, anon_vmas = 3, cpus = 1;
+    static constexpr int mms = 2, vmas = 2, va_pages = 2, folios = 2, anon_vmas = 3, cpus = 1, pins = 1;
 };
 struct preset_default {
     static constexpr const char* name = "default";
-    static constexpr int mms = 4, vmas = 2, va_pages = 4, folios = 6, anon_vmas = 6, cpus = 2;
+    static constexpr int mms = 4, vmas = 2, va_pages = 4, folios = 6, anon_vmas = 6, cpus = 2, pins = 2;
 };
 struct preset_double {
     static constexpr const char* name = "double";
-    static constexpr int mms = 8, vmas = 4, va_pages = 8, folios = 12, anon_vmas = 12, cpus = 4;
+    static constexpr int mms = 8, vmas = 4, va_pages = 8, folios = 12, anon_vmas = 12, cpus = 4, pins = 4;
 };
 
 /// Per-run limits, each at most the preset's array size.

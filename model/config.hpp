@@ -22,6 +22,8 @@ enum class mutant : int {
     anon_vma_no_reuse,
     anon_vma_degree_reuse,
     munmap_free_before_flush,
+    gup_cow_leak,
+    fork_shares_pinned_page,
     count_
 };
 
@@ -52,6 +54,15 @@ inline const std::vector<mutant_info>& mutants() {
          "the mmu_gather rule of include/asm-generic/tlb.h (free only after the TLB flush)",
          "the gathered pages are freed before the TLB flush; the flush comes as a later step, "
          "so another cpu can still reach a freed (and reused) page"},
+        {mutant::gup_cow_leak, "gup_cow_leak", "do_wp_page, pin_user_pages (model/fault.hpp, model/gup.hpp)",
+         "CVE-2020-29374; fixed by the PageAnonExclusive series (6c287605fd56, c89357e27f20, a7f226604170)",
+         "a read-only pin of a COW-shared page does not unshare it, and do_wp_page reuses a page "
+         "whose map count is 1 although a pin still references it: the pinner reads the other "
+         "process's later writes"},
+        {mutant::fork_shares_pinned_page, "fork_shares_pinned_page", "copy_present_pte (model/fork.hpp)",
+         "folio_needs_cow_for_dma / copy_present_page (mm/memory.c), the PAE series",
+         "fork shares a pinned exclusive page instead of copying it for the child, so I/O "
+         "through the pin reaches the child or is lost to the parent"},
     };
     return all;
 }
@@ -72,11 +83,16 @@ struct config {
     limits lim;
     design rmap = design::anon_vma;
     std::uint64_t injected = 0;
+    int pins = 0;   // pin slots (the preset's; not lowered by flags)
 
     bool has(mutant m) const { return injected & (1ull << static_cast<int>(m)); }
     config& inject(mutant m) { injected |= 1ull << static_cast<int>(m); return *this; }
 
-    template <class P> static config defaults() { return config{limits::of<P>()}; }
+    template <class P> static config defaults() {
+        config c{limits::of<P>()};
+        c.pins = P::pins;
+        return c;
+    }
 
     std::vector<std::string> mutant_names() const {
         std::vector<std::string> out;

@@ -14,7 +14,7 @@
 // folio_remove_rmap_pte + folio_put of the old one).
 //
 // Leaves out: large folios, KSM, swap cache, userfaultfd, the per-VMA lock
-// retry path (faults are atomic steps here), FAULT_FLAG_UNSHARE (comes with pins).
+// retry path (faults are atomic steps here).
 #pragma once
 #include "args.hpp"
 #include "rmap.hpp"
@@ -49,8 +49,9 @@ template <class S> void do_anonymous_page(const config& cfg, S& s, int m, int i,
     s.pte[m][v] = pte_t<D>{true, f, (s.vma[m][i].flags & I(VM_WRITE)) != 0};
 }
 
-/// do_wp_page(): write fault on a present, read-only PTE in a writable VMA.
-template <class S> void do_wp_page(const config& cfg, S& s, int m, int i, int v) {
+/// do_wp_page(): write fault on a present, read-only PTE in a writable VMA; with
+/// unshare (FAULT_FLAG_UNSHARE, from a read-only GUP pin) the PTE stays read-only.
+template <class S> void do_wp_page(const config& cfg, S& s, int m, int i, int v, bool unshare = false) {
     MODEL_TYPES(S);
     const auto pte = s.pte[m][v];
     const I old = pte.folio;
@@ -58,26 +59,36 @@ template <class S> void do_wp_page(const config& cfg, S& s, int m, int i, int v)
     const auto fo = D::select(s.folio, old);
     const B exclusive = !zero && fo.anon_exclusive;
     // wp_can_reuse_anon_folio(): small folio, not KSM, only our reference.
-    const B can_reuse = !zero && !fo.anon_exclusive && fo.refcount == 1;
+    B can_reuse = !zero && !fo.anon_exclusive && fo.refcount == 1;
+    // Mutant gup_cow_leak (CVE-2020-29374): before the PageAnonExclusive series, reuse was
+    // decided by the map count alone (reuse_swap_page), blind to GUP references.
+    if (cfg.has(mutant::gup_cow_leak)) can_reuse = !zero && !fo.anon_exclusive && fo.mapcount == 1;
     D::when(can_reuse, s, [&](S& s) {
         rmap::move_on_reuse(cfg, s, old, m, i);
         D::update(s.folio, old, [](auto& x) { x.anon_exclusive = true; });
     });
     // wp_page_reuse(): make the PTE writable (no flush needed to add permissions).
-    D::when(exclusive || can_reuse, s, [&](S& s) { s.pte[m][v].writable = true; });
+    if (!unshare) D::when(exclusive || can_reuse, s, [&](S& s) { s.pte[m][v].writable = true; });
     // wp_page_copy()
     D::when(!exclusive && !can_reuse, s, [&](S& s) {
         rmap::prepare(cfg, s, m, i);
         const I f = new_anon_folio(cfg, s, m, i, v, content_of(s, old));
         s.pte[m][v] = pte_t<D>{};   // ptep_clear_flush(): clear, then flush every cpu in mm_cpumask
         flush_tlb_page(s, m, v);
-        s.pte[m][v] = pte_t<D>{true, f, true};
+        s.pte[m][v] = pte_t<D>{true, f, !unshare};
         D::when(!zero, s, [&](S& s) {   // folio_remove_rmap_pte(old) after the flush, then folio_put
             bug_on(s, bug::counter_underflow, D::select(s.folio, old).mapcount == 0);
             D::update(s.folio, old, [](auto& x) { x.mapcount = x.mapcount - 1; });
             folio_put(s, old, I(1));
         });
     });
+}
+
+/// A store by mm m that landed in folio f updates what that mm's pins of f must read.
+template <class S> void pins_note_store(S& s, int m, typename S::domain::Int f, typename S::domain::Bool stored,
+                                        typename S::domain::Int value) {
+    MODEL_TYPES(S);
+    for (auto& p : s.pin) p.expect = D::ite(stored && p.used && p.mm == m && p.folio == f, value, p.expect);
 }
 
 /// Fill cpu c's TLB from the PTE (the hardware page walk).
@@ -135,6 +146,7 @@ template <class S> void do_write(const config& cfg, S& s, const args& a) {
     const auto t2 = s.tlb[c][m][v];
     const B stored = t2.valid && t2.writable;
     D::update(s.folio, t2.folio, [&](auto& fo) { fo.content = D::ite(stored, I(a.value), fo.content); });
+    pins_note_store(s, m, t2.folio, stored, I(a.value));
     s.ref[m][v] = D::ite(stored, I(a.value), s.ref[m][v]);
 }
 

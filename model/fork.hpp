@@ -26,7 +26,8 @@ template <class S> void copy_present_pte(const config& cfg, S& s, int m, int m2,
     const B anon = pte.present && pte.folio != zero_pfn;
     const auto fo = D::select(s.folio, pte.folio);
     // folio_needs_cow_for_dma() && PageAnonExclusive: the child gets its own copy now.
-    const B copy_now = anon && fo.pincount != 0 && fo.anon_exclusive;
+    B copy_now = anon && fo.pincount != 0 && fo.anon_exclusive;
+    if (cfg.has(mutant::fork_shares_pinned_page)) copy_now = false;   // share it like any other page
     D::when(pte.present && !copy_now, s, [&](S& s) {
         D::update(s.folio, pte.folio, [&](auto& x) {
             D::when(anon, x, [&](auto& x) {

@@ -13,6 +13,7 @@
 //                                   chain contains it, keyed by their pgoff range.
 //   TLB              -> tlbe_t per (cpu, mm, vpage): PCID-tagged cached translation
 //   mmu_gather       -> gather[mm][folio]: page references queued for freeing
+//   FOLL_PIN         -> pin_t       (who pinned which folio, and what it must read)
 //   reference memory -> ref[mm][vpage]: what a read by a user process must return
 //
 // Left out here (see README "not modelled"): large folios, swap, file mappings,
@@ -88,6 +89,16 @@ template <class D> struct tlbe_t {
         (typename D::Bool, writable));
 };
 
+template <class D> struct pin_t {
+    BOOST_HANA_DEFINE_STRUCT(pin_t,
+        (typename D::Bool, used),
+        (typename D::Int, mm),         // the process that pinned (pin_user_pages, FOLL_PIN|FOLL_LONGTERM)
+        (typename D::Int, vpage),      // where it pinned
+        (typename D::Int, folio),
+        (typename D::Bool, writable),  // FOLL_WRITE
+        (typename D::Int, expect));    // what a read through the pin must return (the pinner's data)
+};
+
 template <class D> struct cpu_t {
     BOOST_HANA_DEFINE_STRUCT(cpu_t,
         (typename D::Int, mm));        // current->active_mm (nil when idle)
@@ -104,6 +115,7 @@ template <class D, class P> struct state {
     using tlb_t = std::array<std::array<std::array<tlbe_t<D>, P::va_pages>, P::mms>, P::cpus>;
     using cpus_t = std::array<cpu_t<D>, P::cpus>;
     using ref_t = std::array<std::array<typename D::Int, P::va_pages>, P::mms>;
+    using pins_t = std::array<pin_t<D>, P::pins>;
 
     BOOST_HANA_DEFINE_STRUCT(state,
         (mms_t, mm),
@@ -113,6 +125,7 @@ template <class D, class P> struct state {
         (anon_vmas_t, anon_vma),
         (tlb_t, tlb),
         (cpus_t, cpu),
+        (pins_t, pin),                 // GUP pins (e.g. vmsplice, O_DIRECT, RDMA buffers)
         (ref_t, ref),                  // reference memory: the value a read must return
         (typename D::Bool, bad_read),  // a read action returned something other than ref
         (typename D::Int, bug),        // first BUG_ON/VM_WARN_ON that fired (0 = none)

@@ -51,6 +51,10 @@ enum class inv : int {
     writable_pte_is_exclusive,
     writable_tlb_is_exclusive,
     anon_vma_chain_bounded,
+    pincount_exact,
+    pinned_folio_live,
+    pinned_folio_exclusive,
+    pins_see_own_data,
     no_kernel_bug,
     count_
 };
@@ -116,6 +120,16 @@ inline const std::array<inv_info, inv_count>& invariants() {
         {inv::anon_vma_chain_bounded, "anon_vma_chain_bounded",
          "every VMA's anon_vma chain has at most 2 x (VMA slots) anon_vmas",
          "B1: 7a3ef208e662 anon_vma reuse bounds the hierarchy"},
+        {inv::pincount_exact, "pincount_exact", "a folio's pin count equals the pins held on it",
+         "folio_maybe_dma_pinned accounting (FOLL_PIN)"},
+        {inv::pinned_folio_live, "pinned_folio_live", "no pin refers to a freed folio",
+         "a pin holds a folio reference"},
+        {inv::pinned_folio_exclusive, "pinned_folio_exclusive",
+         "a pinned folio that is mapped is PageAnonExclusive (never shared by fork or COW)",
+         "I8: __folio_try_dup_anon_rmap / b6a2619c60b4 (pinning requires PageAnonExclusive)"},
+        {inv::pins_see_own_data, "pins_see_own_data",
+         "a pinned folio holds the pinner's data: no other process's write lands in it",
+         "CVE-2020-29374: GUP references must not observe another process's writes"},
         {inv::no_kernel_bug, "no_kernel_bug", "no BUG_ON / VM_WARN_ON of the model fired",
          "the kernel's own assertions"},
     }};
@@ -419,6 +433,38 @@ template <class S> typename S::domain::Bool anon_vma_chain_bounded(const model::
     return ok;
 }
 
+template <class S> typename S::domain::Bool pincount_exact(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (int f = 0; f < P::folios; ++f) {
+        I n = 0;
+        for (const auto& p : s.pin) n = n + count1<D>(p.used && p.folio == f);
+        ok = ok && s.folio[f].pincount == n;
+    }
+    return ok;
+}
+
+template <class S> typename S::domain::Bool pinned_folio_live(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (const auto& p : s.pin) ok = ok && (!p.used || D::select(s.folio, p.folio).allocated);
+    return ok;
+}
+
+template <class S> typename S::domain::Bool pinned_folio_exclusive(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (const auto& fo : s.folio) ok = ok && (!(fo.allocated && fo.pincount != 0 && fo.mapcount != 0) || fo.anon_exclusive);
+    return ok;
+}
+
+template <class S> typename S::domain::Bool pins_see_own_data(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (const auto& p : s.pin) ok = ok && (!p.used || D::select(s.folio, p.folio).content == p.expect);
+    return ok;
+}
+
 template <class S> typename S::domain::Bool no_kernel_bug(const model::config&, const S& s) { return s.bug == 0; }
 
 /// Evaluate one invariant.
@@ -444,6 +490,10 @@ template <class S> typename S::domain::Bool holds(inv i, const model::config& cf
         PROP_CASE(writable_pte_is_exclusive)
         PROP_CASE(writable_tlb_is_exclusive)
         PROP_CASE(anon_vma_chain_bounded)
+        PROP_CASE(pincount_exact)
+        PROP_CASE(pinned_folio_live)
+        PROP_CASE(pinned_folio_exclusive)
+        PROP_CASE(pins_see_own_data)
         PROP_CASE(no_kernel_bug)
 #undef PROP_CASE
         case inv::count_: break;

@@ -42,7 +42,7 @@ using default_state = model::state<model::concrete, model::preset_default>;
 /// (chain bound 2 x 2 VMA slots = 4) and five anon_vma slots, so a chain of 5 fits.
 struct preset_chain {
     static constexpr const char* name = "chain";
-    static constexpr int mms = 2, vmas = 1, va_pages = 2, folios = 3, anon_vmas = 5, cpus = 1;
+    static constexpr int mms = 2, vmas = 1, va_pages = 2, folios = 3, anon_vmas = 5, cpus = 1, pins = 1;
 };
 using small_state = model::state<model::concrete, preset_chain>;
 

@@ -33,6 +33,10 @@ template <class S> struct corruption {
 
 const std::vector<action> faulted = {act::mmap(0, 0, 1), act::write(0, 0, 0, 1)};
 const std::vector<action> forked = {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::fork(0, 1)};
+const action pin_write0{model::op::pin_user_pages, {.mm = 0, .start = 0, .value = 1}};
+const std::vector<action> pinned = {act::mmap(0, 0, 1), pin_write0};
+const std::vector<action> pinned_ro = {act::mmap(0, 0, 1), pin_write0,
+                                       action{model::op::mprotect, {.mm = 0, .start = 0, .pages = 1, .value = 0}}};
 
 const std::vector<corruption<default_state>>& default_rows() {
     using S = default_state;
@@ -81,6 +85,14 @@ const std::vector<corruption<default_state>>& default_rows() {
          [](S& s) { s.pte[1][0].writable = true; }, {}},
         {inv::writable_tlb_is_exclusive, "dup_mmap skipped flush_tlb_mm: the parent keeps a writable entry", forked,
          [](S& s) { s.tlb[0][0][0] = {true, 0, true}; }, {}},
+        {inv::pincount_exact, "pin_user_pages raised the pin count twice for one pin", pinned,
+         [](S& s) { s.folio[0].pincount = 2; s.folio[0].refcount = 3; }, {}},
+        {inv::pinned_folio_live, "a pin left pointing at a folio that was freed", pinned,
+         [](S& s) { s.pin[0].folio = 3; }, {inv::pincount_exact}},
+        {inv::pinned_folio_exclusive, "a pinned page lost PageAnonExclusive (fork shared it, I8)", pinned_ro,
+         [](S& s) { s.folio[0].anon_exclusive = false; }, {}},
+        {inv::pins_see_own_data, "another process's write landed in the pinned page (CVE-2020-29374)", pinned,
+         [](S& s) { s.folio[0].content = 2; s.ref[0][0] = 2; }, {}},
         {inv::no_kernel_bug, "a VM_WARN_ON fired", faulted,
          [](S& s) { s.bug = static_cast<int>(model::bug::counter_underflow); }, {}},
     };
