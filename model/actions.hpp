@@ -19,7 +19,7 @@ namespace model {
 enum class op : int {
     mmap, munmap, tlb_finish_mmu, mprotect, madvise, madvise_dontneed, mremap,
     read, write, fork, exit_mmap, execve, switch_mm, tlb_evict, migrate, tlb_flush_pending,
-    pin_user_pages, unpin_user_page, pin_read, pin_write, count_
+    pin_user_pages, unpin_user_page, pin_read, pin_write, mprotect_enomem, count_
 };
 inline constexpr int op_count = static_cast<int>(op::count_);
 
@@ -51,6 +51,7 @@ inline const std::array<op_info, op_count>& ops() {
         {op::unpin_user_page, "unpin_user_page", "unpin_user_page (mm/gup.c)"},
         {op::pin_read, "pin_read", "a read through a pin (the pipe end of vmsplice, device DMA read)"},
         {op::pin_write, "pin_write", "device DMA write through a FOLL_WRITE pin"},
+        {op::mprotect_enomem, "mprotect_enomem", "mprotect with fault injection: anon_vma_clone's AVC allocation fails (-ENOMEM)"},
     }};
     return all;
 }
@@ -116,6 +117,10 @@ inline std::vector<action> actions(const config& cfg) {
         out.push_back({op::pin_read, {.folio = p}});
         for (int val = 1; val <= 2; ++val) out.push_back({op::pin_write, {.value = val, .folio = p}});
     }
+    ranges([&](int m, int st, int n) {
+        for (int w = 0; w <= 1; ++w)
+            out.push_back({op::mprotect_enomem, {.mm = m, .start = st, .pages = n, .to = 1, .value = w}});
+    });
     return out;
 }
 
@@ -141,6 +146,7 @@ template <class S> typename S::domain::Bool enabled(const config& cfg, const S& 
         case op::unpin_user_page: return enabled_unpin_user_page(cfg, s, x.a);
         case op::pin_read: return enabled_pin_read(cfg, s, x.a);
         case op::pin_write: return enabled_pin_write(cfg, s, x.a);
+        case op::mprotect_enomem: return enabled_mprotect(cfg, s, x.a);
         case op::count_: break;
     }
     return false;
@@ -168,6 +174,7 @@ template <class S> void apply(const config& cfg, S& s, const action& x) {
         case op::unpin_user_page: return do_unpin_user_page(cfg, s, x.a);
         case op::pin_read: return do_pin_read(cfg, s, x.a);
         case op::pin_write: return do_pin_write(cfg, s, x.a);
+        case op::mprotect_enomem: return do_mprotect(cfg, s, x.a);
         case op::count_: break;
     }
 }
@@ -230,6 +237,9 @@ inline std::string describe(const action& x) {
         case op::unpin_user_page: return "unpin_user_page pin" + std::to_string(a.folio);
         case op::pin_read: return "read through pin" + std::to_string(a.folio);
         case op::pin_write: return "DMA write through pin" + std::to_string(a.folio) + " = " + std::to_string(a.value);
+        case op::mprotect_enomem:
+            return mm + " mprotect " + range() + (a.value ? " PROT_READ|PROT_WRITE" : " PROT_READ") +
+                   " (anon_vma_clone: AVC allocation fails)";
         case op::count_: break;
     }
     return "?";

@@ -24,6 +24,8 @@ enum class mutant : int {
     munmap_free_before_flush,
     gup_cow_leak,
     fork_shares_pinned_page,
+    anon_vma_clone_stale_anon_vma,
+    mremap_flush_after_unlock,
     count_
 };
 
@@ -63,6 +65,15 @@ inline const std::vector<mutant_info>& mutants() {
          "folio_needs_cow_for_dma / copy_present_page (mm/memory.c), the PAE series",
          "fork shares a pinned exclusive page instead of copying it for the child, so I/O "
          "through the pin reaches the child or is lost to the parent"},
+        {mutant::anon_vma_clone_stale_anon_vma, "anon_vma_clone_stale_anon_vma", "modify_flags (model/vma.hpp)",
+         "fix 3a206a8649f8 (mm/rmap: clear vma->anon_vma on error), 2026",
+         "when the AVC allocation of a merge's dup_anon_vma fails, the target keeps "
+         "vma->anon_vma without an AVC and without num_active_vmas++: its later folios are "
+         "invisible to the rmap and the counter underflows at unlink"},
+        {mutant::mremap_flush_after_unlock, "mremap_flush_after_unlock", "do_mremap (model/mremap.hpp)",
+         "CVE-2018-18281, fix eb66ae030829 (mremap: properly flush TLB before releasing the page)",
+         "move_ptes drops the page-table lock before flushing the old range; an rmap walk "
+         "(migration) frees the page while a cpu still caches the old translation"},
     };
     return all;
 }

@@ -50,7 +50,14 @@ template <class S> void do_mremap(const config& cfg, S& s, const args& a) {
         s.pte[m][a.start + d] = pte_t<D>{};
         s.ref[m][a.to + d] = s.ref[m][a.start + d];
     }
-    flush_tlb_mm(s, m);
+    if (!cfg.has(mutant::mremap_flush_after_unlock)) {
+        flush_tlb_mm(s, m);
+    } else {
+        // CVE-2018-18281: the PTL is dropped before the flush; the flush comes as a later
+        // step (tlb_flush_pending) while mremap still holds the mmap_lock.
+        s.mm[m].flush_pending = true;
+        s.mm[m].locked = true;
+    }
     unmap_vma_range(cfg, s, m, a.start, n);   // the source range, now without PTEs
     for (int d = 0; d < n; ++d) s.ref[m][a.start + d] = 0;
 }

@@ -71,13 +71,15 @@ template <class S> void tlb_finish_mmu(const config& cfg, S& s, int m) {
     if (cfg.has(mutant::munmap_free_before_flush)) s.mm[m].flush_pending = true;
 }
 
-/// The deferred flush of the mutant munmap_free_before_flush (never owed otherwise).
+/// The deferred flush of the mutants munmap_free_before_flush and
+/// mremap_flush_after_unlock (never owed otherwise).
 template <class S> typename S::domain::Bool enabled_tlb_flush_pending(const config&, const S& s, const args& a) {
     return s.mm[a.mm].flush_pending;
 }
 template <class S> void do_tlb_flush_pending(const config&, S& s, const args& a) {
     flush_tlb_mm(s, a.mm);
     s.mm[a.mm].flush_pending = false;
+    s.mm[a.mm].locked = false;   // the mutant mremap held the mmap_lock until here
 }
 
 /// The translation a cpu would use for (m, v) now: its TLB entry, else the PTE.

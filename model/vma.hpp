@@ -156,38 +156,91 @@ template <class S> void unmap_vma_range(const config& cfg, S& s, int m, int star
     }
 }
 
+/// Where vma_merge_existing_range() would put [start, start + n) of VMA i with flags nf.
+template <class I, class B> struct merge_plan {
+    I lj, rk;         // prev / next merge target, or nil
+    B left, right, both, whole;
+    B dup_needed;     // the target is unfaulted and takes the middle's anon_vma (dup_anon_vma)
+    B split_needed;   // no merge: __split_vma of a faulted VMA (anon_vma_clone)
+};
+
+template <class S>
+merge_plan<typename S::domain::Int, typename S::domain::Bool> plan_modify(const S& s, int m, int i, int start, int n,
+                                                                          typename S::domain::Int nf) {
+    MODEL_TYPES(S);
+    const int end = start + n;
+    const auto& v = s.vma[m][i];
+    const I vend = v.start + v.pages;
+    const I pg_start = v.pgoff + (I(start) - v.start);
+    const B at_start = v.start == start, at_end = vend == end;
+    const B v_fork_child = anon_vma::is_fork_child<D>(v);
+    I lj = nil, rk = nil;
+    for (int j = P::vmas - 1; j >= 0; --j) {
+        if (j == i) continue;
+        const auto& o = s.vma[m][j];
+        const B anon_ok = anon_vma::is_mergeable<D>(o.anon_vma, anon_vma::is_fork_child<D>(o), v.anon_vma, v_fork_child);
+        lj = D::ite(at_start && o.used && o.start + o.pages == start && o.flags == nf && o.pgoff + o.pages == pg_start &&
+                        anon_ok, I(j), lj);
+        rk = D::ite(at_end && o.used && o.start == end && o.flags == nf && o.pgoff == pg_start + n && anon_ok, I(j), rk);
+    }
+    const auto L = D::select(s.vma[m], lj);
+    const auto R = D::select(s.vma[m], rk);
+    merge_plan<I, B> p{lj, rk, lj != nil, false, false, at_start && at_end, false, false};
+    p.both = lj != nil && rk != nil && (L.anon_vma == nil || R.anon_vma == nil || L.anon_vma == R.anon_vma);
+    p.right = rk != nil && !(p.left && !p.both);
+    const auto T = D::select(s.vma[m], D::ite(p.left, lj, rk));
+    p.dup_needed = (p.left || p.right) && T.anon_vma == nil && v.anon_vma != nil;
+    p.split_needed = !(p.left || p.right) && v.anon_vma != nil && !p.whole;
+    return p;
+}
+
+/// Would vma_modify_flags() on [start, start + n) allocate AVCs (anon_vma_clone)?
+template <class S>
+typename S::domain::Bool modify_allocates(const S& s, int m, int start, int n, int set, int clear) {
+    MODEL_TYPES(S);
+    B any = false;
+    for (int i = 0; i < P::vmas; ++i) {
+        const auto& v = s.vma[m][i];
+        if (D::known_false(covers_range(v, start, n))) continue;
+        const auto p = plan_modify(s, m, i, start, n, (v.flags & ~I(clear)) | I(set));
+        any = any || (covers_range(v, start, n) && (p.dup_needed || p.split_needed));
+    }
+    return any;
+}
+
 /// vma_modify_flags(): give [start, start + n) the flags (old & ~clear) | set,
 /// merging with a neighbour where vma_merge_existing_range() allows, else splitting.
-template <class S> void modify_flags(const config& cfg, S& s, int m, int start, int n, int set, int clear) {
+/// With enomem the AVC allocation of anon_vma_clone fails and nothing changes, except
+/// that the mutant anon_vma_clone_stale_anon_vma leaves dup_anon_vma's pointer set.
+template <class S>
+void modify_flags(const config& cfg, S& s, int m, int start, int n, int set, int clear,
+                  typename S::domain::Bool enomem = false) {
     MODEL_TYPES(S);
     const int end = start + n;
     const auto hit = covering_vmas(s, m, start, n);   // decided before any VMA changes
     for (int i = 0; i < P::vmas; ++i) {
-        D::when(hit[i], s, [&](S& s) {
+        D::when(hit[i] && enomem, s, [&](S& s) {
+            if (!cfg.has(mutant::anon_vma_clone_stale_anon_vma)) return;
+            // Before 3a206a8649f8: dup_anon_vma() set dst->anon_vma, anon_vma_clone() failed,
+            // cleanup_partial_anon_vmas() freed the AVCs but left the pointer, without
+            // num_active_vmas++.
+            const auto v = s.vma[m][i];
+            const auto p = plan_modify(s, m, i, start, n, (v.flags & ~I(clear)) | I(set));
+            const I target = D::ite(p.left, p.lj, p.rk);
+            D::when(p.dup_needed, s, [&](S& s) {
+                D::update(s.vma[m], target, [&](auto& x) { x.anon_vma = v.anon_vma; });
+            });
+        });
+        D::when(hit[i] && !enomem, s, [&](S& s) {
             const auto v = s.vma[m][i];
             const I vend = v.start + v.pages;
             const I nf = (v.flags & ~I(clear)) | I(set);
             const I pg_start = v.pgoff + (I(start) - v.start);
             const B at_start = v.start == start, at_end = vend == end;
-            const B v_fork_child = anon_vma::is_fork_child<D>(v);
-            I lj = nil, rk = nil;
-            for (int j = P::vmas - 1; j >= 0; --j) {
-                if (j == i) continue;
-                const auto& o = s.vma[m][j];
-                const B anon_ok = anon_vma::is_mergeable<D>(o.anon_vma, anon_vma::is_fork_child<D>(o),
-                                                           v.anon_vma, v_fork_child);
-                lj = D::ite(at_start && o.used && o.start + o.pages == start && o.flags == nf &&
-                                o.pgoff + o.pages == pg_start && anon_ok,
-                            I(j), lj);
-                rk = D::ite(at_end && o.used && o.start == end && o.flags == nf && o.pgoff == pg_start + n && anon_ok,
-                            I(j), rk);
-            }
-            const auto L = D::select(s.vma[m], lj);
+            const auto plan = plan_modify(s, m, i, start, n, nf);
+            const I lj = plan.lj, rk = plan.rk;
             const auto R = D::select(s.vma[m], rk);
-            const B both = lj != nil && rk != nil &&
-                           (L.anon_vma == nil || R.anon_vma == nil || L.anon_vma == R.anon_vma);
-            const B left = lj != nil, right = rk != nil && !(left && !both);
-            const B whole = at_start && at_end;
+            const B both = plan.both, left = plan.left, right = plan.right, whole = plan.whole;
             // Merge into prev (and, with both, absorb next too).
             for (int j = 0; j < P::vmas; ++j) {
                 D::when(left && lj == j, s, [&](S& s) {
@@ -276,7 +329,7 @@ template <class S> void do_munmap(const config& cfg, S& s, const args& a) {
 
 /// munmap() phase 2: tlb_finish_mmu() — flush the mm's TLBs, then free the queued pages.
 template <class S> typename S::domain::Bool enabled_tlb_finish_mmu(const config&, const S& s, const args& a) {
-    return s.mm[a.mm].live && s.mm[a.mm].locked;
+    return s.mm[a.mm].live && s.mm[a.mm].locked && !s.mm[a.mm].flush_pending;
 }
 template <class S> void do_tlb_finish_mmu(const config& cfg, S& s, const args& a) {
     MODEL_TYPES(S);
@@ -298,10 +351,16 @@ template <class S> typename S::domain::Bool enabled_mprotect(const config&, cons
     return mmap_writable(s, a.mm) && differs;
 }
 template <class S> void do_mprotect(const config& cfg, S& s, const args& a) {
-    modify_flags(cfg, s, a.mm, a.start, a.pages, a.value ? VM_WRITE : 0, a.value ? 0 : VM_WRITE);
+    MODEL_TYPES(S);
+    const int set = a.value ? VM_WRITE : 0, clear = a.value ? 0 : VM_WRITE;
+    // args.to = 1: fault injection, the AVC allocation in anon_vma_clone fails (-ENOMEM).
+    const B enomem = a.to == 1 && modify_allocates(s, a.mm, a.start, a.pages, set, clear);
+    modify_flags(cfg, s, a.mm, a.start, a.pages, set, clear, enomem);
     if (!a.value) {
-        for (int v = a.start; v < a.start + a.pages; ++v) s.pte[a.mm][v].writable = false;
-        flush_tlb_mm(s, a.mm);
+        D::when(!enomem, s, [&](S& s) {
+            for (int v = a.start; v < a.start + a.pages; ++v) s.pte[a.mm][v].writable = false;
+            flush_tlb_mm(s, a.mm);
+        });
     }
 }
 

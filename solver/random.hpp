@@ -87,7 +87,7 @@ inline int op_weight(model::op o) {
         case model::op::write: return 10;
         case model::op::fork: case model::op::switch_mm: case model::op::mmap: return 4;
         case model::op::tlb_finish_mmu: return 4;
-        case model::op::execve: case model::op::tlb_evict: return 1;
+        case model::op::execve: case model::op::tlb_evict: case model::op::mprotect_enomem: return 1;
         default: return 2;
     }
 }
