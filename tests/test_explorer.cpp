@@ -30,9 +30,9 @@ TEST_CASE("RapidCheck: random walks on the fixed model keep every invariant (>= 
     const auto cfg = config::defaults<preset_default>();
     const solver::picker pick(cfg);
     long steps = 0;
-    // 100 RapidCheck cases of 7000 random picks each (about 1000 steps taken per case).
+    // 100 RapidCheck cases of 10000 random picks each (about 1000 steps taken per case).
     rc::prop("no invariant breaks along a random walk", [&] {
-        const auto words = *rc::gen::container<std::vector<std::uint32_t>>(7000, rc::gen::arbitrary<std::uint32_t>());
+        const auto words = *rc::gen::container<std::vector<std::uint32_t>>(10000, rc::gen::arbitrary<std::uint32_t>());
         const int v = walk(cfg, pick, words, steps);
         RC_ASSERT(v == -1);
     });
