@@ -6,6 +6,7 @@
 #include "common.hpp"
 #include "solver/narrative.hpp"
 #include "solver/rc_check.hpp"
+#include "trace_files.hpp"
 
 namespace cli {
 
@@ -22,6 +23,8 @@ struct check_options {
     std::string shard = "0/1";
     bool json = false;
     bool quiet = false;
+    std::string save;   // --save DIR: write the counterexample there
+    bool force = false;
 };
 
 std::pair<int, int> parse_shard(const std::string& s) {
@@ -53,6 +56,10 @@ template <class P> int run_check(const check_options& o) {
         };
     const auto r = o.engine == "seeded" ? solver::random_check<S>(cfg, ro) : solver::rc_check<S>(cfg, ro);
 
+    if (r.violated >= 0 && !o.save.empty())
+        save_counterexample<S>(o.save, o.force, cfg, r.shrunk, r.violated,
+                               {{"engine", "check/" + o.engine}, {"seed", o.seed}, {"run", r.violating_run},
+                                {"minimal", "uncertified"}});
     const char* verdict = r.violated >= 0 ? "violation" : r.time_limited ? "unknown" : "clean";
     const int code = r.violated >= 0 ? exit_violation : r.time_limited ? exit_unknown : exit_clean;
     if (o.json) {
@@ -104,7 +111,10 @@ template <class P> int run_check(const check_options& o) {
         for (int k = 0; k < model::op_count; ++k) {
             const auto& st = r.ops[k];
             std::printf("  %-16s %9ld  %9ld  %13ld  %9ld%s\n", model::op_name(static_cast<model::op>(k)), st.tried,
-                        st.enabled, st.out_of_bounds, st.taken, st.taken == 0 ? "   <- never taken" : "");
+                        st.enabled, st.out_of_bounds, st.taken,
+                        st.taken != 0 ? ""
+                        : static_cast<model::op>(k) == model::op::tlb_flush_pending ? "   (owed only by a mutant)"
+                                                                                     : "   <- never taken");
         }
         std::fflush(stdout);
     }
@@ -131,6 +141,8 @@ void add_check(CLI::App& app, int& code) {
     cmd->add_option("--shard", o->shard, "I/N: take runs I, I+N, I+2N, ... (disjoint seed streams)")->capture_default_str();
     cmd->add_flag("--json", o->json, "print the summary as one JSON object");
     cmd->add_flag("--quiet", o->quiet, "no progress and no per-action table");
+    cmd->add_option("--save", o->save, "on a violation, write DIR/<mutant-or-invariant>.itf.json, .txt and .dot");
+    cmd->add_flag("--force", o->force, "let --save overwrite existing files");
     cmd->callback([o, &code] { code = o->model.dispatch([&]<class P>() { return run_check<P>(*o); }); });
 }
 

@@ -6,6 +6,7 @@
 #include "common.hpp"
 #include "solver/explore.hpp"
 #include "solver/narrative.hpp"
+#include "trace_files.hpp"
 
 namespace cli {
 
@@ -21,6 +22,8 @@ struct explore_cli {
     std::string actions;
     bool json = false;
     bool quiet = false;
+    std::string save;   // --save DIR: write the counterexample there
+    bool force = false;
 };
 
 std::vector<int> parse_ops(const std::string& list) {
@@ -63,6 +66,11 @@ template <class P> int run_explore(const explore_cli& o) {
         };
     }
     const auto r = solver::explore<S>(cfg, eo);
+    if (r.violated >= 0 && !o.save.empty())
+        save_counterexample<S>(o.save, o.force, cfg, r.trace, r.violated,
+                               {{"engine", "explore"}, {"depth", o.depth},
+                                {"minimal", "certified (explore, bounds " + bounds_text(P::name, cfg) +
+                                                (o.actions.empty() ? "" : ", actions " + o.actions) + ")"}});
     const char* verdict = r.violated >= 0 ? "violation" : r.complete ? "clean" : "unknown";
     const int code = r.violated >= 0 ? exit_violation : r.complete ? exit_clean : exit_unknown;
     if (o.json) {
@@ -128,6 +136,8 @@ void add_explore(CLI::App& app, int& code) {
     cmd->add_option("--actions", o->actions, "only these actions, comma-separated (e.g. mmap,write,fork,exit_mmap)");
     cmd->add_flag("--json", o->json, "print the summary as one JSON object");
     cmd->add_flag("--quiet", o->quiet, "no per-depth progress");
+    cmd->add_option("--save", o->save, "on a violation, write DIR/<mutant-or-invariant>.itf.json, .txt and .dot");
+    cmd->add_flag("--force", o->force, "let --save overwrite existing files");
     cmd->callback([o, &code] { code = o->model.dispatch([&]<class P>() { return run_explore<P>(*o); }); });
 }
 

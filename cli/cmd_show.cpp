@@ -1,0 +1,130 @@
+// cli/cmd_show.cpp — `cowcheck show FILE`: a trace file as a numbered narrative in
+// kernel terms, and optionally the object graph at its failing step as Graphviz
+// (--dot) or SVG (--svg, through Graphviz's `dot`).
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <iostream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common.hpp"
+#include "trace_files.hpp"
+
+namespace cli {
+
+namespace {
+
+struct show_options {
+    std::string file;
+    std::string dot;
+    std::string svg;
+};
+
+/// Is `dot` (Graphviz) on PATH?
+bool have_graphviz() {
+    const char* path = std::getenv("PATH");
+    std::stringstream dirs(path ? path : "/usr/bin:/bin");
+    for (std::string dir; std::getline(dirs, dir, ':');)
+        if (!dir.empty() && access((dir + "/dot").c_str(), X_OK) == 0) return true;
+    return false;
+}
+
+/// Render dot text to an SVG file with `dot -Tsvg`.
+void write_svg(const std::string& dot_text, const std::string& out) {
+    const int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) throw usage_error("--svg: cannot write " + out + ": " + std::strerror(errno));
+    int in[2];
+    if (pipe(in) != 0) throw std::runtime_error("pipe failed");
+    const pid_t pid = fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        dup2(in[0], 0);
+        dup2(fd, 1);
+        close(in[0]);
+        close(in[1]);
+        close(fd);
+        execlp("dot", "dot", "-Tsvg", static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    close(in[0]);
+    close(fd);
+    std::signal(SIGPIPE, SIG_IGN);
+    for (std::size_t done = 0; done < dot_text.size();) {
+        const ssize_t n = write(in[1], dot_text.data() + done, dot_text.size() - done);
+        if (n <= 0) break;
+        done += static_cast<std::size_t>(n);
+    }
+    close(in[1]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        throw std::runtime_error("dot -Tsvg failed writing " + out);
+}
+
+template <class P> int run_show(const show_options& o, const solver::itf_json& j) {
+    using S = model::state<model::concrete, P>;
+    const auto t = solver::from_itf<S>(j);
+    const auto& info = props::invariants()[t.invariant];
+    const auto at = solver::breaks<S>(t.cfg, t.trace, t.invariant);
+
+    std::ostringstream head;
+    head << o.file << ": " << info.name << " recorded at step " << t.violated_at << "\n"
+         << "  design " << model::design_name(t.cfg.rmap) << ", bounds " << bounds_text(P::name, t.cfg);
+    for (const auto& m : t.cfg.mutant_names()) head << ", mutant " << m;
+    head << "\n";
+    if (t.meta.contains("engine")) head << "  found by " << t.meta["engine"].template get<std::string>();
+    if (t.meta.contains("seed")) head << ", seed " << t.meta["seed"].dump();
+    if (t.meta.contains("depth")) head << ", depth " << t.meta["depth"].dump();
+    if (t.meta.contains("minimal")) head << "; minimal: " << t.meta["minimal"].template get<std::string>();
+    if (t.meta.contains("engine") || t.meta.contains("minimal")) head << "\n";
+    if (t.fixed_expect) head << "  fixed model (no mutants): " << solver::fixed_outcome_text(*t.fixed_expect) << " (recorded)\n";
+    if (!at)
+        head << "  note: on the current model " << info.name << " no longer breaks on this trace\n";
+    else if (*at != t.violated_at)
+        head << "  note: on the current model " << info.name << " breaks at step " << *at << "\n";
+    const int shown = at ? t.invariant : -1;
+
+    std::string heading = o.file + ": design " + model::design_name(t.cfg.rmap) + ", bounds " + P::name;
+    for (const auto& m : t.cfg.mutant_names()) heading += ", mutant " + m;
+    const std::string dot = solver::trace_dot<S>(t.cfg, t.trace, shown, heading);
+    if (!o.svg.empty() && !have_graphviz())
+        throw usage_error("--svg needs Graphviz, and `dot` is not on PATH: install graphviz, or write --dot FILE");
+    if (!o.dot.empty()) {
+        std::ofstream out(o.dot, std::ios::binary | std::ios::trunc);
+        out << dot;
+        out.close();
+        if (!out) throw usage_error("--dot: cannot write " + o.dot + ": " + std::strerror(errno));
+    }
+    if (!o.svg.empty()) write_svg(dot, o.svg);
+    std::cout << head.str() << "\n" << solver::narrative<S>(t.cfg, t.trace, shown);
+    return exit_clean;
+}
+
+}  // namespace
+
+void add_show(CLI::App& app, int& code) {
+    auto o = std::make_shared<show_options>();
+    auto* cmd = app.add_subcommand(
+        "show",
+        "print a trace file (ITF JSON, as written by --save) as numbered kernel operations with what each "
+        "changed, then the broken invariant and the objects involved; --dot/--svg draw the object graph at the "
+        "failing step with those objects in red. The trace is checked against the model first (exit 2 naming "
+        "the first field that does not match).");
+    cmd->add_option("file", o->file, "trace file (.itf.json)")->required();
+    cmd->add_option("--dot", o->dot, "write the object graph at the failing step as Graphviz to this file");
+    cmd->add_option("--svg", o->svg, "render the object graph to this SVG file (needs Graphviz's dot)");
+    cmd->callback([o, &code] {
+        try {
+            const auto j = load_trace(o->file);
+            code = with_trace_preset(j, [&]<class P>() { return run_show<P>(*o, j); });
+        } catch (const solver::trace_error& e) {
+            throw usage_error(o->file + ": " + e.what());
+        }
+    });
+}
+
+}  // namespace cli

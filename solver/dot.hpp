@@ -1,0 +1,289 @@
+// solver/dot.hpp — the object graph of a state as Graphviz, violating objects in red.
+//
+// What a kernel developer draws on a whiteboard for an rmap bug: each mm as a
+// box holding its VMAs and present PTEs; anon_vmas with their root and parent
+// links; the anon_vma_chain as dashed VMA -> anon_vma edges; folios with their
+// mapping (folio_anon_vma); PTE -> folio and TLB entry -> folio translations,
+// the TLB grouped per cpu.  Pointers to freed objects are drawn to a dashed
+// "(freed)" node so use-after-free shows as an edge.
+//
+// Highlighting: the kinds of object the broken invariant talks about
+// (solver::objects_of).  For invariants over folios the culprits are narrowed
+// without per-invariant code: the invariant is re-evaluated on copies of the
+// state that keep one folio (and the PTEs, TLB entries and mmu_gather
+// references to it) and drop the others; the folios whose copy still breaks it
+// are the culprits.  Invariants about what reads return highlight the
+// translations whose folio holds something other than the expected value.
+#pragma once
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "narrative.hpp"
+
+namespace solver {
+
+namespace dot_detail {
+
+inline std::string id(const char* kind, int a, int b = -1, int c = -1) {
+    std::string s = kind;   // appended piecewise: GCC 12 warns (-Wrestrict) on "_" + std::string
+    s += std::to_string(a);
+    for (int x : {b, c})
+        if (x >= 0) {
+            s += '_';
+            s += std::to_string(x);
+        }
+    return s;
+}
+
+/// A copy of s that keeps only folio `keep` (-1: none) and the references to it.
+template <class S> S isolate_folio(const S& s, int keep) {
+    using P = typename S::preset;
+    S t = s;
+    for (int f = 0; f < P::folios; ++f) {
+        if (f == keep) continue;
+        t.folio[f] = {};
+        for (auto& m : t.mm) m.gather[f] = 0;
+    }
+    for (auto& per_mm : t.pte)
+        for (auto& p : per_mm)
+            if (p.present && p.folio.v != keep) p = {};
+    for (auto& per_cpu : t.tlb)
+        for (auto& per_mm : per_cpu)
+            for (auto& e : per_mm)
+                if (e.valid && e.folio.v != keep) e = {};
+    return t;
+}
+
+/// The value a translation to `folio` reads.
+template <class S> int reads(const S& s, int folio) {
+    if (folio == model::zero_pfn) return 0;
+    if (folio < 0 || folio >= static_cast<int>(s.folio.size())) return -1;
+    return s.folio[folio].content.v;
+}
+
+}  // namespace dot_detail
+
+/// Node ids of the objects the broken invariant `violated` involves in state s.
+template <class S> std::set<std::string> involved(const config& cfg, const S& s, int violated) {
+    using P = typename S::preset;
+    using dot_detail::id;
+    std::set<std::string> out;
+    if (violated < 0) return out;
+    const unsigned kinds = objects_of(violated);
+    const auto inv = static_cast<props::inv>(violated);
+
+    // Culprit folios, when the invariant can be blamed on single folios.
+    std::set<int> culprits;
+    if ((kinds & obj_folio) && props::holds(inv, cfg, dot_detail::isolate_folio(s, -1)))
+        for (int f = 0; f < P::folios; ++f)
+            if (!props::holds(inv, cfg, dot_detail::isolate_folio(s, f))) culprits.insert(f);
+    // Translations that read the wrong value, for the invariants about reads.
+    std::set<std::string> wrong;
+    if (kinds & obj_ref) {
+        for (int m = 0; m < P::mms; ++m)
+            for (int v = 0; v < P::va_pages; ++v) {
+                const auto& p = s.pte[m][v];
+                if (p.present && dot_detail::reads(s, p.folio.v) != s.ref[m][v].v) {
+                    wrong.insert(id("pte", m, v));
+                    if (p.folio.v < P::folios) culprits.insert(p.folio.v);
+                }
+                for (int c = 0; c < P::cpus; ++c) {
+                    const auto& e = s.tlb[c][m][v];
+                    if (e.valid && dot_detail::reads(s, e.folio.v) != s.ref[m][v].v) {
+                        wrong.insert(id("tlb", c, m, v));
+                        if (e.folio.v < P::folios) culprits.insert(e.folio.v);
+                    }
+                }
+            }
+    }
+    const bool narrow = !culprits.empty() || !wrong.empty();
+    auto hit = [&](int f) { return !narrow || culprits.count(f); };
+
+    out.insert(wrong.begin(), wrong.end());
+    for (int f = 0; f < P::folios; ++f)
+        if ((kinds & obj_folio) && hit(f) && (s.folio[f].allocated || narrow)) {
+            out.insert(id("folio", f));
+            if ((kinds & obj_anon_vma) && s.folio[f].allocated && s.folio[f].mapping.v < P::anon_vmas)
+                out.insert(id("anon_vma", s.folio[f].mapping.v));
+        }
+    for (int m = 0; m < P::mms; ++m) {
+        if ((kinds & (obj_mm | obj_ref)) && s.mm[m].live) {
+            bool mine = !narrow;
+            for (int f : culprits) mine = mine || s.mm[m].gather[f].v;
+            for (int v = 0; v < P::va_pages; ++v) mine = mine || wrong.count(id("pte", m, v));
+            if (mine) out.insert(id("mm", m));
+        }
+        for (int v = 0; v < P::va_pages; ++v) {
+            const auto& p = s.pte[m][v];
+            if ((kinds & obj_pte) && p.present && hit(p.folio.v) && wrong.empty()) out.insert(id("pte", m, v));
+            if ((kinds & obj_vma) && p.present && narrow && culprits.count(p.folio.v))
+                if (const int i = model::find_vma(s, m, model::cint(v)).v; i < P::vmas) out.insert(id("vma", m, i));
+            for (int c = 0; c < P::cpus; ++c) {
+                const auto& e = s.tlb[c][m][v];
+                if ((kinds & obj_tlb) && e.valid && hit(e.folio.v) && wrong.empty()) out.insert(id("tlb", c, m, v));
+            }
+        }
+        if (!narrow && (kinds & obj_vma))
+            for (int i = 0; i < P::vmas; ++i)
+                if (s.vma[m][i].used) out.insert(id("vma", m, i));
+    }
+    if (!narrow && (kinds & obj_anon_vma))
+        for (int k = 0; k < P::anon_vmas; ++k)
+            if (s.anon_vma[k].live) out.insert(id("anon_vma", k));
+    return out;
+}
+
+/// Graphviz of the object graph of `s`; `title` goes on top, `violated` (or -1) picks the red objects.
+template <class S>
+std::string to_dot(const config& cfg, const S& s, int violated, const std::string& title) {
+    using P = typename S::preset;
+    using dot_detail::id;
+    const auto red = involved(cfg, s, violated);
+    std::ostringstream o;
+    std::set<std::string> freed;   // nodes for pointers to freed objects
+    auto attrs = [&](const std::string& node) {
+        return red.count(node) ? std::string(", color=red, fontcolor=red, penwidth=2.5") : std::string();
+    };
+    auto folio_ref = [&](int f) -> std::string {
+        if (f == model::zero_pfn) return "zero_page";
+        if (f < 0 || f >= P::folios) return "";
+        if (!s.folio[f].allocated) freed.insert(id("folio", f));
+        return id("folio", f);
+    };
+    auto anon_vma_ref = [&](int k) -> std::string {
+        if (k < 0 || k >= P::anon_vmas) return "";
+        if (!s.anon_vma[k].live) freed.insert(id("anon_vma", k));
+        return id("anon_vma", k);
+    };
+    std::string escaped;
+    for (char c : title) escaped += c == '"' ? std::string("\\\"") : c == '\n' ? std::string("\\l") : std::string(1, c);
+
+    o << "digraph cowcheck {\n"
+      << "  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=12, labelloc=t, labeljust=l, nodesep=0.2, "
+         "ranksep=0.7, label=\"" << escaped << "\\l\"];\n"
+      << "  node [fontname=\"Helvetica\", fontsize=10, shape=box, style=\"rounded,filled\", fillcolor=white];\n"
+      << "  edge [fontname=\"Helvetica\", fontsize=9, color=gray30];\n";
+    bool any_zero = false;
+    std::ostringstream edges;
+
+    // Each mm: its VMAs and present PTEs.
+    for (int m = 0; m < P::mms; ++m) {
+        const auto& mm = s.mm[m];
+        if (!mm.live) continue;
+        o << "  subgraph cluster_mm" << m << " {\n    label=\"mm" << m << "\"; style=\"rounded\"; color=gray60;\n";
+        std::string label = "mm" + std::to_string(m) + (mm.locked ? " (mmap_lock held)" : "") + "\\nmm_cpumask {";
+        for (int c = 0, n = 0; c < P::cpus; ++c)
+            if (mm.cpumask[c]) label += (n++ ? "," : "") + std::string("cpu") + std::to_string(c);
+        label += "}\\nexpected:";
+        for (int v = 0; v < P::va_pages; ++v) label += " [" + std::to_string(v) + "]=" + std::to_string(s.ref[m][v].v);
+        for (int f = 0; f < P::folios; ++f)
+            if (mm.gather[f].v) label += "\\nmmu_gather: folio" + std::to_string(f) + " x" + std::to_string(mm.gather[f].v);
+        o << "    " << id("mm", m) << " [label=\"" << label << "\", fillcolor=\"#dbe8f7\"" << attrs(id("mm", m)) << "];\n";
+        for (int i = 0; i < P::vmas; ++i) {
+            const auto& v = s.vma[m][i];
+            if (!v.used) continue;
+            const int fl = v.flags.v;
+            o << "    " << id("vma", m, i) << " [label=\"vma" << i << " [" << int(v.start.v) << ","
+              << int(v.start.v + v.pages.v) << ")\\nvm_pgoff " << int(v.pgoff.v) << ((fl & model::VM_WRITE) ? "  rw" : "  r-")
+              << ((fl & model::VM_WIPEONFORK) ? "\\nVM_WIPEONFORK" : "") << ((fl & model::VM_DONTCOPY) ? "\\nVM_DONTCOPY" : "")
+              << "\", fillcolor=\"#fff4c2\"" << attrs(id("vma", m, i)) << "];\n";
+            edges << "  " << id("mm", m) << " -> " << id("vma", m, i) << ";\n";
+            const std::string av = anon_vma_ref(v.anon_vma.v);
+            if (!av.empty()) edges << "  " << id("vma", m, i) << " -> " << av << " [label=\"anon_vma\", penwidth=1.6];\n";
+            for (int k = 0; k < P::anon_vmas; ++k)
+                if (v.chain[k] && k != v.anon_vma.v)
+                    edges << "  " << id("vma", m, i) << " -> " << anon_vma_ref(k)
+                          << " [label=\"avc\", style=dashed, color=gray50, fontcolor=gray40];\n";
+        }
+        for (int v = 0; v < P::va_pages; ++v) {
+            const auto& p = s.pte[m][v];
+            if (!p.present) continue;
+            o << "    " << id("pte", m, v) << " [label=\"pte [" << v << "] " << (p.writable ? "rw" : "r-")
+              << "\", shape=ellipse, style=filled, fillcolor=\"#eeeeee\"" << attrs(id("pte", m, v)) << "];\n";
+            const std::string f = folio_ref(p.folio.v);
+            any_zero = any_zero || f == "zero_page";
+            if (!f.empty()) edges << "  " << id("pte", m, v) << " -> " << f << ";\n";
+            // Lay the PTE out after the VMA that covers it (no line drawn).
+            if (const int i = model::find_vma(s, m, model::cint(v)).v; i < P::vmas)
+                edges << "  " << id("vma", m, i) << " -> " << id("pte", m, v) << " [style=invis];\n";
+        }
+        o << "  }\n";
+    }
+    // anon_vmas with their root and parent.
+    for (int k = 0; k < P::anon_vmas; ++k) {
+        const auto& a = s.anon_vma[k];
+        if (!a.live) continue;
+        const bool is_root = a.root.v == k;
+        o << "  " << id("anon_vma", k) << " [label=\"anon_vma" << k << (is_root ? " (root)" : "") << "\\nrefcount "
+          << int(a.refcount.v) << "  num_children " << int(a.num_children.v) << "\\nnum_active_vmas "
+          << int(a.num_active_vmas.v) << "\", shape=box, style=\"filled\", fillcolor=\"#d9f2d9\"" << attrs(id("anon_vma", k))
+          << "];\n";
+        const std::string root = anon_vma_ref(a.root.v), parent = anon_vma_ref(a.parent.v);
+        if (root == parent && !root.empty() && a.root.v != k)
+            edges << "  " << id("anon_vma", k) << " -> " << root << " [label=\"root, parent\", color=\"#2e7d32\"];\n";
+        else {
+            if (!root.empty() && a.root.v != k)
+                edges << "  " << id("anon_vma", k) << " -> " << root << " [label=\"root\", color=\"#2e7d32\", style=dashed];\n";
+            if (!parent.empty() && a.parent.v != k)
+                edges << "  " << id("anon_vma", k) << " -> " << parent << " [label=\"parent\", color=\"#2e7d32\"];\n";
+        }
+    }
+    // Folios and their mapping.
+    for (int f = 0; f < P::folios; ++f) {
+        const auto& fo = s.folio[f];
+        if (!fo.allocated) continue;
+        o << "  " << id("folio", f) << " [label=\"folio" << f << "\\nmapcount " << int(fo.mapcount.v) << "  refcount "
+          << int(fo.refcount.v) << (fo.pincount.v ? "  pins " + std::to_string(fo.pincount.v) : "")
+          << (fo.anon_exclusive ? "\\nPageAnonExclusive" : "") << "\\nindex " << int(fo.index.v) << "  data "
+          << int(fo.content.v) << "\", shape=box, style=filled, fillcolor=\"#fde3cf\"" << attrs(id("folio", f)) << "];\n";
+        const std::string av = anon_vma_ref(fo.mapping.v);
+        if (!av.empty()) edges << "  " << id("folio", f) << " -> " << av << " [label=\"mapping\", color=\"#b35900\"];\n";
+    }
+    // TLB entries, per cpu.
+    for (int c = 0; c < P::cpus; ++c) {
+        std::ostringstream entries;
+        for (int m = 0; m < P::mms; ++m)
+            for (int v = 0; v < P::va_pages; ++v) {
+                const auto& e = s.tlb[c][m][v];
+                if (!e.valid) continue;
+                entries << "    " << id("tlb", c, m, v) << " [label=\"mm" << m << "[" << v << "] "
+                        << (e.writable ? "rw" : "r-") << "\", shape=cds, style=filled, fillcolor=\"#e6dcf5\""
+                        << attrs(id("tlb", c, m, v)) << "];\n";
+                const std::string f = folio_ref(e.folio.v);
+                any_zero = any_zero || f == "zero_page";
+                if (!f.empty())
+                    edges << "  " << id("tlb", c, m, v) << " -> " << f << " [style=dotted, color=\"#6a3d9a\"];\n";
+            }
+        const int runs = s.cpu[c].mm.v;
+        if (entries.str().empty() && runs == model::nil) continue;
+        o << "  subgraph cluster_tlb" << c << " {\n    label=\"cpu" << c << " TLB"
+          << (runs == model::nil ? std::string(" (idle)") : " (runs mm" + std::to_string(runs) + ")")
+          << "\"; style=\"rounded,dashed\"; color=\"#6a3d9a\";\n";
+        if (entries.str().empty())
+            o << "    " << id("tlb_empty", c) << " [label=\"(empty)\", shape=plaintext, style=\"\"];\n";
+        o << entries.str() << "  }\n";
+    }
+    if (any_zero) o << "  zero_page [label=\"zero page\", shape=box, style=filled, fillcolor=\"#f2f2f2\"];\n";
+    for (const auto& n : freed)
+        o << "  " << n << " [label=\"" << n << "\\n(freed)\", style=\"dashed,filled\", fillcolor=\"#f2f2f2\", fontcolor=gray30" << attrs(n) << "];\n";
+    o << edges.str() << "}\n";
+    return o.str();
+}
+
+/// Graphviz of the state where a trace ends (the failing step), titled with what broke.
+template <class S>
+std::string trace_dot(const config& cfg, const std::vector<action>& trace, int violated, const std::string& heading) {
+    std::vector<S> all;
+    replay<S>(cfg, trace, 0, &all);
+    std::string title = heading;
+    if (violated >= 0) {
+        const auto& info = props::invariants()[violated];
+        title += std::string(title.empty() ? "" : "\n") + info.name + " broken after step " +
+                 std::to_string(all.size() - 1) + (all.size() < 2 ? "" : ": " + model::describe(trace[all.size() - 2])) +
+                 "\n" + info.claim;
+    }
+    return to_dot(cfg, all.back(), violated, title);
+}
+
+}  // namespace solver
