@@ -118,6 +118,20 @@ int main(int argc, char** argv) {
             return 4;
         }
     }
+    // A run without --soak keeps the last recorded soak (with the commit it ran on).
+    if (soak == 0) {
+        std::ifstream old(out_dir + "/results.json");
+        if (old) {
+            try {
+                const auto j = json::parse(old);
+                if (j.contains("soak")) {
+                    res["soak"] = j["soak"];
+                    if (!res["soak"].contains("commit")) res["soak"]["commit"] = j.value("commit", "");
+                }
+            } catch (const std::exception&) {
+            }
+        }
+    }
     if (soak > 0) {
         using S = state<concrete, preset_default>;
         solver::random_options o;
@@ -127,7 +141,7 @@ int main(int argc, char** argv) {
             if (static_cast<long>(s) % 30 < 2) std::fprintf(stderr, "  soak %.0fs: %ld runs, %ld steps\n", s, runs, st);
         };
         const auto r = solver::random_check<S>(config::defaults<preset_default>(), o);
-        res["soak"] = {{"preset", "default"}, {"seed", o.seed}, {"steps", r.steps}, {"runs", r.runs},
+        res["soak"] = {{"preset", "default"}, {"seed", o.seed}, {"steps", r.steps}, {"runs", r.runs}, {"commit", res["commit"]},
                        {"seconds", r.seconds}, {"violations", r.violated >= 0 ? 1 : 0},
                        {"violated", r.violated >= 0 ? props::inv_name(static_cast<props::inv>(r.violated)) : ""}};
         std::fprintf(stderr, "soak: %ld steps in %.1f s, %s\n", r.steps, r.seconds, r.violated >= 0 ? "VIOLATION" : "clean");
@@ -153,7 +167,8 @@ int main(int argc, char** argv) {
        << " steps/s, result " << e["result"].get<std::string>() << ".\n";
     if (res.contains("soak")) {
         const auto& s = res["soak"];
-        md << "\nSoak (fixed model, default preset, seed " << s["seed"] << "): " << s["steps"] << " steps in "
+        md << "\nSoak (fixed model, default preset, seed " << s["seed"] << ", commit " << s.value("commit", std::string("?"))
+           << "): " << s["steps"] << " steps in "
            << s["runs"] << " runs, " << s["seconds"].get<double>() << " s, violations: " << s["violations"] << ".\n";
     }
     return 0;

@@ -104,6 +104,7 @@ inline std::string bounds_text(const char* preset, const model::config& cfg) {
 void add_list(CLI::App& app, int& code);
 void add_check(CLI::App& app, int& code);
 void add_explore(CLI::App& app, int& code);
+void add_bmc(CLI::App& app, int& code);
 void add_show(CLI::App& app, int& code);
 void add_replay(CLI::App& app, int& code);
 

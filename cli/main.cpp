@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
     cli::add_list(app, code);
     cli::add_check(app, code);
     cli::add_explore(app, code);
+    cli::add_bmc(app, code);
     cli::add_show(app, code);
     cli::add_replay(app, code);
     try {
