@@ -1,0 +1,266 @@
+// solver/bmc.hpp — bounded model checking: the model unrolled into z3, by iterative deepening.
+//
+// Step 0 is the concrete initial state lifted to constants.  Step k -> k+1 has
+// one choice variable c_k (a bit-vector numbering model::actions(cfg)); every
+// action is applied symbolically to a copy of s_k (solver/symbolic.hpp: the
+// same model code the explorer runs), and s_{k+1} is the ite-chain over those
+// results selected by c_k (leaves an action leaves alone are not in its arm).
+// The chosen action must be enabled and stay inside the bounds (model::step):
+// c_k < |actions| and OR_a (c_k == a && enabled_a(s_k) && !out_of_bounds_a).
+//
+// How s_{k+1} enters the formula: as long as the chain is small (the first
+// steps from the constant initial state fold to a few terms over c_0..c_k) it
+// is used directly; once it has bmc_tuning::substitute_below distinct terms or
+// more, s_{k+1} is a fresh state (one z3 constant per leaf, named
+// "s<k+1>.<leaf path>") constrained leaf by leaf to equal the chain, so the
+// formula grows by one transition per step instead of compounding.  Measured
+// on preset_small with the fork_keeps_exclusive mutant (97 actions, depth 3):
+// all-fresh 45 s, substitute_below = 2000: 3 s.
+//
+// At each depth d = 0..max_depth the solver is asked, under push/pop, whether
+// some selected invariant fails at s_d:
+//   unsat   -> clean at d; the invariants are then asserted at s_d (sound: they
+//              hold at every state reachable in d steps) and the next step is added;
+//   sat     -> a violation: the choice variables decode into a concrete trace,
+//              which is replayed on the concrete model before it is reported;
+//   unknown -> the solver gave up (time budget, resource limit): the run stops
+//              and is never reported clean.
+// Violations are found at the smallest depth, so the trace is a shortest one at
+// these bounds (no sequence of listed actions reaches a violation in fewer steps).
+//
+// The solver is created for logic QF_BV: the default solver was 14-68x slower
+// with push/pop on the prototype (DESIGN.md "Engines").
+//
+// Cost (2 cores, 97 actions per step, tests/test_symbolic.cpp): the fresh steps
+// dominate and each depth costs several times the one before; preset_small is
+// clean to depth 3 in about 7 s and needs minutes for depth 4; with
+// --va-pages 1 (43 actions) depth 4 takes about 6 s and depth 5 about two minutes.
+#pragma once
+#include <chrono>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "../props/props.hpp"
+#include "replay.hpp"
+#include "symbolic.hpp"
+
+namespace solver {
+
+enum class bmc_status { clean, violation, unknown };
+
+inline const char* bmc_status_name(bmc_status s) {
+    switch (s) {
+        case bmc_status::clean: return "clean";
+        case bmc_status::violation: return "violation";
+        case bmc_status::unknown: return "unknown";
+    }
+    return "?";
+}
+
+/// One depth of the iterative deepening.
+struct bmc_depth {
+    int depth = 0;
+    bmc_status status = bmc_status::unknown;
+    double build_seconds = 0;      // unrolling the step into this depth (0 for depth 0)
+    double solve_seconds = 0;      // the check at this depth
+    std::size_t assertions = 0;    // assertions on the solver (the query included)
+    std::size_t step_nodes = 0;    // distinct z3 terms of the step into this depth
+};
+
+/// Knobs of the unrolling; the defaults are the measured best.
+struct bmc_tuning {
+    /// A step's result is used as it is (terms over the earlier choice variables)
+    /// while it has fewer distinct terms than this; from then on each step gets a
+    /// fresh state.  0: every step gets a fresh state.
+    std::size_t substitute_below = 2000;
+};
+
+struct bmc_result {
+    bmc_status status = bmc_status::unknown;
+    int clean_depth = -1;          // no selected invariant fails at any depth <= this
+    int depth = -1;                // violation: the number of steps of the trace
+    int violated = -1;             // violation: the first selected invariant false at `depth`
+    std::vector<action> trace;     // violation: the decoded trace
+    replay_result replay;          // violation: the trace replayed on the concrete model
+    bool replay_agrees = false;    // replay broke `violated` after exactly `depth` steps
+    std::string reason;            // unknown: why (z3's reason, or the time budget)
+    std::size_t actions = 0;       // size of model::actions(cfg)
+    double seconds = 0;
+    std::vector<bmc_depth> depths;
+};
+
+namespace detail {
+
+/// Number of distinct terms reachable from `roots`.
+inline std::size_t dag_size(const std::vector<z3::expr>& roots) {
+    std::unordered_set<Z3_ast> seen;
+    std::vector<z3::expr> todo(roots.begin(), roots.end());
+    while (!todo.empty()) {
+        z3::expr e = todo.back();
+        todo.pop_back();
+        if (!seen.insert(static_cast<Z3_ast>(e)).second) continue;
+        if (e.is_app())
+            for (unsigned k = 0; k < e.num_args(); ++k) todo.push_back(e.arg(k));
+    }
+    return seen.size();
+}
+
+/// Bits needed to number n choices (at least 1).
+inline unsigned choice_width(std::size_t n) {
+    unsigned w = 1;
+    while ((std::size_t(1) << w) < n) ++w;
+    return w;
+}
+
+/// The step into depth d: a choice variable c (appended to `choices`), the next
+/// state (appended to `states`), and the assertions "c names an action, that action
+/// is enabled at the current state and stays in bounds, and the next state is its
+/// result".  `nodes` receives the number of distinct terms of the step.
+template <class SS>
+std::vector<z3::expr> unroll_step(const model::config& cfg, const std::vector<action>& acts, int d, unsigned width,
+                                  const bmc_tuning& tuning, std::vector<z3::expr>& choices, std::vector<SS>& states,
+                                  std::size_t& nodes) {
+    z3::context& ctx = z3ctx();
+    const SS cur = states.back();
+    const z3::expr c = ctx.bv_const(("c" + std::to_string(d - 1)).c_str(), width);
+    const std::vector<z3::expr> base = leaf_exprs(cur);
+    std::vector<z3::expr> chain = base;   // per leaf: ite over the actions that change it
+    z3::expr_vector guard(ctx);
+    for (std::size_t a = 0; a < acts.size(); ++a) {
+        const sbool en = model::enabled(cfg, cur, acts[a]);
+        if (symbolic::known_false(en)) continue;
+        const z3::expr chosen = c == ctx.bv_val(static_cast<unsigned>(a), width);
+        SS t = cur;
+        model::apply(cfg, t, acts[a]);
+        const sbool ok = en && !t.out_of_bounds;
+        if (symbolic::known_false(ok)) continue;
+        guard.push_back(mk_and(chosen, ok.e));
+        std::size_t k = 0;
+        model::generic::for_each_leaf(
+            [&](const std::string&, const auto& leaf) {
+                if (!same(leaf.e, base[k])) chain[k] = mk_ite(chosen, leaf.e, chain[k]);
+                ++k;
+            },
+            "", t);
+    }
+    std::vector<z3::expr> step;
+    step.push_back(z3::ult(c, ctx.bv_val(static_cast<unsigned>(acts.size()), width)));
+    step.push_back(guard.empty() ? ctx.bool_val(false) : z3::mk_or(guard));
+    // z3's simplifier folds what is left constant (slot numbers, reset values) before the
+    // solver bit-blasts it; the checks at depths 3 and 4 ran 2-3x faster with it.
+    for (auto& e : step) e = e.simplify();
+    SS next;
+    if (dag_size(chain) < tuning.substitute_below) {
+        std::size_t k = 0;
+        model::generic::for_each_leaf([&](const std::string&, auto& leaf) { leaf.e = chain[k++].simplify(); }, "",
+                                      next);
+        nodes = dag_size(step) + dag_size(leaf_exprs(next));
+    } else {
+        next = fresh<SS>("s" + std::to_string(d) + ".");
+        const std::vector<z3::expr> next_leaves = leaf_exprs(next);
+        for (std::size_t k = 0; k < chain.size(); ++k) step.push_back((next_leaves[k] == chain[k]).simplify());
+        nodes = dag_size(step);
+    }
+    choices.push_back(c);
+    states.push_back(std::move(next));
+    return step;
+}
+
+}  // namespace detail
+
+/// Bounded model checking of the selected invariants from the initial state to
+/// `max_depth` steps.  `timeout_ms` is a wall-clock budget for the whole run
+/// (0 = none); each check gets what is left of it.
+template <class P>
+bmc_result bmc(const model::config& cfg, int max_depth, props::inv_set selected, unsigned timeout_ms,
+               const bmc_tuning& tuning = {}) {
+    using SS = sym_state<P>;
+    using CS = conc_state<P>;
+    using clock = std::chrono::steady_clock;
+    const auto since = [](clock::time_point t) { return std::chrono::duration<double>(clock::now() - t).count(); };
+    const auto started = clock::now();
+
+    z3::context& ctx = z3ctx();
+    z3::solver sol(ctx, "QF_BV");
+    const std::vector<action> acts = model::actions(cfg);
+    const unsigned width = detail::choice_width(acts.size());
+
+    bmc_result r;
+    r.actions = acts.size();
+    std::vector<SS> states{lift(model::initial_state<CS>())};
+    std::vector<z3::expr> choices;
+
+    for (int d = 0; d <= max_depth; ++d) {
+        bmc_depth row;
+        row.depth = d;
+        if (d > 0) {
+            const auto t0 = clock::now();
+            const std::vector<z3::expr> step =
+                detail::unroll_step(cfg, acts, d, width, tuning, choices, states, row.step_nodes);
+            for (const auto& e : step) sol.add(e);
+            row.build_seconds = since(t0);
+        }
+
+        // Does some selected invariant fail at s_d?
+        const SS& s = states.back();
+        std::vector<z3::expr> holds;
+        z3::expr_vector bad(ctx);
+        for (int i = 0; i < props::inv_count; ++i) {
+            holds.push_back(props::holds(static_cast<props::inv>(i), cfg, s).e.simplify());
+            if (selected >> i & 1) bad.push_back(!holds.back());
+        }
+        const auto t1 = clock::now();
+        z3::check_result res = z3::unsat;
+        if (!bad.empty()) {
+            const double used_ms = since(started) * 1000.0;
+            if (timeout_ms && used_ms >= timeout_ms) {
+                r.status = bmc_status::unknown;
+                r.reason = "time budget of " + std::to_string(timeout_ms) + " ms used up before depth " +
+                           std::to_string(d);
+                r.depths.push_back(row);
+                break;
+            }
+            z3::params p(ctx);
+            p.set("timeout", timeout_ms ? static_cast<unsigned>(timeout_ms - used_ms) : 4294967295u);
+            sol.set(p);
+            sol.push();
+            sol.add(z3::mk_or(bad));
+            res = sol.check();
+            row.assertions = sol.assertions().size();
+            if (res == z3::sat) {
+                const z3::model m = sol.get_model();
+                r.depth = d;
+                for (const auto& c : choices) r.trace.push_back(acts.at(m.eval(c, true).get_numeral_uint()));
+                for (int i = 0; i < props::inv_count && r.violated < 0; ++i)
+                    if ((selected >> i & 1) && m.eval(holds[i], true).is_false()) r.violated = i;
+            } else if (res == z3::unknown) {
+                r.reason = sol.reason_unknown();
+            }
+            sol.pop();
+        }
+        row.solve_seconds = since(t1);
+        row.status = res == z3::sat     ? bmc_status::violation
+                     : res == z3::unsat ? bmc_status::clean
+                                        : bmc_status::unknown;
+        r.depths.push_back(row);
+        if (res != z3::unsat) {
+            r.status = row.status;
+            break;
+        }
+        r.clean_depth = d;
+        r.status = bmc_status::clean;
+        // Every state reachable in d steps satisfies the invariants: say so, to help the deeper checks.
+        for (int i = 0; i < props::inv_count; ++i)
+            if (selected >> i & 1) sol.add(holds[i]);
+    }
+
+    if (r.status == bmc_status::violation) {
+        r.replay = replay<CS>(cfg, r.trace, selected);
+        r.replay_agrees = r.replay.valid && r.replay.violated == r.violated && r.replay.violated_at == r.depth;
+    }
+    r.seconds = since(started);
+    return r;
+}
+
+}  // namespace solver
