@@ -8,31 +8,10 @@
 #include <string>
 #include <sys/wait.h>
 
-namespace {
+#include "cli_run.hpp"
 
-struct run_result {
-    int code;
-    std::string out;   // stdout and stderr together
-};
-
-run_result run(const std::string& args) {
-    const std::string cmd = std::string(COWCHECK_BINARY) + " " + args + " 2>&1";
-    std::unique_ptr<FILE, int (*)(FILE*)> p(popen(cmd.c_str(), "r"), pclose);
-    REQUIRE(p);
-    std::string out;
-    std::array<char, 4096> buf{};
-    while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p.get())) out.append(buf.data(), n);
-    const int status = pclose(p.release());
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-std::size_t lines(const std::string& s) {
-    std::size_t n = 0;
-    for (char c : s) n += c == '\n';
-    return n;
-}
-
-}  // namespace
+using cli_test::lines;
+using cli_test::run;
 
 TEST_CASE("cowcheck list names every action, invariant and mutant", "[cli]") {
     auto r = run("list --json");

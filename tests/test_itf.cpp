@@ -26,30 +26,12 @@ using namespace model;
 using S = state<concrete, preset_default>;
 using solver::itf_json;
 
+#include "cli_run.hpp"
+
+using cli_test::lines;
+using cli_test::run;
+
 namespace {
-
-struct run_result {
-    int code;          // exit code; -1 if killed by a signal
-    std::string out;   // stdout and stderr together
-};
-
-/// Run cowcheck with a time limit (a hang shows as exit 124 or a kill).
-run_result run(const std::string& args) {
-    const std::string cmd = "timeout -k 2 20 " + std::string(COWCHECK_BINARY) + " " + args + " 2>&1";
-    std::unique_ptr<FILE, int (*)(FILE*)> p(popen(cmd.c_str(), "r"), pclose);
-    REQUIRE(p);
-    std::string out;
-    std::array<char, 4096> buf{};
-    while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p.get())) out.append(buf.data(), n);
-    const int status = pclose(p.release());
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-std::size_t lines(const std::string& s) {
-    std::size_t n = 0;
-    for (char c : s) n += c == '\n';
-    return n;
-}
 
 /// A fresh scratch directory per test run, removed when the test binary exits.
 std::filesystem::path scratch(const std::string& name) {
