@@ -15,7 +15,7 @@
 // "s<k+1>.<leaf path>") constrained leaf by leaf to equal the chain, so the
 // formula grows by one transition per step instead of compounding.  Measured
 // on preset_small with the fork_keeps_exclusive mutant (97 actions, depth 3):
-// all-fresh 45 s, substitute_below = 2000: 3 s.
+// all-fresh about 40 s, substitute_below = 2000: 1-3 s.
 //
 // At each depth d = 0..max_depth the solver is asked, under push/pop, whether
 // some selected invariant fails at s_d:
@@ -31,11 +31,13 @@
 // The solver is created for logic QF_BV: the default solver was 14-68x slower
 // with push/pop on the prototype (DESIGN.md "Engines").
 //
-// Cost (2 cores, 97 actions per step, tests/test_symbolic.cpp): the fresh steps
-// dominate and each depth costs several times the one before; preset_small is
-// clean to depth 3 in about 7 s and needs minutes for depth 4; with
-// --va-pages 1 (43 actions) depth 4 takes about 6 s and depth 5 about two minutes.
+// Cost (2 cores, measured with 97 actions per step at preset_small; see
+// tests/test_symbolic.cpp): each depth costs several times the one before, and
+// the fresh steps dominate.  preset_small is clean to depth 3 in 7-14 s; depth
+// 4 took about 10 minutes.  With one virtual page per mm (47 actions) depth 4
+// takes 6-10 s and depth 5 about two minutes.
 #pragma once
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <unordered_set>
@@ -148,7 +150,7 @@ std::vector<z3::expr> unroll_step(const model::config& cfg, const std::vector<ac
     step.push_back(z3::ult(c, ctx.bv_val(static_cast<unsigned>(acts.size()), width)));
     step.push_back(guard.empty() ? ctx.bool_val(false) : z3::mk_or(guard));
     // z3's simplifier folds what is left constant (slot numbers, reset values) before the
-    // solver bit-blasts it; the checks at depths 3 and 4 ran 2-3x faster with it.
+    // solver bit-blasts it: measured 2-3x faster checks at depths 3 and 4.
     for (auto& e : step) e = e.simplify();
     SS next;
     if (dag_size(chain) < tuning.substitute_below) {
@@ -222,7 +224,8 @@ bmc_result bmc(const model::config& cfg, int max_depth, props::inv_set selected,
                 break;
             }
             z3::params p(ctx);
-            p.set("timeout", timeout_ms ? static_cast<unsigned>(timeout_ms - used_ms) : 4294967295u);
+            // z3 reads 4294967295 as "no timeout"; a budget is at least 1 ms.
+            p.set("timeout", timeout_ms ? std::max(1u, static_cast<unsigned>(timeout_ms - used_ms)) : 4294967295u);
             sol.set(p);
             sol.push();
             sol.add(z3::mk_or(bad));

@@ -14,6 +14,12 @@
 // out-of-range select yields the value-initialised element, an out-of-range
 // update changes nothing.
 //
+// Terms are kept small while they are built: D::when runs f on a copy and
+// merges only the leaves whose term changed (same AST = same z3 id, a pointer
+// comparison), literal conditions skip the copy, and comparisons of slot
+// numbers chosen by priority chains (ite-trees of numerals) fold to booleans
+// (see "Folding" below; set_folding(false) turns it off for the tests).
+//
 // Also here: fresh states (one z3 constant per leaf), lifting a concrete value
 // to constants, evaluating a symbolic value in a z3 model, and the type mapping
 // between the two interpretations (rebind_t, sym_state, conc_state).
