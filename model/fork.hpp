@@ -58,6 +58,7 @@ template <class S> void do_fork(const config& cfg, S& s, const args& a) {
     const int m = a.mm, m2 = a.mm2;
     s.mm[m2] = mm_t<D, P>{};
     s.mm[m2].live = true;   // mm_init()
+    rmap::mm_init(cfg, s, m2);
     for (int i = 0; i < P::vmas; ++i) {
         const auto pv = s.vma[m][i];
         const B copied = pv.used && (pv.flags & I(VM_DONTCOPY)) == 0;

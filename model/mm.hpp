@@ -41,6 +41,7 @@ template <class S> typename S::domain::Bool enabled_exit_mmap(const config&, con
 template <class S> void do_exit_mmap(const config& cfg, S& s, const args& a) {
     MODEL_TYPES(S);
     teardown_mm(cfg, s, a.mm);
+    rmap::mm_teardown(cfg, s, a.mm);
     s.mm[a.mm] = mm_t<D, P>{};
     for (auto& c : s.cpu) c.mm = D::ite(c.mm == a.mm, I(nil), c.mm);
 }
@@ -52,8 +53,10 @@ template <class S> typename S::domain::Bool enabled_execve(const config&, const 
 template <class S> void do_execve(const config& cfg, S& s, const args& a) {
     MODEL_TYPES(S);
     teardown_mm(cfg, s, a.mm);
+    rmap::mm_teardown(cfg, s, a.mm);
     s.mm[a.mm] = mm_t<D, P>{};
     s.mm[a.mm].live = true;
+    rmap::mm_init(cfg, s, a.mm);
     for (int c = 0; c < P::cpus; ++c) s.mm[a.mm].cpumask[c] = s.cpu[c].mm == a.mm;
 }
 

@@ -20,6 +20,15 @@
 
 namespace model::rmap {
 
+/// mm_init(): a new address space (fork's child, execve's new mm).  anon_vma keeps no
+/// per-mm rmap state; the COW context allocates the mm's context here.
+template <class S> void mm_init(const config&, S&, int) {}
+
+/// __mmdrop(): the address space is gone (exit, execve's old mm), after exit_mmap
+/// unlinked every VMA.  anon_vma has nothing left to drop; the COW context drops the
+/// mm's reference on its context here.
+template <class S> void mm_teardown(const config&, S&, int) {}
+
 template <class S> void prepare(const config& cfg, S& s, int m, int i) { anon_vma::prepare(cfg, s, m, i); }
 
 /// folio_add_new_anon_rmap(folio, vma, addr, RMAP_EXCLUSIVE) -> __folio_set_anon():
