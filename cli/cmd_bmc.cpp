@@ -29,11 +29,7 @@ template <class P> int run_bmc(const bmc_cli& o) {
                      : r.status == solver::bmc_status::clean ? exit_clean
                                                               : exit_unknown;
     if (o.json) {
-        nlohmann::json j;
-        j["engine"] = "bmc";
-        j["design"] = o.model.design;
-        j["bounds"] = bounds_json<P>(cfg);
-        j["mutants"] = cfg.mutant_names();
+        nlohmann::json j = summary_head<P>("bmc", cfg);
         j["depth"] = o.depth;
         j["result"] = internal ? "internal_error" : solver::bmc_status_name(r.status);
         j["clean_depth"] = r.clean_depth;

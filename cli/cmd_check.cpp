@@ -63,11 +63,7 @@ template <class P> int run_check(const check_options& o) {
     const char* verdict = r.violated >= 0 ? "violation" : r.time_limited ? "unknown" : "clean";
     const int code = r.violated >= 0 ? exit_violation : r.time_limited ? exit_unknown : exit_clean;
     if (o.json) {
-        nlohmann::json j;
-        j["engine"] = "check/" + o.engine;
-        j["design"] = o.model.design;
-        j["bounds"] = bounds_json<P>(cfg);
-        j["mutants"] = cfg.mutant_names();
+        nlohmann::json j = summary_head<P>("check/" + o.engine, cfg);
         j["seed"] = o.seed;
         j["shard"] = o.shard;
         j["budget"] = {{"steps", o.budget}, {"runs", o.runs}, {"steps_per_run", o.steps}, {"seconds", o.seconds}};

@@ -74,11 +74,7 @@ template <class P> int run_explore(const explore_cli& o) {
     const char* verdict = r.violated >= 0 ? "violation" : r.complete ? "clean" : "unknown";
     const int code = r.violated >= 0 ? exit_violation : r.complete ? exit_clean : exit_unknown;
     if (o.json) {
-        nlohmann::json j;
-        j["engine"] = "explore";
-        j["design"] = o.model.design;
-        j["bounds"] = bounds_json<P>(cfg);
-        j["mutants"] = cfg.mutant_names();
+        nlohmann::json j = summary_head<P>("explore", cfg);
         j["depth"] = o.depth;
         j["result"] = verdict;
         j["clean_depth"] = r.clean_depth;

@@ -94,6 +94,12 @@ template <class P> nlohmann::json bounds_json(const model::config& cfg) {
             {"folios", cfg.lim.folios}, {"anon_vmas", cfg.lim.anon_vmas}, {"cpus", cfg.lim.cpus}};
 }
 
+/// The head every engine's --json summary starts with: engine, design, bounds, mutants.
+template <class P> nlohmann::json summary_head(const std::string& engine, const model::config& cfg) {
+    return {{"engine", engine}, {"design", model::design_name(cfg.rmap)}, {"bounds", bounds_json<P>(cfg)},
+            {"mutants", cfg.mutant_names()}};
+}
+
 inline std::string bounds_text(const char* preset, const model::config& cfg) {
     return std::string(preset) + " (mms " + std::to_string(cfg.lim.mms) + ", vmas/mm " + std::to_string(cfg.lim.vmas) +
            ", pages/mm " + std::to_string(cfg.lim.va_pages) + ", folios " + std::to_string(cfg.lim.folios) +
