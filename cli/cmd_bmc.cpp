@@ -5,6 +5,7 @@
 #include "common.hpp"
 #include "solver/bmc.hpp"
 #include "solver/narrative.hpp"
+#include "trace_files.hpp"
 
 namespace cli {
 
@@ -15,14 +16,66 @@ struct bmc_cli {
     int depth = 3;
     double timeout = 60;
     bool json = false;
+    std::string from;        // --from FILE: start from the state after (a prefix of) its trace
+    int from_step = -1;      // --from-step K: only the first K steps (-1: all)
+    std::string save;
+    bool force = false;
 };
+
+/// `--from FILE [--from-step K]`: the prefix to start from, checked to replay on this
+/// run's model (bounds and mutants come from the command line, not the file).
+template <class S>
+std::vector<model::action> from_prefix(const bmc_cli& o, const model::config& cfg) {
+    using P = typename S::preset;
+    if (o.from.empty()) {
+        if (o.from_step >= 0) throw usage_error("--from-step needs --from FILE");
+        return {};
+    }
+    std::vector<model::action> prefix;
+    try {
+        const auto j = load_trace(o.from);
+        if (solver::itf_preset(j) != P::name)
+            throw solver::trace_error("recorded at bounds " + solver::itf_preset(j) + ", not " + P::name +
+                                      " (pass --bounds " + solver::itf_preset(j) + ")");
+        prefix = solver::from_itf<S>(j).trace;
+    } catch (const solver::trace_error& e) {
+        throw usage_error("--from " + o.from + ": " + e.what());
+    }
+    if (o.from_step > static_cast<int>(prefix.size()))
+        throw usage_error("--from-step " + std::to_string(o.from_step) + ": the trace has only " +
+                          std::to_string(prefix.size()) + " steps");
+    if (o.from_step >= 0) prefix.resize(o.from_step);
+    S s = model::initial_state<S>();
+    for (std::size_t k = 0; k < prefix.size(); ++k)
+        if (!model::step(cfg, s, prefix[k]))
+            throw usage_error("--from " + o.from + ": step " + std::to_string(k + 1) + " (" +
+                              model::describe(prefix[k]) +
+                              ") is not enabled on this model (different bounds or mutants than the file's?)");
+    return prefix;
+}
 
 template <class P> int run_bmc(const bmc_cli& o) {
     using S = model::state<model::concrete, P>;
     const model::config cfg = o.model.config<P>();
     if (o.depth < 0 || o.depth > 32) throw usage_error("--depth must be between 0 and 32");
     if (o.timeout <= 0) throw usage_error("--timeout must be positive");
-    const auto r = solver::bmc<P>(cfg, o.depth, o.model.selected(), static_cast<unsigned>(o.timeout * 1000));
+    const std::vector<model::action> prefix = from_prefix<S>(o, cfg);
+    if (!prefix.empty()) {
+        const auto pre = solver::replay<S>(cfg, prefix, o.model.selected());
+        if (pre.violated >= 0) {
+            std::cout << "the starting state is already past a violation: "
+                      << props::inv_name(static_cast<props::inv>(pre.violated)) << " breaks at step " << pre.violated_at
+                      << " of " << o.from << " (use --from-step " << pre.violated_at - 1 << " to start before it)\n";
+            return exit_violation;
+        }
+    }
+    const auto r = solver::bmc<P>(cfg, o.depth, o.model.selected(), static_cast<unsigned>(o.timeout * 1000), {}, prefix);
+    if (r.status == solver::bmc_status::violation && r.replay_agrees && !o.save.empty()) {
+        solver::itf_json extra = {{"engine", "bmc"}, {"depth", r.depth}};
+        extra["minimal"] = prefix.empty() ? "certified (bmc, bounds " + bounds_text(P::name, cfg) + ")"
+                                          : std::string("uncertified");
+        save_counterexample<S>(o.save, o.force, cfg, r.trace, r.violated, extra);
+    }
     const bool internal = r.status == solver::bmc_status::violation && !r.replay_agrees;
     const int code = internal ? exit_internal
                      : r.status == solver::bmc_status::violation ? exit_violation
@@ -31,6 +84,7 @@ template <class P> int run_bmc(const bmc_cli& o) {
     if (o.json) {
         nlohmann::json j = summary_head<P>("bmc", cfg);
         j["depth"] = o.depth;
+        if (!prefix.empty()) j["from"] = {{"file", o.from}, {"steps", prefix.size()}};
         j["result"] = internal ? "internal_error" : solver::bmc_status_name(r.status);
         j["clean_depth"] = r.clean_depth;
         j["seconds"] = r.seconds;
@@ -52,6 +106,7 @@ template <class P> int run_bmc(const bmc_cli& o) {
     std::cout << "cowcheck bmc: design " << o.model.design << ", bounds " << bounds_text(P::name, cfg) << ", "
               << r.actions << " actions per step, depth " << o.depth;
     for (const auto& m : cfg.mutant_names()) std::cout << ", mutant " << m;
+    if (!prefix.empty()) std::cout << ", from the state after " << prefix.size() << " steps of " << o.from;
     std::cout << "\n";
     for (const auto& d : r.depths)
         std::printf("  depth %2d: %-9s build %7.2f s  solve %7.2f s  %zu assertions, %zu step terms\n", d.depth,
@@ -66,10 +121,12 @@ template <class P> int run_bmc(const bmc_cli& o) {
     }
     if (r.status == solver::bmc_status::violation) {
         std::cout << "\nVIOLATION: " << props::inv_name(static_cast<props::inv>(r.violated)) << " at depth " << r.depth
-                  << " (no shorter trace exists at these bounds; replayed on the concrete model)\n\n"
+                  << (prefix.empty() ? " (no shorter trace exists at these bounds; replayed on the concrete model)\n\n"
+                                     : " after the prefix (no shorter continuation exists; replayed on the concrete model)\n\n")
                   << solver::narrative<S>(cfg, r.trace, r.violated) << "\n";
     } else if (r.status == solver::bmc_status::clean) {
-        std::cout << "clean to depth " << o.depth << " at these bounds (" << r.seconds << " s)\n";
+        std::cout << "clean to depth " << o.depth << (prefix.empty() ? "" : " after the prefix") << " at these bounds ("
+                  << r.seconds << " s)\n";
     } else {
         std::cout << "unknown: clean to depth " << r.clean_depth << " < " << o.depth << ", stopped: " << r.reason
                   << " (" << r.seconds << " s)\n";
@@ -91,6 +148,12 @@ void add_bmc(CLI::App& app, int& code) {
     cmd->add_option("--depth", o->depth, "deepest unrolling")->capture_default_str();
     cmd->add_option("--timeout", o->timeout, "seconds for the whole run")->capture_default_str();
     cmd->add_flag("--json", o->json, "print the summary as one JSON object");
+    cmd->add_option("--from", o->from,
+                    "start from the state after the trace in FILE (ITF, same --bounds; it must replay on this "
+                    "model): 'from here, can --depth more steps break it?'");
+    cmd->add_option("--from-step", o->from_step, "with --from: only the first K steps of the trace");
+    cmd->add_option("--save", o->save, "on a violation, write DIR/<mutant-or-invariant>.itf.json, .txt and .dot");
+    cmd->add_flag("--force", o->force, "let --save overwrite existing files");
     // The solver is instantiated for the small and default presets only (double is far
     // beyond BMC's reach, and each instantiation costs minutes of compile time).
     cmd->callback([o, &code] {

@@ -6,6 +6,7 @@
 #include "common.hpp"
 #include "solver/narrative.hpp"
 #include "solver/rc_check.hpp"
+#include "minimize.hpp"
 #include "trace_files.hpp"
 
 namespace cli {
@@ -25,6 +26,7 @@ struct check_options {
     bool quiet = false;
     std::string save;   // --save DIR: write the counterexample there
     bool force = false;
+    bool as_found = false;   // --save-as-found: save the trace before shrinking
 };
 
 std::pair<int, int> parse_shard(const std::string& s) {
@@ -56,10 +58,30 @@ template <class P> int run_check(const check_options& o) {
         };
     const auto r = o.engine == "seeded" ? solver::random_check<S>(cfg, ro) : solver::rc_check<S>(cfg, ro);
 
-    if (r.violated >= 0 && !o.save.empty())
-        save_counterexample<S>(o.save, o.force, cfg, r.shrunk, r.violated,
-                               {{"engine", "check/" + o.engine}, {"seed", o.seed}, {"run", r.violating_run},
-                                {"minimal", "uncertified"}});
+    if (o.as_found && o.save.empty()) throw usage_error("--save-as-found needs --save DIR");
+    if (r.violated >= 0 && !o.save.empty()) {
+        const solver::itf_json extra = {{"engine", "check/" + o.engine}, {"seed", o.seed}, {"run", r.violating_run}};
+        if (o.as_found) {
+            std::vector<model::action> t = r.trace;
+            if (auto at = solver::breaks<S>(cfg, t, r.violated)) t.resize(*at);
+            solver::itf_json e = extra;
+            e["minimal"] = "uncertified";
+            save_counterexample<S>(o.save, o.force, cfg, t, r.violated, e);
+        } else {
+            // The saved trace is minimized further: bounds lowered, certified by explore
+            // where it reaches within 20 s (cli/minimize.hpp).
+            minimize_options mo;
+            mo.certify_seconds = 20;
+            mo.certify_memory_mb = 2048;
+            const minimized m = minimize<S>(cfg, r.shrunk, r.violated, mo);
+            solver::itf_json e = extra;
+            e["minimal"] = m.minimal;
+            save_counterexample<S>(o.save, o.force, m.cfg, m.trace, r.violated, e);
+            if (!o.json && !o.quiet)
+                std::cerr << "  saved trace: " << m.trace.size() << " steps at bounds " << bounds_text(P::name, m.cfg)
+                          << "; minimal: " << m.minimal << "\n";
+        }
+    }
     const char* verdict = r.violated >= 0 ? "violation" : r.time_limited ? "unknown" : "clean";
     const int code = r.violated >= 0 ? exit_violation : r.time_limited ? exit_unknown : exit_clean;
     if (o.json) {
@@ -139,6 +161,8 @@ void add_check(CLI::App& app, int& code) {
     cmd->add_flag("--quiet", o->quiet, "no progress and no per-action table");
     cmd->add_option("--save", o->save, "on a violation, write DIR/<mutant-or-invariant>.itf.json, .txt and .dot");
     cmd->add_flag("--force", o->force, "let --save overwrite existing files");
+    cmd->add_flag("--save-as-found", o->as_found,
+                  "with --save: write the violating run as found, before shrinking (input for `cowcheck shrink`)");
     cmd->callback([o, &code] { code = o->model.dispatch([&]<class P>() { return run_check<P>(*o); }); });
 }
 

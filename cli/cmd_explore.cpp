@@ -20,6 +20,7 @@ struct explore_cli {
     double seconds = 0;
     int threads = 2;
     std::string actions;
+    bool symmetry = false;
     bool json = false;
     bool quiet = false;
     std::string save;   // --save DIR: write the counterexample there
@@ -53,10 +54,14 @@ template <class P> int run_explore(const explore_cli& o) {
     eo.threads = o.threads;
     eo.selected = o.model.selected();
     eo.ops = parse_ops(o.actions);
+    eo.symmetry = o.symmetry;
+    if (o.symmetry && cfg.rmap != model::design::anon_vma)
+        throw usage_error("--symmetry is implemented for the anon_vma design only");
     if (!o.json && !o.quiet) {
         std::cout << "cowcheck explore: design " << o.model.design << ", bounds " << bounds_text(P::name, cfg)
                   << ", depth " << o.depth << ", " << o.threads << " threads";
         if (!o.actions.empty()) std::cout << ", actions " << o.actions;
+        if (o.symmetry) std::cout << ", mm symmetry reduction";
         for (const auto& m : cfg.mutant_names()) std::cout << ", mutant " << m;
         std::cout << "\n";
         eo.progress = [](int d, long fresh, long total, double secs, double mb) {
@@ -79,6 +84,7 @@ template <class P> int run_explore(const explore_cli& o) {
         j["result"] = verdict;
         j["clean_depth"] = r.clean_depth;
         j["states"] = r.states;
+        j["symmetry"] = o.symmetry;
         j["seconds"] = r.seconds;
         j["peak_memory_mb"] = r.peak_mb;
         j["exhausted"] = r.exhausted;
@@ -130,6 +136,9 @@ void add_explore(CLI::App& app, int& code) {
     cmd->add_option("--seconds", o->seconds, "stop (exit 3) after this time");
     cmd->add_option("--threads", o->threads, "worker threads")->capture_default_str();
     cmd->add_option("--actions", o->actions, "only these actions, comma-separated (e.g. mmap,write,fork,exit_mmap)");
+    cmd->add_flag("--symmetry", o->symmetry,
+                  "keep one state per orbit of mm-slot permutations (processes are interchangeable; sound for the "
+                  "anon_vma design, see solver/symmetry.hpp): fewer states, same violation depths");
     cmd->add_flag("--json", o->json, "print the summary as one JSON object");
     cmd->add_flag("--quiet", o->quiet, "no per-depth progress");
     cmd->add_option("--save", o->save, "on a violation, write DIR/<mutant-or-invariant>.itf.json, .txt and .dot");

@@ -8,7 +8,8 @@
 // The last live mm (init) does not exit.
 //
 // Leaves out: the mm_users/mm_count split (__mmdrop is immediate), OOM reaping,
-// lazy-TLB users of a dead mm.
+// lazy-TLB users of a dead mm.  A pin taken by an exiting process stays (the pipe
+// or device holds it) with no pinner (pin.mm = nil).
 #pragma once
 #include "args.hpp"
 #include "vma.hpp"
@@ -44,6 +45,9 @@ template <class S> void do_exit_mmap(const config& cfg, S& s, const args& a) {
     rmap::mm_teardown(cfg, s, a.mm);
     s.mm[a.mm] = mm_t<D, P>{};
     for (auto& c : s.cpu) c.mm = D::ite(c.mm == a.mm, I(nil), c.mm);
+    // A pin outlives its process (the pipe or device holds the page reference), but
+    // nobody is its pinner any more: a later process in this mm slot is unrelated.
+    for (auto& p : s.pin) p.mm = D::ite(p.used && p.mm == a.mm, I(nil), p.mm);
 }
 
 /// execve(): the old mm is torn down and the process continues in an empty one.

@@ -2,7 +2,8 @@
 # Regenerate counterexamples/: for every mutant, the shortest violating trace that
 # `cowcheck explore` finds at the small preset (certified minimal), or, where the bug
 # is out of that search's reach, the shrunk trace of `cowcheck check` at the default
-# preset (uncertified).  Fails if a mutant is no longer found.
+# preset (uncertified).  Fails if a mutant is no longer found, or if its trace got
+# longer than the one it replaces.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh >/dev/null
@@ -15,13 +16,21 @@ status=0
 declare -A explore_args=(
   [anon_vma_no_reuse]="--bounds default --mms 2 --vmas 1 --va-pages 1 --cpus 1 --folios 2 --depth 10 --actions mmap,write,fork,exit_mmap,switch_mm"
 )
+# Length (steps) of a saved trace, or empty if there is none.
+trace_len() { [ -f "$1" ] && python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["states"]) - 1)' "$1"; }
 for m in $("$bin" list --json | python3 -c 'import json,sys; print(" ".join(x["name"] for x in json.load(sys.stdin)["mutants"]))'); do
   args=${explore_args[$m]:-"--bounds small --depth 8"}
+  old=$(trace_len "$out/$m.itf.json" || true)
   rc=0
   # shellcheck disable=SC2086
   "$bin" explore $args --inject "$m" --seconds 60 --quiet --save "$out" --force >/dev/null 2>&1 || rc=$?
   if [ $rc -eq 1 ]; then
     echo "$m: explore ($args): certified shortest"
+    new=$(trace_len "$out/$m.itf.json")
+    if [ -n "$old" ] && [ "$new" -gt "$old" ]; then
+      echo "$m: the trace grew from $old to $new steps" >&2
+      status=1
+    fi
     continue
   fi
   rc=0

@@ -174,9 +174,14 @@ std::vector<z3::expr> unroll_step(const model::config& cfg, const std::vector<ac
 /// Bounded model checking of the selected invariants from the initial state to
 /// `max_depth` steps.  `timeout_ms` is a wall-clock budget for the whole run
 /// (0 = none); each check gets what is left of it.
+///
+/// `prefix` (`bmc --from FILE`): start from the concrete state those actions reach
+/// instead of the initial state (the caller has checked that it replays); depths then
+/// count the steps after the prefix, and a violating trace is prefix + the solver's
+/// steps, replayed from the initial state.
 template <class P>
 bmc_result bmc(const model::config& cfg, int max_depth, props::inv_set selected, unsigned timeout_ms,
-               const bmc_tuning& tuning = {}) {
+               const bmc_tuning& tuning = {}, const std::vector<action>& prefix = {}) {
     using SS = sym_state<P>;
     using CS = conc_state<P>;
     using clock = std::chrono::steady_clock;
@@ -190,7 +195,9 @@ bmc_result bmc(const model::config& cfg, int max_depth, props::inv_set selected,
 
     bmc_result r;
     r.actions = acts.size();
-    std::vector<SS> states{lift(model::initial_state<CS>())};
+    CS start = model::initial_state<CS>();
+    for (const action& x : prefix) model::step(cfg, start, x);
+    std::vector<SS> states{lift(start)};
     std::vector<z3::expr> choices;
 
     for (int d = 0; d <= max_depth; ++d) {
@@ -234,6 +241,7 @@ bmc_result bmc(const model::config& cfg, int max_depth, props::inv_set selected,
             if (res == z3::sat) {
                 const z3::model m = sol.get_model();
                 r.depth = d;
+                r.trace = prefix;
                 for (const auto& c : choices) r.trace.push_back(acts.at(m.eval(c, true).get_numeral_uint()));
                 for (int i = 0; i < props::inv_count && r.violated < 0; ++i)
                     if ((selected >> i & 1) && m.eval(holds[i], true).is_false()) r.violated = i;
@@ -260,7 +268,8 @@ bmc_result bmc(const model::config& cfg, int max_depth, props::inv_set selected,
 
     if (r.status == bmc_status::violation) {
         r.replay = replay<CS>(cfg, r.trace, selected);
-        r.replay_agrees = r.replay.valid && r.replay.violated == r.violated && r.replay.violated_at == r.depth;
+        r.replay_agrees = r.replay.valid && r.replay.violated == r.violated &&
+                          r.replay.violated_at == r.depth + static_cast<int>(prefix.size());
     }
     r.seconds = since(started);
     return r;

@@ -12,13 +12,17 @@
 // open-addressing table; two distinct states merge only if their fingerprints
 // collide, with probability about n^2 / 2^65 for n states (4e-6 at 12 million).
 // Each level keeps, per state, its parent's index and the action that made it
-// (8 bytes), so a counterexample is rebuilt by walking back; only the current
-// and next frontier keep whole states.
+// (8 bytes), so a counterexample is rebuilt by walking back.  Whole states are
+// kept for one level only, the one before the level being expanded; a state of
+// the expanded level is rebuilt from its parent and action when it is expanded
+// (one extra apply per state), and a new state is a 16-byte candidate
+// (fingerprint, parent, action, invariant broken) until the merge.  Measured
+// bytes per stored state: bench/engines.md.
 //
-// Each level runs in two phases: expansion and invariant checks in parallel
-// (threads take interleaved slices of the frontier and filter successors against
-// the levels already stored), then a single-threaded merge that removes
-// duplicates within the level in frontier order.
+// Each level is expanded in chunks, each in two phases: expansion and invariant
+// checks in parallel (threads take interleaved slices of the chunk and filter
+// successors against the states already stored), then a single-threaded merge
+// that removes duplicates in expansion order.
 #pragma once
 #include <atomic>
 #include <chrono>
@@ -28,6 +32,7 @@
 #include <vector>
 
 #include "replay.hpp"
+#include "symmetry.hpp"
 
 namespace solver {
 
@@ -64,7 +69,7 @@ public:
     }
     /// Insert; false if already present.
     bool insert(std::uint64_t fp) {
-        if ((size_ + 1) * 2 > slots_.size()) grow();
+        if ((size_ + 1) * 4 > slots_.size() * 3) grow();   // load factor at most 3/4 (linear probing)
         for (std::size_t i = fp & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
             if (slots_[i] == fp) return false;
             if (slots_[i] == 0) {
@@ -102,6 +107,7 @@ struct explore_options {
     int threads = 2;
     props::inv_set selected = props::all_invariants;
     std::vector<int> ops;  // operations allowed (empty: all)
+    bool symmetry = false; // keep one state per orbit of mm-slot permutations (symmetry.hpp)
     std::function<void(int depth, long fresh, long total, double secs, double mb)> progress;
 };
 
@@ -142,11 +148,21 @@ template <class S> explore_result explore(const config& cfg, const explore_optio
     explore_result res;
     fingerprint_set visited;
     std::vector<std::vector<link>> links;   // per depth
-    S init = model::initial_state<S>();
+    auto canon = [&](const S& x) { return opt.symmetry ? canonical_mms(x, cfg.lim.mms) : x; };
+    const S init = canon(model::initial_state<S>());
     visited.insert(fingerprint(init));
-    std::vector<S> frontier{init};
     links.push_back({link{0, 0}});
     res.states = 1;
+    // Whole states are kept for one level only: `base` holds the states of the level
+    // before the one being expanded, and a state of the expanded level is rebuilt from
+    // its parent in `base` and its action when it is needed (one more apply per state).
+    std::vector<S> base;
+    auto state_at = [&](int level, std::uint32_t i) {
+        if (level == 0) return init;
+        S t = base[links[level][i].parent];
+        model::apply(cfg, t, acts[links[level][i].act]);
+        return opt.symmetry ? canonical_mms(t, cfg.lim.mms) : t;
+    };
     auto rebuild = [&](int depth, std::uint32_t idx) {
         std::vector<action> t(depth);
         for (int d = depth; d > 0; --d) {
@@ -155,106 +171,139 @@ template <class S> explore_result explore(const config& cfg, const explore_optio
         }
         return t;
     };
-    auto memory_mb = [&](std::size_t next_states) {
-        std::size_t b = visited.bytes() + (frontier.size() + next_states) * sizeof(S);
-        for (const auto& l : links) b += l.size() * sizeof(link);
-        return b / 1048576.0;
+    auto links_bytes = [&] {
+        std::size_t b = 0;
+        for (const auto& l : links) b += l.capacity() * sizeof(link);
+        return b;
     };
+    auto mb = [](std::size_t b) { return b / 1048576.0; };
     if (int v = props::first_violation(cfg, init, opt.selected); v >= 0) {
         res.violated = v;
         res.seconds = elapsed();
         return res;
     }
     res.clean_depth = 0;
-    res.levels.push_back({0, 1, 1, elapsed(), memory_mb(0)});
+    res.levels.push_back({0, 1, 1, elapsed(), mb(visited.bytes())});
 
+    // A successor not seen before: its fingerprint, where it came from, and the first
+    // selected invariant it breaks (16 bytes; the state itself is not kept).
     struct candidate {
         std::uint64_t fp;
-        std::uint32_t parent, act;
-        int violated;
-        S state;
+        std::uint32_t parent;
+        std::uint16_t act;
+        std::int16_t violated;
     };
+    static_assert(sizeof(candidate) == 16);
     const int nthreads = std::max(1, opt.threads);
     for (int depth = 1; depth <= opt.depth; ++depth) {
-        // Phase 1: expand in parallel; thread t takes frontier states t, t+n, ...
-        std::vector<std::vector<candidate>> found(nthreads);
+        const int level = depth - 1;   // the level being expanded
+        const std::size_t width = links[level].size();
+        // The level is expanded in chunks of states, each in two phases: expansion and
+        // invariant checks in parallel (thread t takes states t, t+n, ... of the chunk),
+        // then a single-threaded merge in expansion order (parent index, then action
+        // index).  A chunk's new states are in `visited` before the next chunk expands,
+        // so duplicates within a level cost at most one chunk's worth of candidates;
+        // the order, and so the trace, does not depend on the thread count.
+        constexpr std::size_t chunk = 1u << 18;
+        std::vector<link> next_level;
+        int bad_inv = -1;
+        link bad{0, 0};
         std::atomic<bool> stop{false};
-        auto work = [&](int t) {
-            S next;
-            for (std::size_t i = t; i < frontier.size(); i += nthreads) {
-                if (stop.load(std::memory_order_relaxed)) return;
-                const S& s = frontier[i];
-                for (std::uint32_t a = 0; a < acts.size(); ++a) {
-                    if (!model::enabled(cfg, s, acts[a])) continue;
-                    next = s;
-                    model::apply(cfg, next, acts[a]);
-                    if (next.out_of_bounds) continue;
-                    const std::uint64_t fp = fingerprint(next);
-                    if (visited.contains(fp)) continue;
-                    found[t].push_back({fp, static_cast<std::uint32_t>(i), a,
-                                        props::first_violation(cfg, next, opt.selected), next});
+        std::vector<std::vector<candidate>> found(nthreads);
+        for (std::size_t from = 0; from < width && bad_inv < 0 && !stop; from += chunk) {
+            const std::size_t to = std::min(width, from + chunk);
+            for (auto& f : found) f.clear();
+            auto work = [&](int t) {
+                S next;
+                for (std::size_t i = from + t; i < to; i += nthreads) {
+                    if (stop.load(std::memory_order_relaxed)) return;
+                    const S s = state_at(level, static_cast<std::uint32_t>(i));
+                    for (std::uint32_t a = 0; a < acts.size(); ++a) {
+                        if (!model::enabled(cfg, s, acts[a])) continue;
+                        next = s;
+                        model::apply(cfg, next, acts[a]);
+                        if (next.out_of_bounds) continue;
+                        if (opt.symmetry) next = canonical_mms(next, cfg.lim.mms);
+                        const std::uint64_t fp = fingerprint(next);
+                        if (visited.contains(fp)) continue;
+                        found[t].push_back({fp, static_cast<std::uint32_t>(i), static_cast<std::uint16_t>(a),
+                                            static_cast<std::int16_t>(props::first_violation(cfg, next, opt.selected))});
+                    }
+                    if ((i & 1023) == 0 && opt.seconds > 0 && elapsed() > opt.seconds) stop = true;
                 }
-                if ((i & 1023) == 0 && opt.seconds > 0 && elapsed() > opt.seconds) stop = true;
+            };
+            std::vector<std::thread> pool;
+            for (int t = 1; t < nthreads; ++t) pool.emplace_back(work, t);
+            work(0);
+            for (auto& th : pool) th.join();
+            if (stop) break;
+            std::vector<const candidate*> order;
+            std::size_t found_bytes = 0;
+            for (const auto& f : found) {
+                found_bytes += f.capacity() * sizeof(candidate);
+                for (const auto& c : f) order.push_back(&c);
             }
-        };
-        std::vector<std::thread> pool;
-        for (int t = 1; t < nthreads; ++t) pool.emplace_back(work, t);
-        work(0);
-        for (auto& th : pool) th.join();
+            std::sort(order.begin(), order.end(), [](const candidate* x, const candidate* y) {
+                return x->parent != y->parent ? x->parent < y->parent : x->act < y->act;
+            });
+            for (const candidate* c : order) {
+                if (!visited.insert(c->fp)) continue;
+                if (c->violated >= 0 && bad_inv < 0) {
+                    bad_inv = c->violated;
+                    bad = {c->parent, c->act};
+                }
+                next_level.push_back({c->parent, c->act});
+            }
+            res.peak_mb = std::max(res.peak_mb, mb(visited.bytes() + links_bytes() + base.capacity() * sizeof(S) +
+                                                   found_bytes + order.capacity() * sizeof(void*) +
+                                                   next_level.capacity() * sizeof(link)));
+        }
+        found = {};
         if (stop) {
             res.stopped = "time limit of " + std::to_string(opt.seconds) + " s during depth " + std::to_string(depth);
             break;
         }
-        // Phase 2: merge in frontier order (parent index, then action index).
-        std::vector<const candidate*> order;
-        for (const auto& f : found)
-            for (const auto& c : f) order.push_back(&c);
-        std::sort(order.begin(), order.end(), [](const candidate* a, const candidate* b) {
-            return a->parent != b->parent ? a->parent < b->parent : a->act < b->act;
-        });
-        std::vector<S> next_frontier;
-        std::vector<link> level;
-        int bad_inv = -1;
-        link bad{0, 0};
-        for (const candidate* c : order) {
-            if (!visited.insert(c->fp)) continue;
-            if (c->violated >= 0 && bad_inv < 0) {
-                bad_inv = c->violated;
-                bad = {c->parent, c->act};
-            }
-            level.push_back({c->parent, c->act});
-            next_frontier.push_back(c->state);
-        }
-        order.clear();
-        found.clear();
-        res.states += static_cast<long>(level.size());
-        links.push_back(std::move(level));
-        const double mb = memory_mb(next_frontier.size());
-        res.peak_mb = std::max(res.peak_mb, mb);
+        next_level.shrink_to_fit();
+        const long fresh = static_cast<long>(next_level.size());
+        res.states += fresh;
+        links.push_back(std::move(next_level));
         if (bad_inv >= 0) {
             res.violated = bad_inv;
             std::vector<action> t = rebuild(depth - 1, bad.parent);
             t.push_back(acts[bad.act]);
+            if (opt.symmetry) {
+                // The actions were applied to canonical states: map them back to a
+                // trace from the initial state.
+                auto c = concrete_trace<S>(cfg, t);
+                if (!c) throw std::logic_error("explore --symmetry: a canonical trace has no concrete counterpart");
+                t = std::move(*c);
+            }
             res.trace = std::move(t);
-            res.levels.push_back({depth, static_cast<long>(links.back().size()), res.states, elapsed(), mb});
+            res.levels.push_back({depth, fresh, res.states, elapsed(), res.peak_mb});
             break;
         }
-        frontier = std::move(next_frontier);
         res.clean_depth = depth;
-        res.levels.push_back({depth, static_cast<long>(links.back().size()), res.states, elapsed(), mb});
-        if (opt.progress) opt.progress(depth, static_cast<long>(frontier.size()), res.states, elapsed(), mb);
-        if (frontier.empty()) {
+        const double now_mb = mb(visited.bytes() + links_bytes() + base.capacity() * sizeof(S));
+        res.levels.push_back({depth, fresh, res.states, elapsed(), now_mb});
+        if (opt.progress) opt.progress(depth, fresh, res.states, elapsed(), res.peak_mb);
+        if (fresh == 0) {
             res.exhausted = true;
             break;
         }
-        if (res.states >= opt.max_states && depth < opt.depth) {
+        if (depth == opt.depth) break;
+        if (res.states >= opt.max_states) {
             res.stopped = "state limit of " + std::to_string(opt.max_states) + " states";
             break;
         }
-        if (mb >= opt.max_memory_mb && depth < opt.depth) {
+        if (res.peak_mb >= opt.max_memory_mb) {
             res.stopped = "memory limit of " + std::to_string(static_cast<long>(opt.max_memory_mb)) + " MB";
             break;
         }
+        // Rebase: the expanded level's states become the base of the next one.
+        std::vector<S> next_base(width);
+        for (std::size_t i = 0; i < width; ++i) next_base[i] = state_at(level, static_cast<std::uint32_t>(i));
+        res.peak_mb = std::max(res.peak_mb, mb(visited.bytes() + links_bytes() + (base.capacity() + width) * sizeof(S)));
+        base = std::move(next_base);
     }
     res.complete = res.violated < 0 && res.stopped.empty();
     res.seconds = elapsed();

@@ -156,3 +156,24 @@ template <class S> std::vector<action> shrink(const config& cfg, std::vector<act
 }
 
 }  // namespace solver
+
+namespace solver {
+
+/// Lower the bounds (mms, VMAs, pages, folios, anon_vmas, cpus) one field at a time,
+/// each as far as the trace still replays (every action is in the smaller action list
+/// and stays in bounds) and still breaks `inv`.  The preset (state layout) stays.
+template <class S> config lower_bounds(config cfg, const std::vector<action>& trace, int inv) {
+    using L = model::limits;
+    for (int L::*field : {&L::mms, &L::vmas, &L::va_pages, &L::folios, &L::anon_vmas, &L::cpus}) {
+        while (cfg.lim.*field > 1) {
+            config c = cfg;
+            --(c.lim.*field);
+            const bool fits = std::all_of(trace.begin(), trace.end(), [&](const action& x) { return listed(c, x); });
+            if (!fits || !breaks<S>(c, trace, inv)) break;
+            cfg = c;
+        }
+    }
+    return cfg;
+}
+
+}  // namespace solver

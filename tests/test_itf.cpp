@@ -184,6 +184,10 @@ TEST_CASE("cowcheck check --save, show and replay: a recorded counterexample rep
     CHECK(std::filesystem::exists(dir / "fork_keeps_exclusive.txt"));
     CHECK(slurp(dir / "fork_keeps_exclusive.dot").find("color=red") != std::string::npos);
     CHECK(slurp(dir / "fork_keeps_exclusive.txt").find("3. mm0 fork -> mm1") != std::string::npos);
+    // check --save minimizes further: bounds lowered, certified by explore.
+    const auto saved = solver::parse_itf(slurp(file));
+    CHECK(saved["#meta"]["minimal"].get<std::string>().rfind("certified (explore", 0) == 0);
+    CHECK(saved["#meta"]["bounds"]["mms"].get<int>() == 2);
 
     // A second save refuses to overwrite; --force does.
     r = run("check --inject fork_keeps_exclusive --quiet --save " + dir.string());
@@ -393,4 +397,70 @@ TEST_CASE("cowcheck show/replay: malformed files and arguments are one-line erro
     CHECK(run("show").code == 2);
     CHECK(run("replay").code == 2);
     CHECK(run("show " + dir.string()).code == 2);
+}
+
+TEST_CASE("cowcheck shrink: a random run as found shrinks to the certified shortest trace, bounds lowered", "[itf][cli][shrink]") {
+    const auto dir = scratch("shrink");
+    // gup_cow_leak: the shortest trace is mmap, write, fork, pin (4 steps).
+    auto r = run("check --inject gup_cow_leak --seed 3 --steps 300 --quiet --save " + dir.string() + " --save-as-found");
+    REQUIRE(r.code == 1);
+    const auto file = dir / "gup_cow_leak.itf.json";
+    const auto found = solver::parse_itf(slurp(file));
+    const std::size_t before = found["states"].size() - 1;
+    REQUIRE(before > 20);   // really as found, not shrunk
+    const auto out = scratch("shrunk");
+    r = run("shrink " + file.string() + " --json");
+    INFO(r.out);
+    REQUIRE(r.code == 1);
+    const auto j = nlohmann::json::parse(r.out);
+    r = run("shrink " + file.string() + " --quiet --save " + out.string());
+    REQUIRE(r.code == 1);
+    CHECK(r.out.find("minimal: certified (explore") != std::string::npos);
+    CHECK(j["engine"] == "shrink");
+    CHECK(j["length_before"] == before);
+    CHECK(j["length"] == 4);
+    CHECK(j["minimal"].get<std::string>().rfind("certified (explore", 0) == 0);
+    CHECK(j["bounds"]["mms"].get<int>() <= 2);           // lowered from the default preset's 4
+    CHECK(j["bounds_before"]["mms"].get<int>() == 4);
+    const auto saved = solver::parse_itf(slurp(out / "gup_cow_leak.itf.json"));
+    CHECK(saved["states"].size() == 5);
+    CHECK(saved["#meta"]["minimal"] == j["minimal"]);
+    CHECK(run("replay " + (out / "gup_cow_leak.itf.json").string()).code == 0);
+    // Without certification: 1-minimal, uncertified; never longer than the input.
+    r = run("shrink " + file.string() + " --certify none --json --keep-bounds");
+    REQUIRE(r.code == 1);
+    const auto k = nlohmann::json::parse(r.out);
+    CHECK(k["minimal"] == "uncertified");
+    CHECK(k["length"].get<std::size_t>() <= before);
+    CHECK(k["bounds"]["mms"] == 4);
+    // Bad input: one line, exit 2.
+    r = run("shrink " + (dir / "missing.itf.json").string());
+    CHECK(r.code == 2);
+    CHECK(r.out.find("missing.itf.json: no such file") != std::string::npos);
+    r = run("shrink " + file.string() + " --certify bmc");
+    CHECK(r.code == 2);
+}
+
+TEST_CASE("cowcheck bmc --from: from the state after a saved prefix", "[itf][cli][bmc]") {
+    const std::string corpus = std::string(COWCHECK_SOURCE_DIR) + "/counterexamples/anon_vma/fork_keeps_exclusive.itf.json";
+    // After mmap, write: one more step (fork) breaks it under the mutant...
+    auto r = run("bmc --bounds small --inject fork_keeps_exclusive --from " + corpus + " --from-step 2 --depth 2 --json");
+    INFO(r.out);
+    REQUIRE(r.code == 1);
+    auto j = nlohmann::json::parse(r.out);
+    CHECK(j["from"]["steps"] == 2);
+    CHECK(j["violation"]["length"] == 3);
+    CHECK(j["violation"]["replayed"] == true);
+    // ... and nothing breaks in two more steps on the fixed model.
+    r = run("bmc --bounds small --from " + corpus + " --from-step 2 --depth 2 --json");
+    REQUIRE(r.code == 0);
+    CHECK(nlohmann::json::parse(r.out)["clean_depth"] == 2);
+    // The whole trace already breaks it: said, exit 1.
+    r = run("bmc --bounds small --inject fork_keeps_exclusive --from " + corpus + " --depth 1");
+    CHECK(r.code == 1);
+    CHECK(r.out.find("already past a violation") != std::string::npos);
+    // Bad input.
+    CHECK(run("bmc --bounds default --from " + corpus).code == 2);              // recorded at small
+    CHECK(run("bmc --bounds small --from " + corpus + " --from-step 9").code == 2);
+    CHECK(run("bmc --from-step 1").code == 2);
 }
