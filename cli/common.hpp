@@ -113,5 +113,6 @@ void add_explore(CLI::App& app, int& code);
 void add_bmc(CLI::App& app, int& code);
 void add_show(CLI::App& app, int& code);
 void add_replay(CLI::App& app, int& code);
+void add_litmus(CLI::App& app, int& code);
 
 }  // namespace cli
