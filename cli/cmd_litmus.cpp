@@ -106,7 +106,7 @@ void add_litmus(CLI::App& app, int& code) {
     });
 
     static std::vector<std::string> check_files;
-    static std::string save_dir;
+    static std::string save_dir, recorded_dir;
     static bool quiet = false;
     auto* chk = lit->add_subcommand("check", "run each program on this kernel and through the model, compare");
     static int gen_count = 0, gen_steps = 20;
@@ -116,6 +116,9 @@ void add_litmus(CLI::App& app, int& code) {
     chk->add_option("--seed", gen_seed, "seed of the random programs")->capture_default_str();
     chk->add_option("--steps", gen_steps, "operations per random program")->capture_default_str();
     chk->add_option("--save", save_dir, "write NAME.kernel.jsonl and NAME.model.jsonl into this directory");
+    chk->add_option("--recorded", recorded_dir,
+                    "compare with the kernel runs recorded in this directory (NAME.kernel.jsonl, as --save writes) "
+                    "instead of running the kernel; needs no root");
     chk->add_flag("--quiet", quiet, "print only differences and the summary");
     chk->add_option("--inject", inject, "predict with a mutant injected (repeatable): the comparison must then fail")
         ->allow_extra_args(false);
@@ -137,7 +140,19 @@ void add_litmus(CLI::App& app, int& code) {
                 std::ofstream(save_dir + "/" + name) << litmus::generate(gen_seed, i, {.steps = gen_steps});
             }
         }
-        const std::string why = litmus::kernel::unobservable();
+        std::vector<litmus::trace> recorded;
+        for (const auto& [file, p] : progs) {
+            if (recorded_dir.empty()) break;
+            const std::string rf = recorded_dir + "/" + stem(file) + ".kernel.jsonl";
+            std::ifstream in(rf);
+            if (!in) throw usage_error("no recorded kernel run " + rf);
+            try {
+                recorded.push_back(litmus::read_trace(in, rf));
+            } catch (const litmus::bad_input& e) {
+                throw usage_error(e.what());
+            }
+        }
+        const std::string why = recorded_dir.empty() ? litmus::kernel::unobservable() : "";
         if (!why.empty()) {
             std::cout << "skipped: " << why << "\n";
             code = exit_clean;
@@ -149,7 +164,7 @@ void add_litmus(CLI::App& app, int& code) {
         std::string kernel;
         for (std::size_t i = 0; i < progs.size(); ++i) {
             const auto& [file, p] = progs[i];
-            const auto k = litmus::kernel::run(p);
+            const auto k = recorded_dir.empty() ? litmus::kernel::run(p) : recorded[i];
             kernel = k.header.value("kernel", "");
             if (!save_dir.empty()) {
                 std::ofstream ko(save_dir + "/" + stem(file) + ".kernel.jsonl");

@@ -193,3 +193,26 @@ TEST_CASE("litmus check: the suite agrees with this kernel", "[litmus][kernel]")
     CHECK(m.code == 1);
     CHECK(m.out.find("step 3 proc parent page 0 field anon_exclusive: kernel false, model true") != std::string::npos);
 }
+
+TEST_CASE("litmus check --recorded: the model agrees with the recorded kernel runs (no root needed)", "[litmus]") {
+    const std::string recorded = std::string(COWCHECK_SOURCE_DIR) + "/conformance/recorded";
+    std::string files;
+    int n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(suite))
+        if (e.path().extension() == ".jsonl") {
+            files += " " + e.path().string();
+            ++n;
+            CHECK(std::filesystem::exists(recorded + "/" + e.path().stem().string() + ".kernel.jsonl"));
+        }
+    const auto r = run("litmus check --quiet --recorded " + recorded + files);
+    INFO(r.out);
+    CHECK(r.code == 0);
+    CHECK(r.out.find(std::to_string(n) + "/" + std::to_string(n) + " programs agree") != std::string::npos);
+    CHECK(r.out.find("on kernel 6.") != std::string::npos);   // the recording names its kernel
+    // The recordings are compared, not trusted: a wrong model disagrees with them.
+    const auto m = run("litmus check --recorded " + recorded + " --inject fork_keeps_exclusive " + suite + "/fork_parent_write.jsonl");
+    CHECK(m.code == 1);
+    CHECK(m.out.find("field anon_exclusive: kernel false, model true") != std::string::npos);
+    // A missing recording is an input error.
+    CHECK(run("litmus check --recorded /nonexistent " + suite + "/fork_parent_write.jsonl").code == 2);
+}
