@@ -74,15 +74,16 @@ inline void on_segv(int) { siglongjmp(segv_jmp, 1); }
     return true;
 }
 
-inline void write_all(int fd, const void* p, std::size_t n) {
+inline bool write_all(int fd, const void* p, std::size_t n) {
     const char* c = static_cast<const char*>(p);
     while (n) {
         const ssize_t w = ::write(fd, c, n);
         if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) _exit(120);
+        if (w <= 0) return false;
         c += w;
         n -= static_cast<std::size_t>(w);
     }
+    return true;
 }
 inline bool read_all(int fd, void* p, std::size_t n) {
     char* c = static_cast<char*>(p);
@@ -158,11 +159,11 @@ struct pipes {
                 break;
             }
             case static_cast<int>(kind::exit):
-                write_all(ps[me].rep[1], &r, sizeof r);
+                (void)write_all(ps[me].rep[1], &r, sizeof r);
                 _exit(0);
             default: r.result = EINVAL;
         }
-        write_all(ps[me].rep[1], &r, sizeof r);
+        if (!write_all(ps[me].rep[1], &r, sizeof r)) _exit(120);
     }
 }
 
@@ -243,6 +244,12 @@ inline trace run(const program& p) {
     const pid_t first = fork();
     if (first < 0) throw std::runtime_error("fork: " + std::string(strerror(errno)));
     if (first == 0) {
+        // Only the coordinator keeps the command write ends: when it goes away, every
+        // worker reads EOF and exits (no worker is left blocked).
+        for (auto& pp : ps) {
+            close(pp.cmd[1]);
+            close(pp.rep[0]);
+        }
         prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
         void* r = mmap(nullptr, (arena_slots + 2) * page_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         if (r == MAP_FAILED) _exit(121);
@@ -254,8 +261,13 @@ inline trace run(const program& p) {
     auto open_pidfd = [](pid_t pd) { return static_cast<int>(syscall(SYS_pidfd_open, pd, 0)); };
     pidfd[0] = open_pidfd(first);
     auto ask = [&](int who, const command& c) {
-        detail::write_all(ps[who].cmd[1], &c, sizeof c);
+        if (!detail::write_all(ps[who].cmd[1], &c, sizeof c))
+            throw std::runtime_error("cannot send to worker " + p.procs[who]);
         reply r;
+        pollfd pf{ps[who].rep[0], POLLIN, 0};
+        int ready;
+        while ((ready = poll(&pf, 1, 10000)) < 0 && errno == EINTR) {}
+        if (ready == 0) throw std::runtime_error("worker " + p.procs[who] + " did not answer within 10 s");
         if (!detail::read_all(ps[who].rep[0], &r, sizeof r))
             throw std::runtime_error("worker " + p.procs[who] + " died");
         return r;
@@ -379,9 +391,8 @@ inline trace run(const program& p) {
         if (!book.by_name.at(k).live) continue;
         const int w = index.at(k);
         command c{static_cast<int>(kind::exit)};
-        detail::write_all(ps[w].cmd[1], &c, sizeof c);
         reply r;
-        detail::read_all(ps[w].rep[0], &r, sizeof r);
+        if (detail::write_all(ps[w].cmd[1], &c, sizeof c)) (void)detail::read_all(ps[w].rep[0], &r, sizeof r);
         if (pidfd[w] >= 0) close(pidfd[w]);
     }
     waitpid(pid[0], nullptr, 0);
