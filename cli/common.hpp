@@ -114,5 +114,6 @@ void add_bmc(CLI::App& app, int& code);
 void add_show(CLI::App& app, int& code);
 void add_replay(CLI::App& app, int& code);
 void add_shrink(CLI::App& app, int& code);
+void add_litmus(CLI::App& app, int& code);
 
 }  // namespace cli

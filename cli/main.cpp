@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
     cli::add_show(app, code);
     cli::add_replay(app, code);
     cli::add_shrink(app, code);
+    cli::add_litmus(app, code);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
