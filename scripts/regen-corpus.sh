@@ -2,7 +2,8 @@
 # Regenerate counterexamples/: for every mutant, the shortest violating trace that
 # `cowcheck explore` finds at the small preset (certified minimal), or, where the bug
 # is out of that search's reach, the shrunk trace of `cowcheck check` at the default
-# preset (uncertified).  Fails if a mutant is no longer found.
+# preset (uncertified).  Fails if a mutant is no longer found.  Then the HTML pages
+# and counterexamples/index.html (scripts/corpus-html.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh >/dev/null
@@ -33,4 +34,5 @@ for m in $("$bin" list --json | python3 -c 'import json,sys; print(" ".join(x["n
     status=1
   fi
 done
+scripts/corpus-html.sh "$bin" >/dev/null || status=1
 exit $status
