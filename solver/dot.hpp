@@ -283,7 +283,7 @@ std::string to_dot(const config& cfg, const S& s, int violated, const std::strin
           << (runs == model::nil ? std::string(" (idle)") : " (runs mm" + std::to_string(runs) + ")")
           << "\"; style=\"rounded,dashed\"; color=\"#6a3d9a\";\n";
         if (entries.str().empty())
-            o << "    " << id("tlb_empty", c) << " [label=\"(empty)\", shape=plaintext, style=\"\"];\n";
+            o << "    " << id("tlb_empty", c) << " [label=\"(empty)\", shape=plaintext, style=\"\"" << attrs(id("tlb_empty", c)) << "];\n";
         o << entries.str() << "  }\n";
     }
     if (any_zero) o << "  zero_page [label=\"zero page\", shape=box, style=filled, fillcolor=\"#f2f2f2\"];\n";

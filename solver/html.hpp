@@ -8,8 +8,9 @@
 // step the objects the broken invariant involves in red, class "violating"),
 // and the state's object lines with what changed marked ("+" new or changed,
 // "-" gone).  A slider, the arrow keys (Home/End) and a click on a step select
-// it; "#step=N" (or "#step=fail") in the URL selects one on load; the "diff"
-// toggle keeps only the changed lines and fades the unchanged graph nodes.
+// it; "#step=N" (or "#step=fail") in the URL selects one on load (default: the
+// failing step), "&diff" turns the diff on; the "diff" toggle (or the d key)
+// keeps only the changed lines and fades the unchanged graph nodes.
 //
 // Self-contained: inline CSS, one inline script, SVG inlined; no external
 // resource of any kind.  Every text that comes from the trace file (the file
@@ -237,7 +238,7 @@ inline const char* page_js() {
     body.setAttribute("data-step", String(k));
     slider.value = String(k);
     pos.textContent = "step " + k + " / " + last;
-    var h = "#step=" + k;
+    var h = "#step=" + k + (diff.checked ? "&diff" : "");
     if (location.hash !== h && history.replaceState) {
       try { history.replaceState(null, "", h); } catch (e) { /* file: URLs in some browsers */ }
     }
@@ -251,7 +252,12 @@ inline const char* page_js() {
   document.getElementById("prev").addEventListener("click", function () { show(cur - 1); });
   document.getElementById("next").addEventListener("click", function () { show(cur + 1); });
   items.forEach(function (li, i) { li.addEventListener("click", function () { show(i); }); });
-  diff.addEventListener("change", function () { body.classList.toggle("diffonly", diff.checked); });
+  function setDiff(on) {
+    diff.checked = on;
+    body.classList.toggle("diffonly", on);
+    var k = cur; cur = -1; show(k);   // the URL says it too
+  }
+  diff.addEventListener("change", function () { setDiff(diff.checked); });
   document.addEventListener("keydown", function (e) {
     if (e.target === slider || e.altKey || e.ctrlKey || e.metaKey) return;
     var k = null;
@@ -259,11 +265,12 @@ inline const char* page_js() {
     else if (e.key === "ArrowLeft" || e.key === "ArrowUp") k = cur - 1;
     else if (e.key === "Home") k = 0;
     else if (e.key === "End") k = last;
-    else if (e.key === "d") { diff.checked = !diff.checked; body.classList.toggle("diffonly", diff.checked); }
+    else if (e.key === "d") setDiff(!diff.checked);
     if (k !== null) { e.preventDefault(); show(k); }
   });
   window.addEventListener("hashchange", function () { show(fromHash()); });
   steps.forEach(function (s) { s.hidden = true; });
+  if (/(^#|&)diff\b/.test(location.hash)) { diff.checked = true; body.classList.add("diffonly"); }
   show(fromHash());
   body.setAttribute("data-ready", "1");
 })();

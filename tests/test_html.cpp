@@ -8,7 +8,8 @@
 // test opens pages in headless Chromium (skipped, with the reason, when it is not
 // installed): screenshots at the first and failing step, the DOM at the failing
 // step shows nodes of class "violating", and the page logs nothing to the console
-// (checked to catch a page that does).  COWCHECK_SCREENSHOT_DIR keeps the PNGs.
+// (checked to catch a page that does).  COWCHECK_SCREENSHOT_DIR keeps the PNGs
+// and the long-trace pages.
 #include <catch2/catch.hpp>
 
 #include <array>
@@ -91,6 +92,15 @@ void check_self_contained(const std::string& page) {
     }
     CHECK(count(page, "<script") == 1);
     CHECK(count(page, "<script>") == 1);
+}
+
+/// The corpus index links to its pages (relative href), and to nothing outside.
+void check_self_contained_index(const std::string& index) {
+    CHECK(index.rfind("<!DOCTYPE html>", 0) == 0);
+    for (const char* bad : {"http://", "https://", "<link", "<script", "src=", "url(", "@import", "href=\"/", "href=\".."}) {
+        INFO("index contains " << bad);
+        CHECK(index.find(bad) == std::string::npos);
+    }
 }
 
 /// The fork_keeps_exclusive trace (mmap, write, fork) after `rounds` rounds of
@@ -236,6 +246,8 @@ TEST_CASE("cowcheck show --html: a trace of hundreds of steps", "[html][cli]") {
         const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         REQUIRE(r.code == 0);
         const std::string page = slurp(page_path);
+        if (const char* keep = std::getenv("COWCHECK_SCREENSHOT_DIR"); keep && *keep)
+            fs::copy_file(page_path, fs::path(keep) / page_path.filename(), fs::copy_options::overwrite_existing);
         WARN(n << " steps: page written in " << secs << " s, " << page.size() / 1024 << " KiB");
         check_self_contained(page);
         CHECK(count(page, "<section class=\"step") == static_cast<std::size_t>(n + 1));
@@ -262,11 +274,11 @@ std::string chromium() {
 /// Run headless Chromium on a URL with extra flags; the output is its stderr log (+ stdout).
 cli_test::run_result headless(const std::string& browser, const fs::path& profile, const std::string& flags,
                               const std::string& url, const std::string& out_file = "") {
-    std::string cmd = "timeout -k 5 90 '" + browser + "' --headless --disable-gpu --no-sandbox --no-first-run " +
+    std::string cmd = "{ timeout -k 5 90 '" + browser + "' --headless --disable-gpu --no-sandbox --no-first-run " +
                       "--disable-dev-shm-usage --hide-scrollbars --user-data-dir='" + profile.string() +
                       "' --enable-logging=stderr --v=0 " + flags + " '" + url + "'";
-    if (!out_file.empty()) cmd += " >'" + out_file + "'";
-    return shell(cmd);
+    if (!out_file.empty()) cmd += " 2>&1 >'" + out_file + "'";   // the log to us, stdout (the DOM) to the file
+    return shell(cmd + "; }");
 }
 
 /// Console messages and uncaught errors of the page in a Chromium log.
@@ -329,8 +341,8 @@ TEST_CASE("the HTML viewer in headless Chromium: screenshots, the failing step's
         const std::string at = url + "#step=" + std::to_string(k);
         const auto png = shots / (name + "-step" + std::to_string(k) + ".png");
         fs::remove(png);
-        const auto s = headless(browser, dir / "profile", "--virtual-time-budget=2000 --window-size=1400,900 --screenshot='" +
-                                                              png.string() + "'", at);
+        // No --virtual-time-budget here: with it, Chromium can capture before every tile is painted.
+        const auto s = headless(browser, dir / "profile", "--window-size=1400,900 --screenshot='" + png.string() + "'", at);
         INFO(s.out);
         CHECK(s.code == 0);
         CHECK(console_errors(s.out).empty());
@@ -352,4 +364,33 @@ TEST_CASE("the HTML viewer in headless Chromium: screenshots, the failing step's
         if (k == n) CHECK(view.find("class=\"node violating") != std::string::npos);
         else CHECK(view.find("violating") == std::string::npos);
     }
+}
+
+TEST_CASE("the corpus has a page per trace, listed in counterexamples/index.html", "[html][corpus]") {
+    const fs::path root = fs::path(COWCHECK_SOURCE_DIR) / "counterexamples";
+    const std::string index = slurp(root / "index.html");
+    REQUIRE(!index.empty());
+    check_self_contained_index(index);
+    int traces = 0;
+    for (const auto& e : fs::recursive_directory_iterator(root)) {
+        const std::string p = e.path().string();
+        if (p.size() < 9 || p.substr(p.size() - 9) != ".itf.json") continue;
+        ++traces;
+        INFO(p << " (regenerate the pages with scripts/corpus-html.sh)");
+        const auto page = fs::path(p.substr(0, p.size() - 9) + ".html");
+        REQUIRE(fs::exists(page));
+        check_self_contained(slurp(page));
+        const auto j = solver::parse_itf(slurp(e.path()));
+        const std::string rel = fs::relative(page, root).string();
+        const auto row = index.find("<a href=\"" + rel + "\">");
+        REQUIRE(row != std::string::npos);
+        const std::string tr = index.substr(row, index.find("</tr>", row) - row);
+        CHECK(tr.find("<td>" + j["#meta"]["invariant"].get<std::string>() + "</td>") != std::string::npos);
+        CHECK(tr.find("<td>" + std::to_string(j["#meta"]["violated_at"].get<int>()) + "</td>") != std::string::npos);
+        for (const auto& m : j["#meta"]["mutants"]) CHECK(tr.find(m.get<std::string>()) != std::string::npos);
+        if (j["#meta"].contains("minimal"))
+            CHECK(tr.find(solver::html_detail::esc(j["#meta"]["minimal"].get<std::string>())) != std::string::npos);
+    }
+    CHECK(traces >= 7);
+    CHECK(count(index, "<tr><td><a href=") == static_cast<std::size_t>(traces));
 }
