@@ -144,9 +144,11 @@ inline const char* page_css() {
     return R"css(
 :root { --blue: #1565c0; --red: #c62828; --line: #d0d7de; --muted: #57606a; }
 * { box-sizing: border-box; }
+html, body { height: 100%; }
 body { margin: 0; font: 14px/1.4 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1f2328;
-       background: #f6f8fa; }
-header { padding: 10px 16px 6px; background: #fff; border-bottom: 1px solid var(--line); }
+       background: #f6f8fa; display: flex; flex-direction: column; }
+header { padding: 10px 16px 6px; background: #fff; border-bottom: 1px solid var(--line); max-height: 30vh; overflow: auto;
+         flex: none; }
 header h1 { font-size: 18px; margin: 0 0 4px; }
 header h1 .inv { color: var(--red); }
 dl.facts { display: flex; flex-wrap: wrap; gap: 2px 18px; margin: 0; font-size: 13px; }
@@ -154,21 +156,21 @@ dl.facts div { display: flex; gap: 5px; }
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12px; overflow-wrap: anywhere; }
 p.note { margin: 4px 0 0; color: #9a6700; font-size: 13px; }
-#controls { position: sticky; top: 0; z-index: 2; display: flex; align-items: center; gap: 10px; padding: 6px 16px;
+#controls { flex: none; display: flex; align-items: center; gap: 10px; padding: 6px 16px;
             background: #fff; border-bottom: 1px solid var(--line); }
 #controls input[type=range] { flex: 1; min-width: 120px; }
 #controls button { font-size: 14px; padding: 2px 10px; }
 #pos { font-variant-numeric: tabular-nums; min-width: 7em; }
 .hint { color: var(--muted); font-size: 12px; }
-main { display: grid; grid-template-columns: minmax(220px, 300px) 1fr; gap: 0; align-items: start; }
-#narrative { margin: 0; padding: 8px 0; list-style: none; position: sticky; top: 42px; max-height: calc(100vh - 42px);
-             overflow-y: auto; border-right: 1px solid var(--line); background: #fff; font-size: 13px; }
+main { flex: 1; min-height: 0; display: grid; grid-template-columns: minmax(220px, 300px) 1fr; }
+#narrative { margin: 0; padding: 8px 0; list-style: none; position: relative; height: 100%; overflow-y: auto;
+             border-right: 1px solid var(--line); background: #fff; font-size: 13px; }
 #narrative li { padding: 3px 10px 3px 12px; cursor: pointer; border-left: 4px solid transparent; }
 #narrative li:hover { background: #f0f3f6; }
 #narrative li.current { background: #ddf4ff; border-left-color: var(--blue); }
 #narrative li.failing { color: var(--red); font-weight: 600; }
 #narrative .n { display: inline-block; min-width: 2.2em; color: var(--muted); font-variant-numeric: tabular-nums; }
-#stage { padding: 10px 16px; min-width: 0; }
+#stage { padding: 10px 16px; min-width: 0; height: 100%; overflow-y: auto; }
 section.step h2 { font-size: 16px; margin: 0 0 4px; }
 section.step h2 .n { color: var(--muted); }
 .kernel { margin: 0 0 6px; color: var(--muted); }
@@ -185,7 +187,7 @@ pre.involved { border: 2px solid var(--red); background: #fff5f5; border-radius:
 .legend .c { color: var(--blue); font-weight: 600; }
 .legend .v { color: var(--red); font-weight: 600; }
 #graph { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 6px; overflow: auto;
-         max-height: 70vh; text-align: center; }
+         text-align: center; }
 #graph svg { max-width: 100%; height: auto; }
 #graph .nograph { color: var(--muted); font-style: italic; }
 pre.objects { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 6px 10px; margin: 8px 0 0;
@@ -207,6 +209,7 @@ inline const char* page_js() {
   var body = document.body;
   var steps = Array.prototype.slice.call(document.querySelectorAll("#stage section.step"));
   var items = Array.prototype.slice.call(document.querySelectorAll("#narrative li"));
+  var list = document.getElementById("narrative");
   var slider = document.getElementById("slider");
   var graph = document.getElementById("graph");
   var pos = document.getElementById("pos");
@@ -222,7 +225,11 @@ inline const char* page_js() {
     cur = k;
     steps[k].hidden = false;
     items[k].classList.add("current");
-    if (items[k].scrollIntoView) items[k].scrollIntoView({ block: "nearest" });
+    // Keep the selected step visible in the list, scrolling the list only (not the page).
+    var li = items[k];
+    if (li.offsetTop < list.scrollTop) list.scrollTop = li.offsetTop - 8;
+    else if (li.offsetTop + li.offsetHeight > list.scrollTop + list.clientHeight)
+      list.scrollTop = li.offsetTop + li.offsetHeight - list.clientHeight + 8;
     steps[k].querySelector(".slot").appendChild(graph);
     while (graph.firstChild) graph.removeChild(graph.firstChild);
     var t = steps[k].querySelector("template.graph");
@@ -391,6 +398,10 @@ std::string trace_html(const config& cfg, const std::vector<action>& trace, int 
         for (const auto& x : before)
             if (!in(now, x)) gone.push_back(x);
         std::vector<bool> shown_gone(gone.size(), false);
+        auto key = [](const std::string& line) {   // "mm0 (mmap_lock held ...) ..." and "mm0 mm_cpumask=..." are mm0
+            if (line.rfind("mm", 0) == 0 && line.find(" vma") != line.find(' ')) return line.substr(0, line.find(' '));
+            return object_key(line);
+        };
         o << "<pre class=\"objects\">";
         bool any_change = false;
         for (const auto& y : now) {
@@ -400,7 +411,7 @@ std::string trace_html(const config& cfg, const std::vector<action>& trace, int 
             }
             any_change = true;
             for (std::size_t g = 0; g < gone.size(); ++g)
-                if (!shown_gone[g] && object_key(gone[g]) == object_key(y)) {
+                if (!shown_gone[g] && key(gone[g]) == key(y)) {
                     o << "<span class=\"del\">- " << esc(gone[g]) << "</span>";
                     shown_gone[g] = true;
                 }

@@ -9,7 +9,7 @@
 // installed): screenshots at the first and failing step, the DOM at the failing
 // step shows nodes of class "violating", and the page logs nothing to the console
 // (checked to catch a page that does).  COWCHECK_SCREENSHOT_DIR keeps the PNGs
-// and the long-trace pages.
+// and the long traces and their pages.
 #include <catch2/catch.hpp>
 
 #include <array>
@@ -247,7 +247,8 @@ TEST_CASE("cowcheck show --html: a trace of hundreds of steps", "[html][cli]") {
         REQUIRE(r.code == 0);
         const std::string page = slurp(page_path);
         if (const char* keep = std::getenv("COWCHECK_SCREENSHOT_DIR"); keep && *keep)
-            fs::copy_file(page_path, fs::path(keep) / page_path.filename(), fs::copy_options::overwrite_existing);
+            for (const auto& f : {page_path, file})
+                fs::copy_file(f, fs::path(keep) / f.filename(), fs::copy_options::overwrite_existing);
         WARN(n << " steps: page written in " << secs << " s, " << page.size() / 1024 << " KiB");
         check_self_contained(page);
         CHECK(count(page, "<section class=\"step") == static_cast<std::size_t>(n + 1));
