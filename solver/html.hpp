@@ -10,7 +10,8 @@
 // "-" gone).  A slider, the arrow keys (Home/End) and a click on a step select
 // it; "#step=N" (or "#step=fail") in the URL selects one on load (default: the
 // failing step), "&diff" turns the diff on; the "diff" toggle (or the d key)
-// keeps only the changed lines and fades the unchanged graph nodes.
+// keeps only the changed lines and fades the unchanged graph nodes; a click on
+// the graph switches between fit-to-width and actual size.
 //
 // Self-contained: inline CSS, one inline script, SVG inlined; no external
 // resource of any kind.  Every text that comes from the trace file (the file
@@ -188,7 +189,8 @@ pre.involved { border: 2px solid var(--red); background: #fff5f5; border-radius:
 .legend .v { color: var(--red); font-weight: 600; }
 #graph { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 6px; overflow: auto;
          text-align: center; }
-#graph svg { max-width: 100%; height: auto; }
+#graph svg { max-width: 100%; height: auto; cursor: zoom-in; }
+#graph.actual svg { max-width: none; cursor: zoom-out; }
 #graph .nograph { color: var(--muted); font-style: italic; }
 pre.objects { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 6px 10px; margin: 8px 0 0;
               font-size: 12px; line-height: 1.35; white-space: pre-wrap; }
@@ -265,6 +267,7 @@ inline const char* page_js() {
     var k = cur; cur = -1; show(k);   // the URL says it too
   }
   diff.addEventListener("change", function () { setDiff(diff.checked); });
+  graph.addEventListener("click", function () { graph.classList.toggle("actual"); });
   document.addEventListener("keydown", function (e) {
     if (e.target === slider || e.altKey || e.ctrlKey || e.metaKey) return;
     var k = null;
@@ -378,7 +381,7 @@ std::string trace_html(const config& cfg, const std::vector<action>& trace, int 
         } else {
             o << "<p class=\"legend\">object graph after this step: <span class=\"c\">blue</span> = changed by the step";
             if (k == failing && violated >= 0) o << ", <span class=\"v\">red</span> = involved in the violation";
-            o << "</p>\n";
+            o << " (click the graph: fit to width / actual size)</p>\n";
         }
         if (k >= first_graph)
             o << "<template class=\"graph\">" << html_detail::inline_svg(svgs[k - first_graph]) << "</template>\n";

@@ -7,8 +7,9 @@
 // graph per state up to solver::html_max_graphs, and a note beyond.  The browser
 // test opens pages in headless Chromium (skipped, with the reason, when it is not
 // installed): screenshots at the first and failing step, the DOM at the failing
-// step shows nodes of class "violating", and the page logs nothing to the console
-// (checked to catch a page that does).  COWCHECK_SCREENSHOT_DIR keeps the PNGs
+// step shows nodes of class "violating", the page logs nothing to the console
+// (checked to catch a page that does), and the arrow keys, Home/End, the diff
+// toggle, a click on the graph and the slider do what they say.  COWCHECK_SCREENSHOT_DIR keeps the PNGs
 // and the long traces and their pages.
 #include <catch2/catch.hpp>
 
@@ -365,6 +366,41 @@ TEST_CASE("the HTML viewer in headless Chromium: screenshots, the failing step's
         if (k == n) CHECK(view.find("class=\"node violating") != std::string::npos);
         else CHECK(view.find("violating") == std::string::npos);
     }
+
+    // Driven as a person would: keys, the diff toggle, a click on the graph, the slider.
+    std::string driven = slurp(page);
+    const std::string driver = R"js(<script>
+(function () {
+  var r = [];
+  function step() { return document.body.getAttribute("data-step"); }
+  function key(k) { document.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true })); r.push(step()); }
+  key("ArrowLeft"); key("Home"); key("ArrowRight"); key("End");
+  document.getElementById("diff").click();
+  r.push(document.body.classList.contains("diffonly") ? "diff" : "nodiff");
+  document.getElementById("graph").click();
+  r.push(document.getElementById("graph").classList.contains("actual") ? "actual" : "fit");
+  var s = document.getElementById("slider");
+  s.value = "1";
+  s.dispatchEvent(new Event("input"));
+  r.push(step());
+  r.push(document.querySelectorAll("#stage section.step:not([hidden])").length);
+  r.push(document.querySelector("#stage section.step:not([hidden]) #graph") ? "graph-in-step" : "graph-elsewhere");
+  document.body.setAttribute("data-driven", r.join(","));
+})();
+</script>
+</body>)js";
+    const auto end = driven.rfind("</body>");
+    REQUIRE(end != std::string::npos);
+    driven.replace(end, 7, driver);
+    const auto driven_page = dir / "driven.html";
+    spit(driven_page, driven);
+    const auto d = headless(browser, dir / "profile", "--virtual-time-budget=2000 --dump-dom", "file://" + driven_page.string(),
+                            (dir / "driven.dom").string());
+    INFO(d.out);
+    CHECK(console_errors(d.out).empty());
+    const std::string m = std::to_string(n - 1), last = std::to_string(n);
+    CHECK(slurp(dir / "driven.dom").find("data-driven=\"" + m + ",0,1," + last + ",diff,actual,1,1,graph-in-step\"") !=
+          std::string::npos);
 }
 
 TEST_CASE("the corpus has a page per trace, listed in counterexamples/index.html", "[html][corpus]") {
