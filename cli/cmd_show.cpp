@@ -149,8 +149,9 @@ void add_show(CLI::App& app, int& code) {
         "show",
         "print a trace file (ITF JSON, as written by --save) as numbered kernel operations with what each "
         "changed, then the broken invariant and the objects involved; --dot/--svg draw the object graph at the "
-        "failing step with those objects in red. The trace is checked against the model first (exit 2 naming "
-        "the first field that does not match).");
+        "failing step with those objects in red; --html writes the whole trace as one self-contained page with "
+        "a graph per step. The trace is checked against the model first (exit 2 naming the first field that "
+        "does not match).");
     cmd->add_option("file", o->file, "trace file (.itf.json)")->required();
     cmd->add_option("--dot", o->dot, "write the object graph at the failing step as Graphviz to this file");
     cmd->add_option("--svg", o->svg, "render the object graph to this SVG file (needs Graphviz's dot)");
