@@ -1,6 +1,8 @@
 // cli/cmd_show.cpp — `cowcheck show FILE`: a trace file as a numbered narrative in
 // kernel terms, and optionally the object graph at its failing step as Graphviz
-// (--dot) or SVG (--svg, through Graphviz's `dot`).
+// (--dot) or SVG (--svg, through Graphviz's `dot`), or the whole trace as one
+// self-contained HTML page with a graph per step (--html, solver/html.hpp).
+// --svg and --html need `dot` on PATH: without it, exit 2 naming what to install.
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -12,6 +14,8 @@
 #include <unistd.h>
 
 #include "common.hpp"
+#include "solver/graphviz.hpp"
+#include "solver/html.hpp"
 #include "trace_files.hpp"
 
 namespace cli {
@@ -22,16 +26,8 @@ struct show_options {
     std::string file;
     std::string dot;
     std::string svg;
+    std::string html;
 };
-
-/// Is `dot` (Graphviz) on PATH?
-bool have_graphviz() {
-    const char* path = std::getenv("PATH");
-    std::stringstream dirs(path ? path : "/usr/bin:/bin");
-    for (std::string dir; std::getline(dirs, dir, ':');)
-        if (!dir.empty() && access((dir + "/dot").c_str(), X_OK) == 0) return true;
-    return false;
-}
 
 /// Render dot text to an SVG file with `dot -Tsvg`.
 void write_svg(const std::string& dot_text, const std::string& out) {
@@ -91,8 +87,10 @@ template <class P> int run_show(const show_options& o, const solver::itf_json& j
     std::string heading = o.file + ": design " + model::design_name(t.cfg.rmap) + ", bounds " + P::name;
     for (const auto& m : t.cfg.mutant_names()) heading += ", mutant " + m;
     const std::string dot = solver::trace_dot<S>(t.cfg, t.trace, shown, heading);
-    if (!o.svg.empty() && !have_graphviz())
+    if (!o.svg.empty() && !solver::have_graphviz())
         throw usage_error("--svg needs Graphviz, and `dot` is not on PATH: install graphviz, or write --dot FILE");
+    if (!o.html.empty() && !solver::have_graphviz())
+        throw usage_error("--html needs Graphviz, and `dot` is not on PATH: install graphviz (Debian: apt-get install graphviz)");
     if (!o.dot.empty()) {
         std::ofstream out(o.dot, std::ios::binary | std::ios::trunc);
         out << dot;
@@ -100,6 +98,45 @@ template <class P> int run_show(const show_options& o, const solver::itf_json& j
         if (!out) throw usage_error("--dot: cannot write " + o.dot + ": " + std::strerror(errno));
     }
     if (!o.svg.empty()) write_svg(dot, o.svg);
+    if (!o.html.empty()) {
+        solver::html_header hh;
+        hh.title = info.name;   // built piecewise: GCC 12 warns (-Wrestrict) on "literal" + std::string
+        hh.title += " broken after step ";
+        hh.title += std::to_string(t.violated_at);
+        hh.facts.emplace_back("file", o.file);
+        hh.facts.emplace_back("design", model::design_name(t.cfg.rmap));
+        hh.facts.emplace_back("bounds", bounds_text(P::name, t.cfg));
+        std::string mutants;
+        for (const auto& m : t.cfg.mutant_names()) {
+            if (!mutants.empty()) mutants += ", ";
+            mutants += m;
+        }
+        hh.facts.emplace_back("mutants", mutants.empty() ? std::string("none") : mutants);
+        hh.facts.emplace_back("invariant", info.name);
+        hh.facts.emplace_back("recorded at step", std::to_string(t.violated_at));
+        if (t.meta.contains("engine")) {
+            std::string by = t.meta["engine"].template get<std::string>();
+            if (t.meta.contains("seed")) by += ", seed " + t.meta["seed"].dump();
+            if (t.meta.contains("depth")) by += ", depth " + t.meta["depth"].dump();
+            hh.facts.emplace_back("found by", by);
+        }
+        if (t.meta.contains("minimal")) hh.facts.emplace_back("minimal", t.meta["minimal"].template get<std::string>());
+        if (t.fixed_expect) hh.facts.emplace_back("fixed model", solver::fixed_outcome_text(*t.fixed_expect) + " (recorded)");
+        if (t.meta.contains("description"))
+            hh.facts.emplace_back("description", t.meta["description"].template get<std::string>());
+        if (!at || *at != t.violated_at) {
+            std::string note = "on the current model ";
+            note += info.name;
+            note += at ? " breaks at step " + std::to_string(*at) : std::string(" no longer breaks on this trace");
+            hh.notes.push_back(note);
+        }
+        const std::string page = solver::trace_html<S>(t.cfg, t.trace, shown, hh);
+        std::ofstream out(o.html, std::ios::binary | std::ios::trunc);
+        out << page;
+        out.close();
+        if (!out) throw usage_error("--html: cannot write " + o.html + ": " + std::strerror(errno));
+        std::cerr << "wrote " << o.html << " (" << t.trace.size() << " steps, " << page.size() / 1024 << " KiB)\n";
+    }
     std::cout << head.str() << "\n" << solver::narrative<S>(t.cfg, t.trace, shown);
     return exit_clean;
 }
@@ -112,11 +149,17 @@ void add_show(CLI::App& app, int& code) {
         "show",
         "print a trace file (ITF JSON, as written by --save) as numbered kernel operations with what each "
         "changed, then the broken invariant and the objects involved; --dot/--svg draw the object graph at the "
-        "failing step with those objects in red. The trace is checked against the model first (exit 2 naming "
-        "the first field that does not match).");
+        "failing step with those objects in red; --html writes the whole trace as one self-contained page with "
+        "a graph per step. The trace is checked against the model first (exit 2 naming the first field that "
+        "does not match).");
     cmd->add_option("file", o->file, "trace file (.itf.json)")->required();
     cmd->add_option("--dot", o->dot, "write the object graph at the failing step as Graphviz to this file");
     cmd->add_option("--svg", o->svg, "render the object graph to this SVG file (needs Graphviz's dot)");
+    cmd->add_option("--html", o->html,
+                    "write the whole trace as one self-contained HTML page: per step the object graph (changed "
+                    "objects in blue, violating ones in red at the failing step), the narrative, parameters and "
+                    "kernel function; slider and arrow keys; #step=N in the URL selects a step (needs Graphviz's "
+                    "dot: without it, exit 2)");
     cmd->callback([o, &code] {
         try {
             const auto j = load_trace(o->file);

@@ -3,7 +3,8 @@
 # `cowcheck explore` finds at the small preset (certified minimal), or, where the bug
 # is out of that search's reach, the shrunk trace of `cowcheck check` at the default
 # preset (uncertified).  Fails if a mutant is no longer found, or if its trace got
-# longer than the one it replaces.
+# longer than the one it replaces.  Then the HTML pages and
+# counterexamples/index.html (scripts/corpus-html.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh >/dev/null
@@ -42,4 +43,5 @@ for m in $("$bin" list --json | python3 -c 'import json,sys; print(" ".join(x["n
     status=1
   fi
 done
+scripts/corpus-html.sh "$bin" >/dev/null || status=1
 exit $status

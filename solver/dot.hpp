@@ -134,16 +134,32 @@ template <class S> std::set<std::string> involved(const config& cfg, const S& s,
     return out;
 }
 
-/// Graphviz of the object graph of `s`; `title` goes on top, `violated` (or -1) picks the red objects.
+/// Extra marks for the HTML viewer: the nodes a step changed (drawn in blue), and
+/// SVG classes ("violating", "changed") on the marked nodes.
+struct dot_marks {
+    std::set<std::string> changed;
+    bool classes = false;
+};
+
+/// Graphviz of the object graph of `s`; `title` goes on top (none if empty), `violated`
+/// (or -1) picks the red objects, `marks` (optional) the changed ones.
 template <class S>
-std::string to_dot(const config& cfg, const S& s, int violated, const std::string& title) {
+std::string to_dot(const config& cfg, const S& s, int violated, const std::string& title, const dot_marks* marks = nullptr) {
     using P = typename S::preset;
     using dot_detail::id;
     const auto red = involved(cfg, s, violated);
     std::ostringstream o;
     std::set<std::string> freed;   // nodes for pointers to freed objects
     auto attrs = [&](const std::string& node) {
-        return red.count(node) ? std::string(", color=red, fontcolor=red, penwidth=2.5") : std::string();
+        const bool is_red = red.count(node) > 0, is_changed = marks && marks->changed.count(node) > 0;
+        std::string a = is_red ? ", color=red, fontcolor=red, penwidth=2.5"
+                               : is_changed ? ", color=\"#1565c0\", penwidth=2.5" : "";
+        if (marks && marks->classes && (is_red || is_changed)) {
+            a += ", class=\"";
+            a += is_red ? (is_changed ? "violating changed" : "violating") : "changed";
+            a += '"';
+        }
+        return a;
     };
     auto folio_ref = [&](int f) -> std::string {
         if (f == model::zero_pfn) return "zero_page";
@@ -158,10 +174,16 @@ std::string to_dot(const config& cfg, const S& s, int violated, const std::strin
     };
     std::string escaped;
     for (char c : title) escaped += c == '"' ? std::string("\\\"") : c == '\n' ? std::string("\\l") : std::string(1, c);
+    std::string label_attr;   // built piecewise (GCC 12 -Wrestrict on "literal" + std::string)
+    if (!title.empty()) {
+        label_attr = ", label=\"";
+        label_attr += escaped;
+        label_attr += "\\l\"";
+    }
 
     o << "digraph cowcheck {\n"
       << "  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=12, labelloc=t, labeljust=l, nodesep=0.2, "
-         "ranksep=0.7, label=\"" << escaped << "\\l\"];\n"
+         "ranksep=0.7" << label_attr << "];\n"
       << "  node [fontname=\"Helvetica\", fontsize=10, shape=box, style=\"rounded,filled\", fillcolor=white];\n"
       << "  edge [fontname=\"Helvetica\", fontsize=9, color=gray30];\n";
     bool any_zero = false;
@@ -261,7 +283,7 @@ std::string to_dot(const config& cfg, const S& s, int violated, const std::strin
           << (runs == model::nil ? std::string(" (idle)") : " (runs mm" + std::to_string(runs) + ")")
           << "\"; style=\"rounded,dashed\"; color=\"#6a3d9a\";\n";
         if (entries.str().empty())
-            o << "    " << id("tlb_empty", c) << " [label=\"(empty)\", shape=plaintext, style=\"\"];\n";
+            o << "    " << id("tlb_empty", c) << " [label=\"(empty)\", shape=plaintext, style=\"\"" << attrs(id("tlb_empty", c)) << "];\n";
         o << entries.str() << "  }\n";
     }
     if (any_zero) o << "  zero_page [label=\"zero page\", shape=box, style=filled, fillcolor=\"#f2f2f2\"];\n";

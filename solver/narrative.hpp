@@ -121,17 +121,20 @@ template <class S> std::vector<std::string> object_lines(const S& s) {
     return out;
 }
 
+/// The object an object line describes: "folio3", "pte mm0[1]", "mm0 vma1", ...
+inline std::string object_key(const std::string& line) {
+    const auto cut = line.find(line.rfind("pte", 0) == 0 || line.rfind("tlb", 0) == 0 ? " -> " : " ");
+    const auto cut2 = line.rfind("mm", 0) == 0 ? line.find(' ', line.find(' ') + 1) : cut;
+    return line.substr(0, line.rfind("expected", 0) == 0 ? line.find(':') : cut2);
+}
+
 /// What a step changed, as object lines: "+ line" new or changed, "- line" gone.
 template <class S> std::string object_diff(const S& before, const S& after, const std::string& ind) {
     const auto a = object_lines(before), b = object_lines(after);
     auto has = [](const std::vector<std::string>& v, const std::string& x) {
         return std::find(v.begin(), v.end(), x) != v.end();
     };
-    auto key = [](const std::string& line) {   // "folio3", "pte mm0[1]", "mm0 vma1", ...
-        const auto cut = line.find(line.rfind("pte", 0) == 0 || line.rfind("tlb", 0) == 0 ? " -> " : " ");
-        const auto cut2 = line.rfind("mm", 0) == 0 ? line.find(' ', line.find(' ') + 1) : cut;
-        return line.substr(0, line.rfind("expected", 0) == 0 ? line.find(':') : cut2);
-    };
+    const auto key = object_key;
     std::ostringstream o;
     for (const auto& x : a)
         if (!has(b, x)) {
