@@ -111,8 +111,16 @@ template <class S> void fork(const config& cfg, S& s, int m, int m2, int i) {
             const auto& a = s.anon_vma[k];
             B ok = pv.chain[k] && a.num_active_vmas == 0 && a.num_children < 2;
             if (cfg.has(mutant::anon_vma_degree_reuse)) {
-                // Before 2555283eb40d (CVE-2022-42703): one counter, degree = VMAs + children,
-                // and reuse of any anon_vma but the source's own with degree < 2.
+                // Before 2555283eb40d (CVE-2022-42703), anon_vma_clone():
+                //   if (!dst->anon_vma && src->anon_vma &&
+                //       anon_vma != src->anon_vma && anon_vma->degree < 2)
+                //           dst->anon_vma = anon_vma;
+                // degree is exactly num_active_vmas + num_children: anon_vma_alloc() set 1
+                // ("reference for first vma"), __anon_vma_prepare() added the root's self-parent
+                // link, anon_vma_fork() did parent->degree++, the clone dst->anon_vma->degree++;
+                // unlink_anon_vmas() did parent->degree-- for an emptied tree (the root's self
+                // link included) and vma->anon_vma->degree--.  Only fork reuses: split, copy_vma
+                // and vma_adjust pre-set dst->anon_vma (clone_into).
                 ok = pv.chain[k] && I(k) != pv.anon_vma && a.num_active_vmas + a.num_children < 2;
             }
             if (cfg.has(mutant::anon_vma_no_reuse)) ok = false;   // 7a3ef208e662 reverted
