@@ -40,6 +40,9 @@ template <class S> void do_mremap(const config& cfg, S& s, const args& a) {
                 auto piece = v;
                 piece.start = a.to; piece.pages = n; piece.pgoff = new_pgoff;
                 insert_clone(cfg, s, m, piece, v);
+                // if (faulted_in_anon_vma) cow_context_do_remap(new_vma, vma->vm_start)
+                piece.used = true;
+                rmap::copy_vma_remap(cfg, s, m, piece, v, B(true));
             });
         });
     }

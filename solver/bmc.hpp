@@ -190,7 +190,7 @@ bmc_result bmc(const model::config& cfg, int max_depth, props::inv_set selected,
 
     bmc_result r;
     r.actions = acts.size();
-    std::vector<SS> states{lift(model::initial_state<CS>())};
+    std::vector<SS> states{lift(model::initial_state<CS>(&cfg))};
     std::vector<z3::expr> choices;
 
     for (int d = 0; d <= max_depth; ++d) {

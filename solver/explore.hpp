@@ -142,7 +142,7 @@ template <class S> explore_result explore(const config& cfg, const explore_optio
     explore_result res;
     fingerprint_set visited;
     std::vector<std::vector<link>> links;   // per depth
-    S init = model::initial_state<S>();
+    S init = model::initial_state<S>(&cfg);
     visited.insert(fingerprint(init));
     std::vector<S> frontier{init};
     links.push_back({link{0, 0}});
