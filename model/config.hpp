@@ -97,6 +97,10 @@ inline std::optional<design> design_by_name(std::string_view n) {
 enum class cow_fix : int {
     early_stop_if_found,
     fork_records_remaps,
+    remap_clips_entries,
+    copy_vma_merge_records,
+    fault_records_remap,
+    dynarray_insert_moves,
     count_
 };
 
@@ -114,6 +118,21 @@ inline const std::vector<cow_fix_info>& cow_fixes() {
         {cow_fix::fork_records_remaps, "fork_records_remaps",
          "dup_mmap() calls cow_context_do_fork() for every copied VMA, so the child's context "
          "records the remapped VMAs it inherits (as read, cow_context_do_fork() has no caller)"},
+        {cow_fix::remap_clips_entries, "remap_clips_entries",
+         "find_and_remap_existing() splits the entries straddling the moved pgoff range first, so a "
+         "partial mremap rewrites only the moved pages' offset (as coded it rewrites whole entries, "
+         "and the pages left behind lose their record)"},
+        {cow_fix::copy_vma_merge_records, "copy_vma_merge_records",
+         "copy_vma() calls cow_context_do_remap() for the moved range on the merged path too (as "
+         "coded only a new VMA gets a record, so pages merged into a moved neighbour have none)"},
+        {cow_fix::fault_records_remap, "fault_records_remap",
+         "__anon_vma_prepare() records an anonymous VMA whose offset is already nonzero at its first "
+         "fault, as cow_context_do_map_private_cow() does for private file mappings (as coded a "
+         "VM_WIPEONFORK child's VMA keeps the parent's moved vm_pgoff unfaulted and is never recorded)"},
+        {cow_fix::dynarray_insert_moves, "dynarray_insert_moves",
+         "__dynarray_append_value() moves the element at the insertion point up too (as coded the move "
+         "loop breaks at i <= insert_idx, so inserting a smaller offset overwrites an existing one, in "
+         "a remap record and in the walk's on-stack array)"},
     };
     return all;
 }

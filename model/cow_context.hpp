@@ -75,7 +75,7 @@ template <class V> auto should_track(const V& v) { return v.used && v.anon_vma !
 
 /// __dynarray_append_value(arr, new) as coded, when `on`; returns "out of slots".
 template <class D, class A> typename D::Bool append_offset(A& arr, typename D::Int& nr, typename D::Int val,
-                                                           typename D::Bool on) {
+                                                           typename D::Bool on, bool fixed = false) {
     using B = typename D::Bool;
     using I = typename D::Int;
     constexpr int cap = static_cast<int>(array_traits<A>::size);
@@ -95,7 +95,8 @@ template <class D, class A> typename D::Bool append_offset(A& arr, typename D::I
     const B overflow = change && nr == I(cap);
     // "Move everything up": for i from nr - 1 down, break at i <= insert_idx.
     for (int k = cap - 2; k >= 0; --k) {
-        const B move = change && I(k) < nr && I(k) > insert;
+        // --cow-fix dynarray_insert_moves: break at i < insert_idx instead.
+        const B move = change && I(k) < nr && (fixed ? I(k) >= insert : I(k) > insert);
         arr[k + 1] = D::ite(move, arr[k], arr[k + 1]);
     }
     for (int k = 0; k < cap; ++k) arr[k] = D::ite(change && I(k) == insert, val, arr[k]);
@@ -161,23 +162,32 @@ void unmap_existing(X& x, typename D::Int pgoff, typename D::Int nr, typename D:
     }
 }
 
+/// add_new_remap()'s split_remap() calls: an entry holding pgoff that starts before it
+/// is split LEFT, an entry holding pgoff_last that ends after it is split RIGHT (the
+/// contents are duplicated, so only the boundaries change).
+template <class D, class X> void split_at(X& x, typename D::Int pgoff, typename D::Int nr) {
+    using I = typename D::Int;
+    constexpr int va = static_cast<int>(array_traits<decltype(x.rstart)>::size);
+    const I last = pgoff + nr - I(1);
+    const I s0 = D::select(x.rstart, pgoff);
+    for (int q = 0; q < va; ++q)
+        x.rstart[q] = D::ite(s0 != nil && s0 < pgoff && x.rstart[q] == s0 && I(q) >= pgoff, pgoff, x.rstart[q]);
+    const I s1 = D::select(x.rstart, last);
+    for (int q = 0; q < va; ++q)
+        x.rstart[q] = D::ite(s1 != nil && x.rstart[q] == s1 && I(q) > last, last + I(1), x.rstart[q]);
+}
+
 /// add_new_remap(): split the entries straddling either end, then add_overlapping_remap:
 /// each gap in the range becomes one simple entry, each entry gets the offset appended.
 /// Returns "out of slots".
 template <class D, class X>
-typename D::Bool add_new_remap(X& x, typename D::Int pgoff, typename D::Int nr, typename D::Int new_off) {
+typename D::Bool add_new_remap(X& x, typename D::Int pgoff, typename D::Int nr, typename D::Int new_off,
+                               bool fixed_insert = false) {
     using B = typename D::Bool;
     using I = typename D::Int;
     constexpr int va = static_cast<int>(array_traits<decltype(x.rstart)>::size);
     const I last = pgoff + nr - I(1);
-    // Split LEFT: an entry holding pgoff that starts before it.
-    const I s0 = D::select(x.rstart, pgoff);
-    for (int q = 0; q < va; ++q)
-        x.rstart[q] = D::ite(s0 != nil && s0 < pgoff && x.rstart[q] == s0 && I(q) >= pgoff, pgoff, x.rstart[q]);
-    // Split RIGHT: an entry holding pgoff_last that ends after it.
-    const I s1 = D::select(x.rstart, last);
-    for (int q = 0; q < va; ++q)
-        x.rstart[q] = D::ite(s1 != nil && x.rstart[q] == s1 && I(q) > last, last + I(1), x.rstart[q]);
+    split_at<D>(x, pgoff, nr);
     // add_overlapping_remap().
     B overflow = false;
     I gap = nil;
@@ -185,7 +195,7 @@ typename D::Bool add_new_remap(X& x, typename D::Int pgoff, typename D::Int nr, 
         const B in = pgoff <= I(q) && I(q) <= last;
         const B is_gap = in && x.rstart[q] == nil;
         gap = D::ite(is_gap, D::ite(gap == nil, I(q), gap), I(nil));
-        overflow = overflow || append_offset<D>(x.roff[q], x.rnr[q], new_off, in && !is_gap);
+        overflow = overflow || append_offset<D>(x.roff[q], x.rnr[q], new_off, in && !is_gap, fixed_insert);
         x.rstart[q] = D::ite(is_gap, gap, x.rstart[q]);
         x.rnr[q] = D::ite(is_gap, I(1), x.rnr[q]);
         for (std::size_t k = 0; k < x.roff[q].size(); ++k)
@@ -286,7 +296,7 @@ template <class S> void drop(S& s, int m) {
 /// __cow_context_do_remap(vma, pgoff_orig, is_remap): vma is the VMA after the move.
 template <class S, class V>
 void do_remap(S& s, int m, const V& v, typename S::domain::Int pgoff_orig, bool is_remap,
-              typename S::domain::Bool on) {
+              typename S::domain::Bool on, bool clip = false, bool fixed_insert = false) {
     MODEL_TYPES(S);
     const I old_off = pgoff_orig - v.pgoff;
     const I new_off = vma_offset(v);
@@ -299,10 +309,11 @@ void do_remap(S& s, int m, const V& v, typename S::domain::Int pgoff_orig, bool 
     auto y = x;   // find_and_unmap_existing(context, pgoff, nr_pages, old_offset)
     unmap_existing<D>(y, v.pgoff, v.pages, old_off);
     auto z = x;   // find_and_remap_existing(context, pgoff, nr_pages, old_offset, new_offset)
+    if (clip) split_at<D>(z, v.pgoff, v.pages);   // --cow-fix remap_clips_entries
     const B found = is_remap ? remap_existing<D>(z, v.pgoff, v.pages, old_off, new_off) : B(false);
     auto w = x;   // add_new_remap(context, pgoff, nr_pages, new_offset)
     const B use_add = rest && !found;
-    const B overflow = use_add && add_new_remap<D>(w, v.pgoff, v.pages, new_off);
+    const B overflow = use_add && add_new_remap<D>(w, v.pgoff, v.pages, new_off, fixed_insert);
     const auto r = D::ite(back_to_0, y, D::ite(rest && found, z, D::ite(use_add, w, x)));
     D::update(s.cow_ctx, c, [&](auto& dst) { dst = r; });
     out_of_bounds_if(s, overflow);
@@ -402,7 +413,8 @@ void walk(const config& cfg, S& s, typename S::domain::Int f, typename S::domain
         const auto offs = D::select(x.roff, fo.index);
         typename X::offs_t uniq{};
         I unr = 0;
-        for (int k = 0; k < cap; ++k) append_offset<D>(uniq, unr, offs[k], alive && !stop && I(k) < nr);
+        for (int k = 0; k < cap; ++k)
+            append_offset<D>(uniq, unr, offs[k], alive && !stop && I(k) < nr, cfg.fixed(cow_fix::dynarray_insert_moves));
         for (int k = 0; k < cap; ++k) walk_remap(mm, uniq[k], alive && !stop && I(k) < unr, found);
         return !stop;
     };

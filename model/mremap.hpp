@@ -36,6 +36,9 @@ template <class S> void do_mremap(const config& cfg, S& s, const args& a) {
             // copy_vma(): merge into a neighbour at the destination, else a new VMA.
             const B merged = merge_new_range(cfg, s, m, a.to, n, v.flags, new_pgoff, v,
                                              anon_vma::is_fork_child<D>(v));
+            auto moved = v;   // the moved range, for the COW context's record on the merged path
+            moved.start = a.to; moved.pages = n; moved.pgoff = new_pgoff;
+            rmap::copy_vma_merged(cfg, s, m, moved, v, merged);
             D::when(!merged, s, [&](S& s) {
                 auto piece = v;
                 piece.start = a.to; piece.pages = n; piece.pgoff = new_pgoff;

@@ -50,7 +50,12 @@ template <class S> void prepare(const config& cfg, S& s, int m, int i) {
     using D = typename S::domain;
     if (cfg.cow()) {
         auto& v = s.vma[m][i];
-        v.anon_vma = D::ite(v.anon_vma == nil, typename D::Int(cow::dummy_anon_vma), v.anon_vma);
+        const typename D::Bool first = v.anon_vma == nil;
+        v.anon_vma = D::ite(first, typename D::Int(cow::dummy_anon_vma), v.anon_vma);
+        if (cfg.fixed(cow_fix::fault_records_remap)) {
+            const auto w = s.vma[m][i];   // add_new_remap(context, pgoff, nr_pages, offset)
+            cow::do_remap(s, m, w, w.start, false, first, false, cfg.fixed(cow_fix::dynarray_insert_moves));
+        }
         return;
     }
     anon_vma::prepare(cfg, s, m, i);
@@ -86,7 +91,8 @@ template <class S> void fork_vma(const config& cfg, S& s, int m, int m2, int i) 
         s.vma[m2][i].anon_vma = s.vma[m][i].anon_vma;
         if (cfg.fixed(cow_fix::fork_records_remaps)) {
             const auto v = s.vma[m2][i];
-            cow::do_remap(s, m2, v, v.start, false, typename D::Bool(true));
+            cow::do_remap(s, m2, v, v.start, false, typename D::Bool(true), false,
+                          cfg.fixed(cow_fix::dynarray_insert_moves));
         }
         return;
     }
@@ -132,7 +138,17 @@ template <class S> void unlink(const config& cfg, S& s, int m, int i) {
 /// with vma the whole source VMA; nothing on the merged path.
 template <class S, class V>
 void copy_vma_remap(const config& cfg, S& s, int m, const V& new_vma, const V& src, typename S::domain::Bool on) {
-    if (cfg.cow()) cow::do_remap(s, m, new_vma, src.start, true, on && src.anon_vma != nil);
+    if (cfg.cow())
+        cow::do_remap(s, m, new_vma, src.start, true, on && src.anon_vma != nil,
+                      cfg.fixed(cow_fix::remap_clips_entries), cfg.fixed(cow_fix::dynarray_insert_moves));
+}
+
+/// copy_vma()'s merged path makes no call as coded; with --cow-fix copy_vma_merge_records
+/// the moved range (as a VMA of its own: new address, pgoff, length) goes through
+/// cow_context_do_remap like a new VMA.
+template <class S, class V>
+void copy_vma_merged(const config& cfg, S& s, int m, const V& moved, const V& src, typename S::domain::Bool on) {
+    if (cfg.cow() && cfg.fixed(cow_fix::copy_vma_merge_records)) copy_vma_remap(cfg, s, m, moved, src, on);
 }
 
 /// remove_vma() -> cow_context_vma_unmap(vma).

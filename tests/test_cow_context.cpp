@@ -6,6 +6,8 @@
 // (docs/cow-context-findings.md): each hole's trace violates rmap_complete on the
 // PoC as coded and is clean with its --cow-fix; the same traces are clean under
 // anon_vma, so the hole is the design's, not the trace's.
+#include <set>
+
 #include "tests/scenario.hpp"
 
 using namespace scenario;
@@ -20,7 +22,11 @@ model::config cow_cfg(std::initializer_list<model::cow_fix> fixes = {}) {
     return cfg;
 }
 
-model::config all_fixes() { return cow_cfg({model::cow_fix::early_stop_if_found, model::cow_fix::fork_records_remaps}); }
+model::config all_fixes() {
+    auto cfg = cow_cfg();
+    for (const auto& f : model::cow_fixes()) cfg.fix(f.id);
+    return cfg;
+}
 
 int live_contexts(const default_state& s) {
     int n = 0;
@@ -173,8 +179,9 @@ namespace {
 struct hole {
     const char* name;
     std::vector<action> trace;
-    std::vector<model::cow_fix> not_enough;   // fixes under which the trace still misses a mapping
-    std::vector<model::cow_fix> closed_by;    // the fixes that make it clean
+    int folio;                                 // the folio whose walk misses a mapping
+    std::vector<model::cow_fix> not_enough;    // fixes under which the trace still misses it
+    std::vector<model::cow_fix> closed_by;     // the fixes that make it clean
 };
 
 const std::vector<hole>& holes() {
@@ -182,13 +189,35 @@ const std::vector<hole>& holes() {
     static const std::vector<hole> all = {
         {"moved exclusive folio: walk_context stops after offset 0 found nothing",
          {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::mremap(0, 0, 1, 1)},
-         {F::fork_records_remaps}, {F::early_stop_if_found}},
+         0, {F::fork_records_remaps, F::remap_clips_entries, F::copy_vma_merge_records}, {F::early_stop_if_found}},
         {"parent COW-copies after fork: the folio is mapped once, by the child, and the walk stops in the parent",
          {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::fork(0, 1), act::write(0, 0, 0, 2)},
-         {F::fork_records_remaps}, {F::early_stop_if_found}},
+         0, {F::fork_records_remaps, F::remap_clips_entries, F::copy_vma_merge_records}, {F::early_stop_if_found}},
         {"fork of a moved VMA: the child's context has no record of the inherited offset",
          {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::mremap(0, 0, 1, 1), act::fork(0, 1)},
-         {F::early_stop_if_found}, {F::early_stop_if_found, F::fork_records_remaps}},
+         0, {F::early_stop_if_found, F::remap_clips_entries, F::copy_vma_merge_records},
+         {F::early_stop_if_found, F::fork_records_remaps}},
+        {"partial mremap of a moved VMA: find_and_remap_existing rewrites the whole entry",
+         {act::mmap(0, 0, 2), act::write(0, 0, 0, 1), act::write(0, 0, 1, 2), act::mremap(0, 0, 2, 2),
+          act::mremap(0, 2, 1, 1)},
+         1, {F::early_stop_if_found, F::fork_records_remaps, F::copy_vma_merge_records},
+         {F::early_stop_if_found, F::remap_clips_entries}},
+        {"mremap merged into a moved neighbour: copy_vma's merged path records nothing",
+         {act::mmap(0, 0, 2), act::write(0, 0, 0, 1), act::write(0, 0, 1, 2), act::mremap(0, 0, 1, 2),
+          act::mremap(0, 1, 1, 3)},
+         1, {F::early_stop_if_found, F::fork_records_remaps, F::remap_clips_entries},
+         {F::early_stop_if_found, F::copy_vma_merge_records}},
+        {"VM_WIPEONFORK child of a moved VMA: its first fault is never recorded",
+         {act::mmap(0, 0, 1), act::madv_wipeonfork(0, 0, 1), act::write(0, 0, 0, 1), act::mremap(0, 0, 1, 1),
+          act::fork(0, 1), act::switch_mm(1, 1), act::write(1, 1, 1, 5)},
+         1, {F::early_stop_if_found, F::fork_records_remaps, F::remap_clips_entries, F::copy_vma_merge_records},
+         {F::early_stop_if_found, F::fault_records_remap}},
+        {"two moved VMAs on one pgoff: __dynarray_append_value overwrites the larger offset",
+         {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::mremap(0, 0, 1, 3), act::mmap(0, 0, 1),
+          act::write(0, 0, 0, 2), act::mremap(0, 0, 1, 1)},
+         0, {F::early_stop_if_found, F::fork_records_remaps, F::remap_clips_entries, F::copy_vma_merge_records,
+             F::fault_records_remap},
+         {F::early_stop_if_found, F::dynarray_insert_moves}},
     };
     return all;
 }
@@ -207,23 +236,23 @@ TEST_CASE("cow_context holes: rmap_complete fails as coded, holds with the fix, 
                 INFO((partial ? "with the fixes that are not enough" : "as coded"));
                 const auto o = run<default_state>(cfg, h.trace, /*check_invariants=*/false);
                 CHECK_FALSE(props::holds(inv::rmap_complete, cfg, o.final()));
-                CHECK(confirmed(cfg, o.final(), 0) != mappings(o.final(), 0));
+                CHECK(confirmed(cfg, o.final(), h.folio) != mappings(o.final(), h.folio));
                 // The consequence: migration of the folio fails (a mapping was missed, so
                 // try_to_migrate leaves it mapped and remove_migration_ptes restores it).
                 auto s = o.final();
-                REQUIRE(model::enabled(cfg, s, act::migrate(0)));
-                REQUIRE(model::step(cfg, s, act::migrate(0)));
-                CHECK(s.folio[0].allocated);
-                CHECK(mappings(s, 0) == mappings(o.final(), 0));
+                REQUIRE(model::enabled(cfg, s, act::migrate(h.folio)));
+                REQUIRE(model::step(cfg, s, act::migrate(h.folio)));
+                CHECK(s.folio[h.folio].allocated);
+                CHECK(mappings(s, h.folio) == mappings(o.final(), h.folio));
             }
             {
                 auto cfg = cow_cfg();
                 for (auto f : h.closed_by) cfg.fix(f);
                 const auto o = run<default_state>(cfg, h.trace);   // every invariant after every step
-                CHECK(confirmed(cfg, o.final(), 0) == mappings(o.final(), 0));
+                CHECK(confirmed(cfg, o.final(), h.folio) == mappings(o.final(), h.folio));
                 auto s = o.final();
-                REQUIRE(model::step(cfg, s, act::migrate(0)));
-                CHECK(mappings(s, 0).empty());   // migrated: every mapping now maps the new folio
+                REQUIRE(model::step(cfg, s, act::migrate(h.folio)));
+                CHECK(mappings(s, h.folio).empty());   // migrated: every mapping now maps the new folio
             }
             run<default_state>(model::config::defaults<model::preset_default>(), h.trace);
         }
