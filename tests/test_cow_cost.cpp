@@ -90,7 +90,7 @@ TEST_CASE("rmap cost: objects per fork and walk length, anon_vma vs COW contexts
                 t.push_back(act::write(0, d, base, 2));
             }
             const auto o = run<double_state>(cfg, t);   // every invariant after every step
-            std::cout << (cow ? "cow_context" : "anon_vma   ") << (moved ? " moved  " : " unmoved") << " objects/links after fork 0.." << depth << ":";
+            std::cout << (cow ? "cow_context" : "anon_vma   ") << (moved ? " moved  " : " unmoved") << " objects/links added by each of " << depth << " forks:";
             counts prev = rmap_objects(cfg, o.after(static_cast<int>(before_forks)));
             for (int d = 0; d < depth; ++d) {
                 const counts c = rmap_objects(cfg, o.after(static_cast<int>(before_forks) + 2 * d + 1));

@@ -105,7 +105,7 @@ const std::vector<corruption<default_state>>& default_rows() {
              s.folio[0].cow_context = 3;     // a never-used (freed) slot
              s.cow_ctx[0].refcount = 1;      // and the reference moved with it
          },
-         {inv::cow_context_ancestry}, 1},
+         {inv::cow_context_ancestry, inv::rmap_complete}, 1},   // the walk from a freed context sees nothing
         {inv::cow_context_freed_when_unused, "a put_cow_context that reached zero without freeing", faulted,
          [](S& s) {
              auto& x = s.cow_ctx[2];
@@ -173,7 +173,7 @@ std::string names(const std::set<int>& set) {
 
 /// The config a row is checked under: its preset's (preset_chain for the chain
 /// rows: bound 2 x (VMA slots) = 4 inside its 5 anon_vma slots).
-template <class S> model::config row_config(int design) {
+template <class S> model::config row_config(int design = 0) {
     auto cfg = model::config::defaults<typename S::preset>();
     if (design > 0) cfg.rmap = model::design::cow_context;
     if (design > 1)
