@@ -45,7 +45,7 @@ std::vector<model::action> from_prefix(const bmc_cli& o, const model::config& cf
         throw usage_error("--from-step " + std::to_string(o.from_step) + ": the trace has only " +
                           std::to_string(prefix.size()) + " steps");
     if (o.from_step >= 0) prefix.resize(o.from_step);
-    S s = model::initial_state<S>();
+    S s = model::initial_state<S>(&cfg);
     for (std::size_t k = 0; k < prefix.size(); ++k)
         if (!model::step(cfg, s, prefix[k]))
             throw usage_error("--from " + o.from + ": step " + std::to_string(k + 1) + " (" +

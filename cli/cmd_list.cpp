@@ -15,7 +15,8 @@ void add_list(CLI::App& app, int& code) {
         for (const auto& o : model::ops()) j["actions"].push_back({{"name", o.name}, {"kernel", o.kernel}});
         for (const auto& i : props::invariants())
             j["invariants"].push_back({{"name", i.name}, {"claim", i.claim}, {"rule", i.rule}});
-        j["designs"] = {"anon_vma"};
+        j["designs"] = {"anon_vma", "cow_context"};
+        for (const auto& f : model::cow_fixes()) j["cow_fixes"].push_back({{"name", f.name}, {"summary", f.summary}});
         for (const auto& m : model::mutants())
             j["mutants"].push_back({{"name", m.name}, {"cites", m.cites}, {"where", m.where}, {"summary", m.summary}});
         auto preset = [&](auto p) {
@@ -34,7 +35,10 @@ void add_list(CLI::App& app, int& code) {
             std::cout << "\ninvariants (" << props::invariants().size() << "):\n";
             for (const auto& i : props::invariants())
                 std::cout << "  " << i.name << "\n      " << i.claim << "\n      [" << i.rule << "]\n";
-            std::cout << "\ndesigns:\n  anon_vma          today's kernel (mm/rmap.c)\n";
+            std::cout << "\ndesigns:\n  anon_vma          today's kernel (mm/rmap.c)\n"
+                      << "  cow_context       the COW context proof of concept as coded (model/cow_context.hpp)\n";
+            std::cout << "\ncow_context fixes (--cow-fix NAME):\n";
+            for (const auto& f : model::cow_fixes()) std::cout << "  " << f.name << "\n      " << f.summary << "\n";
             std::cout << "\nmutants (--inject NAME):\n";
             for (const auto& m : model::mutants())
                 std::cout << "  " << m.name << "\n      " << m.summary << "\n      [" << m.cites << "; in " << m.where << "]\n";

@@ -24,6 +24,7 @@ struct model_options {
     int mms = -1, vmas = -1, va_pages = -1, folios = -1, anon_vmas = -1, cpus = -1;
     std::string design = "anon_vma";
     std::vector<std::string> inject;
+    std::vector<std::string> cow_fix;
     std::vector<std::string> invariants;
 
     void add_to(CLI::App& app) {
@@ -34,7 +35,8 @@ struct model_options {
         app.add_option("--folios", folios, "lower the folio slots");
         app.add_option("--anon-vmas", anon_vmas, "lower the anon_vma slots");
         app.add_option("--cpus", cpus, "lower the number of cpus");
-        app.add_option("--design", design, "rmap design: anon_vma")->capture_default_str();
+        app.add_option("--design", design, "rmap design: anon_vma or cow_context")->capture_default_str();
+        app.add_option("--cow-fix", cow_fix, "cow_context only: apply a fix to the PoC (repeatable; see `cowcheck list`)");
         app.add_option("--inject", inject, "inject a mutant (repeatable; see `cowcheck list`)");
         app.add_option("--invariant", invariants, "check only this invariant (repeatable; default: all)");
     }
@@ -56,8 +58,14 @@ struct model_options {
         lower("--anon-vmas", anon_vmas, cfg.lim.anon_vmas, P::anon_vmas);
         lower("--cpus", cpus, cfg.lim.cpus, P::cpus);
         auto d = model::design_by_name(design);
-        if (!d) throw usage_error("unknown design '" + design + "' (known: anon_vma)");
+        if (!d) throw usage_error("unknown design '" + design + "' (known: anon_vma, cow_context)");
         cfg.rmap = *d;
+        for (const auto& name : cow_fix) {
+            auto f = model::cow_fix_by_name(name);
+            if (!f) throw usage_error("unknown --cow-fix '" + name + "' (see `cowcheck list`)");
+            if (!cfg.cow()) throw usage_error("--cow-fix " + name + " needs --design cow_context");
+            cfg.fix(*f);
+        }
         for (const auto& name : inject) {
             auto m = model::mutant_by_name(name);
             if (!m) throw usage_error("unknown mutant '" + name + "' (see `cowcheck list`)");
@@ -97,7 +105,7 @@ template <class P> nlohmann::json bounds_json(const model::config& cfg) {
 /// The head every engine's --json summary starts with: engine, design, bounds, mutants.
 template <class P> nlohmann::json summary_head(const std::string& engine, const model::config& cfg) {
     return {{"engine", engine}, {"design", model::design_name(cfg.rmap)}, {"bounds", bounds_json<P>(cfg)},
-            {"mutants", cfg.mutant_names()}};
+            {"mutants", cfg.mutant_names()}, {"cow_fixes", cfg.cow_fix_names()}};
 }
 
 inline std::string bounds_text(const char* preset, const model::config& cfg) {

@@ -179,14 +179,19 @@ template <class S> void apply(const config& cfg, S& s, const action& x) {
     }
 }
 
-/// The initial state: one live mm with no VMAs, running on cpu 0.
-template <class S> S initial_state() {
+/// The initial state: one live mm with no VMAs, running on cpu 0.  With a config the
+/// design's per-mm rmap state is set up for it (mm_init; the COW context's context);
+/// without one, the anon_vma design's (which has none).
+template <class S> S initial_state(const config* cfg = nullptr) {
     MODEL_TYPES(S);
     S s{};
     for (auto& c : s.cpu) c.mm = nil;
+    for (auto& m : s.mm) m.cow_context = nil;
+    for (auto& x : s.cow_ctx) cow::clear(x);
     s.mm[0].live = true;
     s.mm[0].cpumask[0] = true;
     s.cpu[0].mm = 0;
+    if (cfg) rmap::mm_init(*cfg, s, 0);
     return s;
 }
 

@@ -15,7 +15,7 @@
 
 namespace model {
 
-enum class design { anon_vma };
+enum class design { anon_vma, cow_context };
 
 enum class mutant : int {
     fork_keeps_exclusive,
@@ -84,9 +84,62 @@ inline std::optional<mutant> mutant_by_name(std::string_view name) {
     return std::nullopt;
 }
 
-inline const char* design_name(design) { return "anon_vma"; }
+inline const char* design_name(design d) { return d == design::cow_context ? "cow_context" : "anon_vma"; }
 inline std::optional<design> design_by_name(std::string_view n) {
     if (n == "anon_vma") return design::anon_vma;
+    if (n == "cow_context") return design::cow_context;
+    return std::nullopt;
+}
+
+/// Changes to the COW context proof of concept that close a hole the engines found
+/// (`--cow-fix NAME`); without them the design is modelled as coded
+/// (docs/cow-context-findings.md).  Read only by model/cow_context.hpp.
+enum class cow_fix : int {
+    early_stop_if_found,
+    fork_records_remaps,
+    remap_clips_entries,
+    copy_vma_merge_records,
+    fault_records_remap,
+    dynarray_insert_moves,
+    count_
+};
+
+struct cow_fix_info {
+    cow_fix id;
+    const char* name;
+    const char* summary;
+};
+
+inline const std::vector<cow_fix_info>& cow_fixes() {
+    static const std::vector<cow_fix_info> all = {
+        {cow_fix::early_stop_if_found, "early_stop_if_found",
+         "walk_context() ends the walk for a not-shared folio only after rmap_one confirmed a "
+         "mapping in this context (as coded it ends it whether or not one was found)"},
+        {cow_fix::fork_records_remaps, "fork_records_remaps",
+         "dup_mmap() calls cow_context_do_fork() for every copied VMA, so the child's context "
+         "records the remapped VMAs it inherits (as read, cow_context_do_fork() has no caller)"},
+        {cow_fix::remap_clips_entries, "remap_clips_entries",
+         "find_and_remap_existing() splits the entries straddling the moved pgoff range first, so a "
+         "partial mremap rewrites only the moved pages' offset (as coded it rewrites whole entries, "
+         "and the pages left behind lose their record)"},
+        {cow_fix::copy_vma_merge_records, "copy_vma_merge_records",
+         "copy_vma() calls cow_context_do_remap() for the moved range on the merged path too (as "
+         "coded only a new VMA gets a record, so pages merged into a moved neighbour have none)"},
+        {cow_fix::fault_records_remap, "fault_records_remap",
+         "__anon_vma_prepare() records an anonymous VMA whose offset is already nonzero at its first "
+         "fault, as cow_context_do_map_private_cow() does for private file mappings (as coded a "
+         "VM_WIPEONFORK child's VMA keeps the parent's moved vm_pgoff unfaulted and is never recorded)"},
+        {cow_fix::dynarray_insert_moves, "dynarray_insert_moves",
+         "__dynarray_append_value() moves the element at the insertion point up too (as coded the move "
+         "loop breaks at i <= insert_idx, so inserting a smaller offset overwrites an existing one, in "
+         "a remap record and in the walk's on-stack array)"},
+    };
+    return all;
+}
+
+inline std::optional<cow_fix> cow_fix_by_name(std::string_view name) {
+    for (const auto& f : cow_fixes())
+        if (name == f.name) return f.id;
     return std::nullopt;
 }
 
@@ -95,14 +148,25 @@ struct config {
     design rmap = design::anon_vma;
     std::uint64_t injected = 0;
     int pins = 0;   // pin slots (the preset's; not lowered by flags)
+    std::uint32_t cow_fixed = 0;   // --cow-fix options (cow_context design only)
 
     bool has(mutant m) const { return injected & (1ull << static_cast<int>(m)); }
     config& inject(mutant m) { injected |= 1ull << static_cast<int>(m); return *this; }
+    bool fixed(cow_fix f) const { return cow_fixed & (1u << static_cast<int>(f)); }
+    config& fix(cow_fix f) { cow_fixed |= 1u << static_cast<int>(f); return *this; }
+    bool cow() const { return rmap == design::cow_context; }
 
     template <class P> static config defaults() {
         config c{limits::of<P>()};
         c.pins = P::pins;
         return c;
+    }
+
+    std::vector<std::string> cow_fix_names() const {
+        std::vector<std::string> out;
+        for (const auto& f : cow_fixes())
+            if (fixed(f.id)) out.push_back(f.name);
+        return out;
     }
 
     std::vector<std::string> mutant_names() const {
@@ -119,6 +183,8 @@ enum class bug : int {
     unlink_anon_vma_counters,   // VM_WARN_ON(anon_vma->num_children || num_active_vmas) in unlink_anon_vmas
     rmap_walk_freed_anon_vma,   // folio_lock_anon_vma_read() on a freed anon_vma (use-after-free)
     counter_underflow,          // a counter decremented below zero
+    rmap_walk_freed_cow_context,   // cow_context_walk() started at a freed cow_context (use-after-free)
+    cow_context_freed_with_children,  // VM_WARN_ON_ONCE(!list_empty(&context->children)) in __put_cow_context
     count_
 };
 
@@ -129,6 +195,9 @@ inline const char* bug_name(int b) {
             return "VM_WARN_ON(anon_vma->num_children || anon_vma->num_active_vmas) in unlink_anon_vmas()";
         case bug::rmap_walk_freed_anon_vma: return "rmap_walk_anon() read a freed anon_vma (use-after-free)";
         case bug::counter_underflow: return "a reference or map counter underflowed";
+        case bug::rmap_walk_freed_cow_context: return "cow_context_walk() read a freed cow_context (use-after-free)";
+        case bug::cow_context_freed_with_children:
+            return "VM_WARN_ON_ONCE(!list_empty(&context->children)) in __put_cow_context()";
         default: return "unknown";
     }
 }

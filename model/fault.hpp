@@ -32,6 +32,7 @@ typename S::domain::Int new_anon_folio(const config& cfg, S& s, int m, int i, in
     D::update(s.folio, f, [&](auto& fo) {
         fo.allocated = true; fo.content = content;
         fo.mapcount = 1; fo.refcount = 1; fo.pincount = 0; fo.anon_exclusive = true;
+        fo.cow_context = nil;
     });
     rmap::add_new(cfg, s, f, m, i, I(v));
     return f;

@@ -77,6 +77,7 @@ template <class S> void do_fork(const config& cfg, S& s, const args& a) {
         for (int v = 0; v < P::va_pages; ++v)
             s.ref[m2][v] = D::ite(copied && !wipe && vma_covers(pv, I(v)), s.ref[m][v], s.ref[m2][v]);
     }
+    rmap::fork_done(cfg, s, m, m2);   // dup_cow_context() once the VMA loop succeeded
     flush_tlb_mm(s, m);
 }
 

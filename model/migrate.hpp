@@ -30,12 +30,17 @@ template <class S> void do_migrate(const config& cfg, S& s, const args& a) {
     const I f = a.folio;
     const I nf = lowest_free<D>(s.folio, cfg.lim.folios, [](const auto& fo) { return fo.allocated; });
     out_of_bounds_if(s, nf == nil);
-    // try_to_migrate(): count the mappings the walk reaches.
-    I found = 0;
+    // try_to_migrate(): count the mappings the walk reaches (each PTE once: a walk may
+    // hand the same VMA to rmap_one twice, and the second visit finds the entry gone).
+    std::array<std::array<B, P::va_pages>, P::mms> reached;
+    for (auto& per_mm : reached) per_mm.fill(B(false));
     rmap::walk(cfg, s, f, B(true), [&](B visit, int m, int, I vp) {
         const auto p = D::select(s.pte[m], vp);
-        found = found + D::ite(visit && p.present && p.folio == f, I(1), I(0));
+        for (int v = 0; v < P::va_pages; ++v) reached[m][v] = reached[m][v] || (visit && p.present && p.folio == f && vp == v);
     });
+    I found = 0;
+    for (const auto& per_mm : reached)
+        for (const auto& r : per_mm) found = found + D::ite(r, I(1), I(0));
     const auto old = s.folio[a.folio];
     const B complete = found == old.mapcount;   // !folio_mapped(src) after the unmap
     // Each reached PTE was cleared and flushed; on success it now maps the new folio.

@@ -36,10 +36,16 @@ template <class S> void do_mremap(const config& cfg, S& s, const args& a) {
             // copy_vma(): merge into a neighbour at the destination, else a new VMA.
             const B merged = merge_new_range(cfg, s, m, a.to, n, v.flags, new_pgoff, v,
                                              anon_vma::is_fork_child<D>(v));
+            auto moved = v;   // the moved range, for the COW context's record on the merged path
+            moved.start = a.to; moved.pages = n; moved.pgoff = new_pgoff;
+            rmap::copy_vma_merged(cfg, s, m, moved, v, merged);
             D::when(!merged, s, [&](S& s) {
                 auto piece = v;
                 piece.start = a.to; piece.pages = n; piece.pgoff = new_pgoff;
                 insert_clone(cfg, s, m, piece, v);
+                // if (faulted_in_anon_vma) cow_context_do_remap(new_vma, vma->vm_start)
+                piece.used = true;
+                rmap::copy_vma_remap(cfg, s, m, piece, v, B(true));
             });
         });
     }

@@ -11,6 +11,22 @@
 //   struct anon_vma  -> anon_vma_t  (root, parent, refcount, num_children, num_active_vmas);
 //                                   its rb_root interval tree is derived: the VMAs whose
 //                                   chain contains it, keyed by their pgoff range.
+//   struct cow_context -> cow_context_t (live, mm, parent, refcnt, the children list as
+//                                   first_child / next_sibling, remap_mt): the COW
+//                                   context design only (model/cow_context.hpp).  Slots:
+//                                   as many as the preset's anon_vma slots (one pool
+//                                   size for "rmap objects" of either design).
+//     remap_mt       -> per pgoff p of the mm (0 .. va_pages-1, the range every anonymous
+//                       vm_pgoff lies in): rstart[p] = first pgoff of the maple-tree
+//                       entry holding p (nil: a gap), and that entry's offsets
+//                       roff[p][0 .. rnr[p]) (a simple entry has rnr 1, a dynarray
+//                       more).  Every pgoff of an entry carries the same copy, so entry
+//                       boundaries and the arrays are exact at page granularity; an
+//                       entry holds at most vmas + 1 offsets (more is out of bounds).
+//   mm->cow_context  -> mm_t.cow_context;  folio->cow_context -> folio_t.cow_context
+//                       (a field of its own, as in the PoC, where folio->mapping only
+//                       carries the anon tag: under cow_context the model leaves
+//                       mapping nil).
 //   TLB              -> tlbe_t per (cpu, mm, vpage): PCID-tagged cached translation
 //   mmu_gather       -> gather[mm][folio]: page references queued for freeing
 //   FOLL_PIN         -> pin_t       (who pinned which folio, and what it must read)
@@ -38,7 +54,8 @@ template <class D, class P> struct mm_t {
         (cpumask_t, cpumask),          // mm_cpumask(mm): cpus that may cache translations of mm
         (typename D::Bool, locked),    // mmap_lock held by a phased munmap (writers excluded)
         (gather_t, gather),            // mmu_gather: queued references per folio, freed at tlb_finish_mmu
-        (typename D::Bool, flush_pending));  // a TLB flush still owed after the pages were freed (mutant only)
+        (typename D::Bool, flush_pending),   // a TLB flush still owed after the pages were freed (mutant only)
+        (typename D::Int, cow_context));     // mm->cow_context (cow_context design; nil otherwise)
 };
 
 template <class D, class P> struct vma_t {
@@ -68,8 +85,9 @@ template <class D> struct folio_t {
         (typename D::Int, refcount),   // folio_ref_count(), pins included
         (typename D::Int, pincount),   // FOLL_PIN references (folio_maybe_dma_pinned)
         (typename D::Bool, anon_exclusive),  // PageAnonExclusive
-        (typename D::Int, mapping),    // folio_anon_vma(folio) (or cow_context)
-        (typename D::Int, index));     // folio->index (pgoff)
+        (typename D::Int, mapping),    // folio_anon_vma(folio) (nil under cow_context: only the anon tag)
+        (typename D::Int, index),      // folio->index (pgoff)
+        (typename D::Int, cow_context));  // folio->cow_context (cow_context design; nil otherwise)
 };
 
 template <class D> struct anon_vma_t {
@@ -80,6 +98,24 @@ template <class D> struct anon_vma_t {
         (typename D::Int, refcount),
         (typename D::Int, num_children),
         (typename D::Int, num_active_vmas));
+};
+
+/// struct cow_context (include/linux/mm_types.h of the PoC) with its remap_mt.
+template <class D, class P> struct cow_context_t {
+    static constexpr int remap_cap = P::vmas + 1;
+    using offs_t = std::array<typename D::Int, remap_cap>;
+    using per_pgoff_t = std::array<typename D::Int, P::va_pages>;
+    using roff_t = std::array<offs_t, P::va_pages>;
+    BOOST_HANA_DEFINE_STRUCT(cow_context_t,
+        (typename D::Bool, live),
+        (typename D::Int, mm),            // context->mm (NULL after drop_cow_context)
+        (typename D::Int, parent),        // context->parent
+        (typename D::Int, refcount),      // context->refcnt
+        (typename D::Int, first_child),   // list_first_or_null_rcu(&context->children)
+        (typename D::Int, next_sibling),  // the next entry on the parent's children list
+        (per_pgoff_t, rstart),            // remap_mt: first pgoff of the entry holding p, or nil
+        (per_pgoff_t, rnr),               // remap_mt: number of offsets of that entry
+        (roff_t, roff));                  // remap_mt: the offsets (8-bit two's complement)
 };
 
 template <class D> struct tlbe_t {
@@ -116,6 +152,7 @@ template <class D, class P> struct state {
     using cpus_t = std::array<cpu_t<D>, P::cpus>;
     using ref_t = std::array<std::array<typename D::Int, P::va_pages>, P::mms>;
     using pins_t = std::array<pin_t<D>, P::pins>;
+    using cow_ctxs_t = std::array<cow_context_t<D, P>, P::anon_vmas>;
 
     BOOST_HANA_DEFINE_STRUCT(state,
         (mms_t, mm),
@@ -123,6 +160,7 @@ template <class D, class P> struct state {
         (ptes_t, pte),
         (folios_t, folio),
         (anon_vmas_t, anon_vma),
+        (cow_ctxs_t, cow_ctx),         // COW contexts (cow_context design only)
         (tlb_t, tlb),
         (cpus_t, cpu),
         (pins_t, pin),                 // GUP pins (e.g. vmsplice, O_DIRECT, RDMA buffers)

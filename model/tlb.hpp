@@ -14,6 +14,7 @@
 #pragma once
 #include "args.hpp"
 #include "core.hpp"
+#include "cow_context.hpp"
 
 namespace model {
 
@@ -32,7 +33,8 @@ template <class S> void flush_tlb_page(S& s, int m, int v) {
     for (int c = 0; c < P::cpus; ++c) s.tlb[c][m][v].valid = s.tlb[c][m][v].valid && !s.mm[m].cpumask[c];
 }
 
-/// folio_put(folio, n): drop n references; the last one frees the folio.
+/// folio_put(folio, n): drop n references; the last one frees the folio (and, under
+/// COW contexts, its reference on folio->cow_context, which is nil otherwise).
 template <class S> void folio_put(S& s, typename S::domain::Int f, typename S::domain::Int n) {
     MODEL_TYPES(S);
     const auto fo = D::select(s.folio, f);
@@ -41,6 +43,7 @@ template <class S> void folio_put(S& s, typename S::domain::Int f, typename S::d
         x.refcount = x.refcount - n;
         D::when(x.refcount == 0, x, [](auto& y) { y = std::decay_t<decltype(y)>{}; });
     });
+    cow::folio_freed(s, fo.cow_context, fo.allocated && fo.refcount == n);
 }
 
 /// Zap one PTE into gather g (zap_present_ptes: folio_remove_rmap_ptes, then the

@@ -57,9 +57,11 @@ template <class S> typename S::domain::Int free_vma_slot(const config& cfg, cons
     return lowest_free<D>(s.vma[m], cfg.lim.vmas, [](const auto& v) { return v.used; });
 }
 
-/// Remove VMA (m, k): unlink_anon_vmas() from vma_complete()/free_pgtables(), then free it.
+/// Remove VMA (m, k): unlink_anon_vmas() from vma_complete()/free_pgtables(), then
+/// remove_vma() (cow_context_vma_unmap, which therefore sees vma->anon_vma == NULL).
 template <class S> void remove_vma(const config& cfg, S& s, int m, int k) {
     rmap::unlink(cfg, s, m, k);
+    rmap::vma_unmap(cfg, s, m, k);
     s.vma[m][k] = vma_t<typename S::domain, typename S::preset>{};
 }
 

@@ -2,9 +2,18 @@
 //
 // Each invariant is a predicate over the state, written over the domain D so
 // the random explorer and the solver check the same code.  Names read as the
-// claim.  Props never read mutant switches or the config's design choices;
-// they only use the bounds, through the preset's array sizes and, for the
-// anon_vma growth bound, the mm limit.
+// claim.  Props never read mutant switches or --cow-fix options; they use the
+// bounds, through the preset's array sizes and, for the anon_vma growth bound, the
+// mm limit, and the design only to decide which objects exist: an invariant about
+// one design's objects (anon_vma_*, cow_context_*) holds vacuously under the other
+// (a plain `if` on cfg.rmap).  rmap_complete is design-generic: it runs the
+// design's own walk (model::rmap::walk) from every mapped folio.
+//
+// The COW context invariants are the author's (domain notes cow-context.md §4):
+// C1 cow_context_ancestry, C3 cow_remap_recorded, C5 cow_context_refcount_exact,
+// C6 cow_context_references_live / cow_context_children_listed /
+// cow_context_freed_when_unused; C2 is folio_index_linear (virtual page = index +
+// offset); C7 (the exclusive early stop) is what rmap_complete checks.
 //
 // The anon_vma growth bound (anon_vma_chain_bounded).  With the reuse rule of
 // 7a3ef208e662 / 2555283eb40d (maybe_reuse_anon_vma: no VMA and fewer than two
@@ -55,6 +64,12 @@ enum class inv : int {
     pinned_folio_live,
     pinned_folio_exclusive,
     pins_see_own_data,
+    cow_context_refcount_exact,
+    cow_context_references_live,
+    cow_context_freed_when_unused,
+    cow_context_children_listed,
+    cow_context_ancestry,
+    cow_remap_recorded,
     no_kernel_bug,
     count_
 };
@@ -130,6 +145,24 @@ inline const std::array<inv_info, inv_count>& invariants() {
         {inv::pins_see_own_data, "pins_see_own_data",
          "a pinned folio holds the pinner's data: no other process's write lands in it",
          "CVE-2020-29374: GUP references must not observe another process's writes"},
+        {inv::cow_context_refcount_exact, "cow_context_refcount_exact",
+         "cow_context refcnt = [its mm is alive] + child contexts + folios whose cow_context it is",
+         "C5: mm_init_cow_context, dup_cow_context, __folio_set_anon_cow, folio_move_anon_rmap"},
+        {inv::cow_context_references_live, "cow_context_references_live",
+         "no folio, mm or child context points to a freed cow_context, and a live mm's context names it",
+         "C6: a context outlives its folios and children (__put_cow_context)"},
+        {inv::cow_context_freed_when_unused, "cow_context_freed_when_unused",
+         "a cow_context with no reference left has been freed",
+         "C5/C6: put_cow_context frees at zero, cascading up the ancestry"},
+        {inv::cow_context_children_listed, "cow_context_children_listed",
+         "a context's children list holds exactly the live contexts whose parent it is",
+         "C6: dup_cow_context list_add_rcu, delete_child_from_parent list_del_rcu"},
+        {inv::cow_context_ancestry, "cow_context_ancestry",
+         "a mapped folio's cow_context is an ancestor-or-self of the context of every mm mapping it",
+         "C1: traverse_contexts only descends from folio->cow_context"},
+        {inv::cow_remap_recorded, "cow_remap_recorded",
+         "every moved faulted VMA's offset is recorded in its mm's remap_mt over its whole pgoff range",
+         "C3: walk_context only tries offset 0 and the recorded offsets"},
         {inv::no_kernel_bug, "no_kernel_bug", "no BUG_ON / VM_WARN_ON of the model fired",
          "the kernel's own assertions"},
     }};
@@ -191,7 +224,7 @@ template <class S, class F> void for_each_anon_mapping(const S& s, F&& f) {
         }
 }
 
-template <class S> typename S::domain::Bool rmap_complete(const model::config&, const S& s) {
+template <class S> typename S::domain::Bool rmap_complete(const model::config& cfg, const S& s) {
     PROP_TYPES(S);
     B ok = true;
     // Every anon PTE lies in a VMA ...
@@ -201,19 +234,29 @@ template <class S> typename S::domain::Bool rmap_complete(const model::config&, 
             if (D::known_false(p.present)) continue;
             ok = ok && (!(p.present && p.folio != zero_pfn) || model::find_vma(s, m, I(v)) != nil);
         }
-    // ... that the folio's anon_vma tree holds at the folio's index, at this address.
-    for_each_anon_mapping(s, [&](int m, int i, int v, I f, B here) {
-        const auto fo = D::select(s.folio, f);
-        const auto& vma = s.vma[m][i];
-        const B found = D::select(vma.chain, fo.mapping) && model::pgoff_in_vma(vma, fo.index) &&
-                        model::vma_address(vma, fo.index) == v;
-        ok = ok && (!here || found);
-    });
+    // ... and the design's walk from the folio hands rmap_one a VMA at that address.
+    for (int f = 0; f < P::folios; ++f) {
+        const B mapped = s.folio[f].allocated;
+        if (D::known_false(mapped)) continue;
+        std::array<std::array<B, P::va_pages>, P::mms> reached;
+        for (auto& per_mm : reached) per_mm.fill(B(false));
+        S scratch = s;   // the walk may record a BUG_ON; the invariant only reads what it reaches
+        model::rmap::walk(cfg, scratch, I(f), mapped, [&](B visit, int m, int, I vp) {
+            for (int v = 0; v < P::va_pages; ++v) reached[m][v] = reached[m][v] || (visit && vp == v);
+        });
+        for (int m = 0; m < P::mms; ++m)
+            for (int v = 0; v < P::va_pages; ++v) {
+                const auto& p = s.pte[m][v];
+                if (D::known_false(p.present)) continue;
+                ok = ok && (!(mapped && maps(p, I(f))) || reached[m][v]);
+            }
+    }
     return ok;
 }
 
-template <class S> typename S::domain::Bool rmap_root_agrees(const model::config&, const S& s) {
+template <class S> typename S::domain::Bool rmap_root_agrees(const model::config& cfg, const S& s) {
     PROP_TYPES(S);
+    if (cfg.cow()) return true;   // no anon_vma objects under COW contexts
     B ok = true;
     for_each_anon_mapping(s, [&](int m, int i, int, I f, B here) {
         const auto fo = D::select(s.folio, f);
@@ -276,8 +319,9 @@ template <class S> typename S::domain::Bool tree_nonempty(const S& s, int k) {
     return any;
 }
 
-template <class S> typename S::domain::Bool anon_vma_refcount_exact(const model::config&, const S& s) {
+template <class S> typename S::domain::Bool anon_vma_refcount_exact(const model::config& cfg, const S& s) {
     PROP_TYPES(S);
+    if (cfg.cow()) return true;   // no anon_vma objects under COW contexts
     B ok = true;
     for (int k = 0; k < P::anon_vmas; ++k) {
         if (D::known_false(s.anon_vma[k].live)) continue;
@@ -289,8 +333,9 @@ template <class S> typename S::domain::Bool anon_vma_refcount_exact(const model:
     return ok;
 }
 
-template <class S> typename S::domain::Bool num_children_exact(const model::config&, const S& s) {
+template <class S> typename S::domain::Bool num_children_exact(const model::config& cfg, const S& s) {
     PROP_TYPES(S);
+    if (cfg.cow()) return true;   // no anon_vma objects under COW contexts
     B ok = true;
     for (int k = 0; k < P::anon_vmas; ++k) {
         const auto& a = s.anon_vma[k];
@@ -303,8 +348,9 @@ template <class S> typename S::domain::Bool num_children_exact(const model::conf
     return ok;
 }
 
-template <class S> typename S::domain::Bool num_active_vmas_exact(const model::config&, const S& s) {
+template <class S> typename S::domain::Bool num_active_vmas_exact(const model::config& cfg, const S& s) {
     PROP_TYPES(S);
+    if (cfg.cow()) return true;   // no anon_vma objects under COW contexts
     B ok = true;
     for (int k = 0; k < P::anon_vmas; ++k) {
         if (D::known_false(s.anon_vma[k].live)) continue;
@@ -337,16 +383,18 @@ template <class S> typename S::domain::Bool no_tlb_to_freed_folio(const model::c
     return ok;
 }
 
-template <class S> typename S::domain::Bool mapped_folio_anon_vma_live(const model::config&, const S& s) {
+template <class S> typename S::domain::Bool mapped_folio_anon_vma_live(const model::config& cfg, const S& s) {
     PROP_TYPES(S);
+    if (cfg.cow()) return true;   // no anon_vma objects under COW contexts
     B ok = true;
     for (const auto& fo : s.folio)
         ok = ok && (!(fo.allocated && fo.mapcount != 0) || D::select(s.anon_vma, fo.mapping).live);
     return ok;
 }
 
-template <class S> typename S::domain::Bool anon_vma_references_live(const model::config&, const S& s) {
+template <class S> typename S::domain::Bool anon_vma_references_live(const model::config& cfg, const S& s) {
     PROP_TYPES(S);
+    if (cfg.cow()) return true;   // no anon_vma objects under COW contexts
     B ok = true;
     for (const auto& per_mm : s.vma)
         for (const auto& v : per_mm) {
@@ -359,8 +407,9 @@ template <class S> typename S::domain::Bool anon_vma_references_live(const model
     return ok;
 }
 
-template <class S> typename S::domain::Bool anon_vma_chain_shape(const model::config&, const S& s) {
+template <class S> typename S::domain::Bool anon_vma_chain_shape(const model::config& cfg, const S& s) {
     PROP_TYPES(S);
+    if (cfg.cow()) return true;   // no anon_vma objects under COW contexts
     B ok = true;
     for (const auto& per_mm : s.vma)
         for (const auto& v : per_mm) {
@@ -426,6 +475,7 @@ template <class S> typename S::domain::Bool writable_tlb_is_exclusive(const mode
 
 template <class S> typename S::domain::Bool anon_vma_chain_bounded(const model::config& cfg, const S& s) {
     PROP_TYPES(S);
+    if (cfg.cow()) return true;   // no anon_vma objects under COW contexts
     B ok = true;
     for (const auto& per_mm : s.vma)
         for (const auto& v : per_mm)
@@ -465,6 +515,124 @@ template <class S> typename S::domain::Bool pins_see_own_data(const model::confi
     return ok;
 }
 
+// ---------------------------------------------------------------------------
+// COW context invariants (hold vacuously under anon_vma).
+// ---------------------------------------------------------------------------
+
+template <class S> typename S::domain::Bool cow_context_refcount_exact(const model::config& cfg, const S& s) {
+    PROP_TYPES(S);
+    if (!cfg.cow()) return true;
+    B ok = true;
+    for (int c = 0; c < P::anon_vmas; ++c) {
+        const auto& x = s.cow_ctx[c];
+        if (D::known_false(x.live)) continue;
+        I expect = count1<D>(x.mm != nil);
+        for (int y = 0; y < P::anon_vmas; ++y)
+            if (y != c) expect = expect + count1<D>(s.cow_ctx[y].live && s.cow_ctx[y].parent == c);
+        for (const auto& fo : s.folio) expect = expect + count1<D>(fo.allocated && fo.cow_context == c);
+        ok = ok && (!x.live || x.refcount == expect);
+    }
+    return ok;
+}
+
+template <class S> typename S::domain::Bool cow_context_references_live(const model::config& cfg, const S& s) {
+    PROP_TYPES(S);
+    if (!cfg.cow()) return true;
+    B ok = true;
+    for (int m = 0; m < P::mms; ++m) {
+        const auto& mm = s.mm[m];
+        if (D::known_false(mm.live)) continue;
+        const auto x = D::select(s.cow_ctx, mm.cow_context);
+        ok = ok && (!mm.live || (x.live && x.mm == m));
+    }
+    for (const auto& fo : s.folio)
+        ok = ok && (!(fo.allocated && fo.cow_context != nil) || D::select(s.cow_ctx, fo.cow_context).live);
+    for (const auto& x : s.cow_ctx)
+        ok = ok && (!(x.live && x.parent != nil) || D::select(s.cow_ctx, x.parent).live);
+    return ok;
+}
+
+template <class S> typename S::domain::Bool cow_context_freed_when_unused(const model::config& cfg, const S& s) {
+    PROP_TYPES(S);
+    if (!cfg.cow()) return true;
+    B ok = true;
+    for (int c = 0; c < P::anon_vmas; ++c) {
+        const auto& x = s.cow_ctx[c];
+        if (D::known_false(x.live)) continue;
+        B used = x.mm != nil;
+        for (int y = 0; y < P::anon_vmas; ++y)
+            if (y != c) used = used || (s.cow_ctx[y].live && s.cow_ctx[y].parent == c);
+        for (const auto& fo : s.folio) used = used || (fo.allocated && fo.cow_context == c);
+        ok = ok && (!x.live || used);
+    }
+    return ok;
+}
+
+template <class S> typename S::domain::Bool cow_context_children_listed(const model::config& cfg, const S& s) {
+    PROP_TYPES(S);
+    if (!cfg.cow()) return true;
+    B ok = true;
+    for (int c = 0; c < P::anon_vmas; ++c) {
+        const auto& x = s.cow_ctx[c];
+        if (D::known_false(x.live)) continue;
+        // Walk the list from first_child (at most one step per slot).
+        std::array<B, P::anon_vmas> listed;
+        listed.fill(B(false));
+        I cur = x.first_child;
+        for (int step = 0; step < P::anon_vmas; ++step) {
+            for (int y = 0; y < P::anon_vmas; ++y) listed[y] = listed[y] || cur == y;
+            cur = D::ite(cur == nil, I(nil), D::select(s.cow_ctx, cur).next_sibling);
+        }
+        for (int y = 0; y < P::anon_vmas; ++y) {
+            const auto& ch = s.cow_ctx[y];
+            const B child = ch.live && ch.parent == c && y != c;
+            ok = ok && (!x.live || (child == listed[y]));
+        }
+        ok = ok && (!x.live || cur == nil);   // the list ends
+    }
+    return ok;
+}
+
+template <class S> typename S::domain::Bool cow_context_ancestry(const model::config& cfg, const S& s) {
+    PROP_TYPES(S);
+    if (!cfg.cow()) return true;
+    B ok = true;
+    for_each_anon_mapping(s, [&](int m, int, int, I f, B here) {
+        const I fc = D::select(s.folio, f).cow_context;
+        I cur = s.mm[m].cow_context;
+        B anc = false;
+        for (int step = 0; step <= P::anon_vmas; ++step) {
+            anc = anc || (cur != nil && cur == fc);
+            cur = D::ite(cur == nil, I(nil), D::select(s.cow_ctx, cur).parent);
+        }
+        ok = ok && (!here || anc);
+    });
+    return ok;
+}
+
+template <class S> typename S::domain::Bool cow_remap_recorded(const model::config& cfg, const S& s) {
+    PROP_TYPES(S);
+    if (!cfg.cow()) return true;
+    B ok = true;
+    for (int m = 0; m < P::mms; ++m) {
+        if (D::known_false(s.mm[m].live)) continue;
+        const auto x = D::select(s.cow_ctx, s.mm[m].cow_context);
+        for (const auto& v : s.vma[m]) {
+            const B track = s.mm[m].live && model::cow::should_track(v);
+            if (D::known_false(track)) continue;
+            const I off = model::cow::vma_offset(v);
+            for (int p = 0; p < P::va_pages; ++p) {
+                const B in = v.pgoff <= I(p) && I(p) < v.pgoff + v.pages;
+                B rec = false;
+                for (std::size_t k = 0; k < x.roff[p].size(); ++k)
+                    rec = rec || (x.rstart[p] != nil && I(int(k)) < x.rnr[p] && x.roff[p][k] == off);
+                ok = ok && (!(track && in) || rec);
+            }
+        }
+    }
+    return ok;
+}
+
 template <class S> typename S::domain::Bool no_kernel_bug(const model::config&, const S& s) { return s.bug == 0; }
 
 /// Evaluate one invariant.
@@ -494,6 +662,12 @@ template <class S> typename S::domain::Bool holds(inv i, const model::config& cf
         PROP_CASE(pinned_folio_live)
         PROP_CASE(pinned_folio_exclusive)
         PROP_CASE(pins_see_own_data)
+        PROP_CASE(cow_context_refcount_exact)
+        PROP_CASE(cow_context_references_live)
+        PROP_CASE(cow_context_freed_when_unused)
+        PROP_CASE(cow_context_children_listed)
+        PROP_CASE(cow_context_ancestry)
+        PROP_CASE(cow_remap_recorded)
         PROP_CASE(no_kernel_bug)
 #undef PROP_CASE
         case inv::count_: break;

@@ -7,8 +7,13 @@
 # counterexamples/index.html (scripts/corpus-html.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh >/dev/null
-bin=build/cowcheck
+# COWCHECK_BIN=path uses an already built cowcheck instead of building build/cowcheck.
+if [ -n "${COWCHECK_BIN:-}" ]; then
+  bin=$COWCHECK_BIN
+else
+  scripts/setup.sh >/dev/null
+  bin=build/cowcheck
+fi
 out=counterexamples/anon_vma
 mkdir -p "$out"
 status=0

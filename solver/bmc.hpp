@@ -195,7 +195,7 @@ bmc_result bmc(const model::config& cfg, int max_depth, props::inv_set selected,
 
     bmc_result r;
     r.actions = acts.size();
-    CS start = model::initial_state<CS>();
+    CS start = model::initial_state<CS>(&cfg);
     for (const action& x : prefix) model::step(cfg, start, x);
     std::vector<SS> states{lift(start)};
     std::vector<z3::expr> choices;

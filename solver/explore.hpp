@@ -149,7 +149,7 @@ template <class S> explore_result explore(const config& cfg, const explore_optio
     fingerprint_set visited;
     std::vector<std::vector<link>> links;   // per depth
     auto canon = [&](const S& x) { return opt.symmetry ? canonical_mms(x, cfg.lim.mms) : x; };
-    const S init = canon(model::initial_state<S>());
+    const S init = canon(model::initial_state<S>(&cfg));
     visited.insert(fingerprint(init));
     links.push_back({link{0, 0}});
     res.states = 1;

@@ -378,6 +378,7 @@ itf_json to_itf(const config& cfg, const std::string& preset_name, const std::ve
     meta["design"] = model::design_name(cfg.rmap);
     meta["bounds"] = itf_bounds(preset_name, cfg);
     meta["mutants"] = cfg.mutant_names();
+    if (cfg.cow()) meta["cow_fixes"] = cfg.cow_fix_names();
     if (meta_extra.is_object())
         for (const auto& item : meta_extra.items()) meta[item.key()] = item.value();
 
@@ -475,7 +476,7 @@ template <class S> itf_trace<S> from_itf(const itf_json& j) {
 
     const std::string design = str(field(meta, "#meta", "design"), "#meta.design");
     const auto d = model::design_by_name(design);
-    if (!d) fail("#meta.design", "unknown design " + quote(design) + " (known: anon_vma)");
+    if (!d) fail("#meta.design", "unknown design " + quote(design) + " (known: anon_vma, cow_context)");
     out.cfg.rmap = *d;
 
     const auto& bounds = object(field(meta, "#meta", "bounds"), "#meta.bounds");
@@ -508,6 +509,17 @@ template <class S> itf_trace<S> from_itf(const itf_json& j) {
         const auto m = model::mutant_by_name(name);
         if (!m) fail(path, "unknown mutant " + quote(name) + " (see `cowcheck list`)");
         out.cfg.inject(*m);
+    }
+    if (meta.contains("cow_fixes")) {   // written for the cow_context design only
+        const auto& fixes = meta["cow_fixes"];
+        if (!fixes.is_array()) fail("#meta.cow_fixes", "expected a sequence of --cow-fix names, got " + kind(fixes));
+        for (std::size_t i = 0; i < fixes.size(); ++i) {
+            const std::string path = "#meta.cow_fixes[" + std::to_string(i) + "]";
+            const std::string name = str(fixes[i], path);
+            const auto f = model::cow_fix_by_name(name);
+            if (!f) fail(path, "unknown --cow-fix " + quote(name) + " (see `cowcheck list`)");
+            out.cfg.fix(*f);
+        }
     }
 
     const std::string inv = str(field(meta, "#meta", "invariant"), "#meta.invariant");
@@ -554,7 +566,7 @@ template <class S> itf_trace<S> from_itf(const itf_json& j) {
 
     const auto listed = model::actions(out.cfg);
     const auto picks = picks_of(listed);
-    S cur = model::initial_state<S>();
+    S cur = model::initial_state<S>(&out.cfg);
     for (std::size_t i = 0; i < states.size(); ++i) {
         const std::string sp = "states[" + std::to_string(i) + "]";
         const auto& st = object(states[i], sp);

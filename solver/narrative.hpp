@@ -6,6 +6,7 @@
 // involves.
 #pragma once
 #include <algorithm>
+#include <cstdint>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -24,7 +25,8 @@ template <class V> std::string vma_line(int m, int i, const V& v) {
     o << "mm" << m << " vma" << i << " [" << int(v.start.v) << "," << int(v.start.v + v.pages.v) << ")"
       << " vm_pgoff=" << int(v.pgoff.v) << ((fl & model::VM_WRITE) ? " rw" : " r-")
       << ((fl & model::VM_WIPEONFORK) ? " VM_WIPEONFORK" : "") << ((fl & model::VM_DONTCOPY) ? " VM_DONTCOPY" : "")
-      << " anon_vma=" << idx("anon_vma", v.anon_vma.v) << " chain={";
+      << " anon_vma=" << (v.anon_vma.v == model::cow::dummy_anon_vma ? std::string("DUMMY_ANON_VMA") : idx("anon_vma", v.anon_vma.v))
+      << " chain={";
     bool first = true;
     for (std::size_t k = 0; k < v.chain.size(); ++k)
         if (v.chain[k]) { o << (first ? "" : ",") << "anon_vma" << k; first = false; }
@@ -81,6 +83,30 @@ template <class S> std::string objects_text(const S& s, unsigned kinds, const st
               << " refcount=" << int(a.refcount.v) << " num_children=" << int(a.num_children.v)
               << " num_active_vmas=" << int(a.num_active_vmas.v) << "\n";
         }
+    if (kinds & obj_anon_vma)   // the COW context design's rmap objects
+        for (int c = 0; c < P::anon_vmas; ++c) {
+            const auto& x = s.cow_ctx[c];
+            if (!x.live) continue;
+            o << ind << "cow_context" << c << " mm=" << idx("mm", x.mm.v) << " parent=" << idx("cow_context", x.parent.v)
+              << " refcnt=" << int(x.refcount.v) << " children={";
+            int cur = x.first_child.v;
+            for (int n = 0; cur != model::nil && cur < P::anon_vmas && n < P::anon_vmas; ++n) {
+                o << (n ? "," : "") << "cow_context" << cur;
+                cur = s.cow_ctx[cur].next_sibling.v;
+            }
+            o << "} remap_mt={";
+            bool first = true;
+            for (int p = 0; p < P::va_pages; ++p) {
+                if (x.rstart[p].v == model::nil || (p > 0 && x.rstart[p - 1].v == x.rstart[p].v)) continue;
+                int last = p;
+                while (last + 1 < P::va_pages && x.rstart[last + 1].v == x.rstart[p].v) ++last;
+                o << (first ? "" : " ") << "[" << p << "," << last << "]:";
+                for (int k = 0; k < x.rnr[p].v && k < int(x.roff[p].size()); ++k)
+                    o << (k ? "," : "") << int(static_cast<std::int8_t>(x.roff[p][k].v));
+                first = false;
+            }
+            o << "}\n";
+        }
     if (kinds & obj_folio)
         for (int f = 0; f < P::folios; ++f) {
             const auto& fo = s.folio[f];
@@ -88,7 +114,9 @@ template <class S> std::string objects_text(const S& s, unsigned kinds, const st
             o << ind << "folio" << f << " mapcount=" << int(fo.mapcount.v) << " refcount=" << int(fo.refcount.v)
               << (fo.pincount.v ? " pins=" + std::to_string(fo.pincount.v) : "")
               << (fo.anon_exclusive ? " PageAnonExclusive" : "") << " mapping=" << idx("anon_vma", fo.mapping.v)
-              << " index=" << int(fo.index.v) << " data=" << int(fo.content.v) << "\n";
+              << " index=" << int(fo.index.v)
+              << (fo.cow_context.v != model::nil ? " cow_context=" + idx("cow_context", fo.cow_context.v) : std::string())
+              << " data=" << int(fo.content.v) << "\n";
         }
     if (kinds & obj_pte)
         for (int m = 0; m < P::mms; ++m)

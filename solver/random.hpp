@@ -142,7 +142,7 @@ random_result random_check(const config& cfg, const random_options& opt) {
         }
         ++res.runs;
         rng r(splitmix64(opt.seed ^ splitmix64(static_cast<std::uint64_t>(run))));
-        s = model::initial_state<S>();
+        s = model::initial_state<S>(&cfg);
         trace.clear();
         for (int k = 0; k < opt.steps; ++k) {
             bool took = false;

@@ -31,7 +31,7 @@ template <class S> random_result rc_check(const config& cfg, const random_option
             return true;
         }
         if (searching) ++res.runs;
-        S s = model::initial_state<S>();
+        S s = model::initial_state<S>(&cfg);
         std::vector<action> trace;
         for (std::uint32_t w : words) {
             const action& x = pick(w);

@@ -29,7 +29,7 @@ template <class S>
 replay_result replay(const config& cfg, const std::vector<action>& trace, props::inv_set sel,
                      std::vector<S>* states = nullptr) {
     replay_result r;
-    S s = model::initial_state<S>();
+    S s = model::initial_state<S>(&cfg);
     if (states) states->assign(1, s);
     if (int v = props::first_violation(cfg, s, sel); v >= 0) {
         r.violated = v; r.violated_at = 0;

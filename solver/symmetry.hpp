@@ -106,7 +106,7 @@ template <class S> S canonical_mms(const S& s, int mms) {
 template <class S>
 std::optional<std::vector<model::action>> concrete_trace(const model::config& cfg, const std::vector<model::action>& canon) {
     const auto acts = model::actions(cfg);
-    S s = model::initial_state<S>();
+    S s = model::initial_state<S>(&cfg);
     S c = canonical_mms(s, cfg.lim.mms);
     std::vector<model::action> out;
     for (const auto& a : canon) {

@@ -116,7 +116,7 @@ template <class S> struct outcome {
 /// bounds; with `check_invariants`, every invariant must hold after every step.
 template <class S = default_state>
 outcome<S> run(const model::config& cfg, const std::vector<action>& trace, bool check_invariants = true) {
-    outcome<S> o{cfg, trace, {model::initial_state<S>()}};
+    outcome<S> o{cfg, trace, {model::initial_state<S>(&cfg)}};
     for (std::size_t k = 0; k < trace.size(); ++k) {
         const int n = static_cast<int>(k) + 1;
         S s = o.states.back();

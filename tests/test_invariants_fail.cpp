@@ -29,6 +29,7 @@ template <class S> struct corruption {
     std::vector<action> base;       // a short valid trace
     std::function<void(S&)> corrupt;
     std::vector<inv> also;          // other invariants the corruption necessarily breaks
+    int design = 0;                 // 0 anon_vma, 1 cow_context as coded, 2 cow_context with every --cow-fix
 };
 
 const std::vector<action> faulted = {act::mmap(0, 0, 1), act::write(0, 0, 0, 1)};
@@ -95,6 +96,37 @@ const std::vector<corruption<default_state>>& default_rows() {
          [](S& s) { s.folio[0].content = 2; s.ref[0][0] = 2; }, {}},
         {inv::no_kernel_bug, "a VM_WARN_ON fired", faulted,
          [](S& s) { s.bug = static_cast<int>(model::bug::counter_underflow); }, {}},
+        // COW contexts: mm0's context is slot 0, the child's slot 1.
+        {inv::cow_context_refcount_exact, "dup_cow_context without get_cow_context(parent)", forked,
+         [](S& s) { s.cow_ctx[0].refcount = 2; }, {}, 1},
+        {inv::cow_context_references_live, "the folio's context was freed while the folio still points at it",
+         faulted,
+         [](S& s) {
+             s.folio[0].cow_context = 3;     // a never-used (freed) slot
+             s.cow_ctx[0].refcount = 1;      // and the reference moved with it
+         },
+         {inv::cow_context_ancestry, inv::rmap_complete}, 1},   // the walk from a freed context sees nothing
+        {inv::cow_context_freed_when_unused, "a put_cow_context that reached zero without freeing", faulted,
+         [](S& s) {
+             auto& x = s.cow_ctx[2];
+             x.live = true; x.mm = model::nil; x.parent = model::nil; x.refcount = 0;
+             x.first_child = model::nil; x.next_sibling = model::nil;
+             for (auto& r : x.rstart) r = model::nil;
+         },
+         {}, 1},
+        {inv::cow_context_children_listed, "delete_child_from_parent run while the child still lives", forked,
+         [](S& s) { s.cow_ctx[0].first_child = model::nil; }, {inv::rmap_complete}, 1},
+        {inv::cow_context_ancestry, "the shared folio moved to the child's context (a wrong folio_move_anon_rmap)",
+         forked,
+         [](S& s) {
+             s.folio[0].cow_context = 1;
+             s.cow_ctx[0].refcount = 2;
+             s.cow_ctx[1].refcount = 2;
+         },
+         {inv::rmap_complete}, 1},
+        {inv::cow_remap_recorded, "copy_vma's cow_context_do_remap skipped: the moved VMA has no record",
+         {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::mremap(0, 0, 1, 1)},
+         [](S& s) { s.cow_ctx[0].rstart[0] = model::nil; s.cow_ctx[0].rnr[0] = 0; }, {inv::rmap_complete}, 2},
     };
     return rows;
 }
@@ -141,10 +173,16 @@ std::string names(const std::set<int>& set) {
 
 /// The config a row is checked under: its preset's (preset_chain for the chain
 /// rows: bound 2 x (VMA slots) = 4 inside its 5 anon_vma slots).
-template <class S> model::config row_config() { return model::config::defaults<typename S::preset>(); }
+template <class S> model::config row_config(int design = 0) {
+    auto cfg = model::config::defaults<typename S::preset>();
+    if (design > 0) cfg.rmap = model::design::cow_context;
+    if (design > 1)
+        for (const auto& f : model::cow_fixes()) cfg.fix(f.id);
+    return cfg;
+}
 
 template <class S> void check_row(const corruption<S>& r) {
-    const auto cfg = row_config<S>();
+    const auto cfg = row_config<S>(r.design);
     const auto o = run<S>(cfg, r.base);   // every invariant holds after every base step
     INFO("corruption: " << r.stands_for << " (at preset " << S::preset::name << ")\n" << trace_text(r.base));
     const S& good = o.final();

@@ -1,0 +1,441 @@
+// model/cow_context.hpp — the COW context design: Lorenzo Stoakes' proof of concept
+// (LSFMM+BPF 2026, "Keeping COWs in context"), modelled as coded.
+//
+// Read from kernelorg-mirror/linux_kernel_git_ljs_linux (the mirror keeps each file at
+// one commit): mm/cow_context.c at a4ac19665445 (the whole file), mm/rmap.c at
+// d91a1a12c587 (CONFIG_COW_CONTEXT_ANON_RMAP: __anon_vma_prepare stores
+// DUMMY_ANON_VMA, anon_vma_clone / anon_vma_fork copy the pointer, unlink_anon_vmas
+// clears it; __folio_set_anon, __folio_set_anon_cow, folio_move_anon_rmap), mm/vma.c
+// at d2a01aae3d44 (copy_vma calls cow_context_do_remap(new_vma, vma->vm_start) on the
+// new-VMA path of a faulted VMA only; remove_vma calls cow_context_vma_unmap), mm/mmap.c
+// at 1be9d553f4be (dup_mmap calls dup_cow_context after the VMA loop and nothing else:
+// cow_context_do_fork has no caller there).  The call sites follow those files:
+//   mm_init             mm_init_cow_context: refcnt 1 for the mm, empty remap_mt
+//   fork_done           dup_cow_context: child->parent, list_add_rcu at the head of the
+//                       parent's children, get_cow_context(parent)
+//   fork_vma            anon_vma_fork: copies vma->anon_vma; with --cow-fix
+//                       fork_records_remaps also cow_context_do_fork (no caller as read)
+//   prepare             __anon_vma_prepare: vma->anon_vma = DUMMY_ANON_VMA
+//   add_new             __folio_set_anon: mapping = the anon tag only, index =
+//                       linear_page_index, __folio_set_anon_cow: get + folio->cow_context
+//   move_on_reuse       folio_move_anon_rmap: if folio_context->mm != vma->vm_mm, get the
+//                       faulting mm's context, store it, put the old one
+//   copy_vma_remap      cow_context_do_remap -> __cow_context_do_remap (order of checks as
+//                       coded: should_track_remap, both offsets 0, new offset 0 ->
+//                       find_and_unmap_existing, find_and_remap_existing, add_new_remap)
+//   vma_unmap           cow_context_vma_unmap from remove_vma, which runs after
+//                       free_pgtables -> unlink_anon_vmas cleared vma->anon_vma, so
+//                       should_track_remap is false there (kept as coded)
+//   folio_freed         the folio's context reference is dropped when the folio is freed
+//                       (the release site is not in the files read: inferred)
+//   mm_teardown         drop_cow_context at __mmdrop: mm = NULL, put_cow_context
+//   put                 __put_cow_context: iterative, unlink from the parent's list, drop
+//                       the parent's reference, cascade while it hits zero
+//   walk                cow_context_walk -> traverse_contexts (root first, then the
+//                       descendants in post-order along first_child / next_sibling),
+//                       walk_context (dead mm skipped, was_exclusive, offset 0, the
+//                       exclusive early stop, the distinct recorded offsets collected with
+//                       the dynarray append as coded, each walked), walk_context_remap (VMAs
+//                       of the mm over [index + o, index + o + 1) whose own offset is o)
+//
+// Remap records (remap_mt) are modelled per pgoff with exact entry boundaries (see
+// model/state.hpp): find_and_remap_existing, find_and_unmap_existing / shrink_remaps
+// and add_new_remap (split_remap left and right, add_overlapping_remap: one new simple
+// entry per gap, append to each entry) act on whole entries, as the maple-tree walks
+// in the code do.  The append is __dynarray_append_value as coded: the duplicate check
+// and insertion point scan from the top, the move loop stops at i <= insert_idx, the
+// comparison is unsigned.  Array slots above nr keep their last value (kmalloc'd slots
+// are uninitialised in the kernel; the model zeroes them when an entry is created); an
+// entry with more offsets than its vmas + 1 slots is out of bounds (the kernel grows it).
+//
+// Simplifications: folios are single pages (folio_nr_pages = 1); the walk is read-only
+// (rmap_one does not change the map count while the model walks, so was_exclusive and
+// the early-stop recheck see the count at walk start: try_to_migrate_one lowers it as it
+// goes, which can only make the early stop fire more often); the done() callback never
+// ends the walk; the RCU / VMA-stability TODOs are not modelled (every step is atomic);
+// contexts use the preset's anon_vma slots; MAP_PRIVATE file mappings do not exist, so
+// should_track_map_private_remap and cow_context_do_map_private_cow never act.
+#pragma once
+#include "core.hpp"
+
+namespace model::cow {
+
+/// DUMMY_ANON_VMA: what vma->anon_vma holds once faulted under CONFIG_COW_CONTEXT_ANON_RMAP.
+inline constexpr int dummy_anon_vma = 0xfd;
+
+/// The PoC's VMA offset: (vm_start >> PAGE_SHIFT) - vm_pgoff (two's complement, 8 bits).
+template <class V> auto vma_offset(const V& v) { return v.start - v.pgoff; }
+
+/// should_track_remap() -> should_track_anon_remap(): faulted and vm_pgoff != vm_start.
+template <class V> auto should_track(const V& v) { return v.used && v.anon_vma != nil && v.start != v.pgoff; }
+
+// ---------------------------------------------------------------------------
+// The dynarray append and the remap_mt operations, on one context value x.
+// ---------------------------------------------------------------------------
+
+/// __dynarray_append_value(arr, new) as coded, when `on`; returns "out of slots".
+template <class D, class A> typename D::Bool append_offset(A& arr, typename D::Int& nr, typename D::Int val,
+                                                           typename D::Bool on, bool fixed = false) {
+    using B = typename D::Bool;
+    using I = typename D::Int;
+    constexpr int cap = static_cast<int>(array_traits<A>::size);
+    // "Check if dupe, find insert point": from the top, stop at an equal or smaller value.
+    B done = false, dupe = false;
+    I brk = nil;
+    for (int k = cap - 1; k >= 0; --k) {
+        const B act = on && !done && I(k) < nr;
+        const B eq = act && arr[k] == val;
+        const B lt = act && !eq && arr[k] < val;
+        dupe = dupe || eq;
+        brk = D::ite(lt, I(k), brk);
+        done = done || eq || lt;
+    }
+    const I insert = D::ite(brk == nil, I(0), brk + I(1));
+    const B change = on && !dupe;
+    const B overflow = change && nr == I(cap);
+    // "Move everything up": for i from nr - 1 down, break at i <= insert_idx.
+    for (int k = cap - 2; k >= 0; --k) {
+        // --cow-fix dynarray_insert_moves: break at i < insert_idx instead.
+        const B move = change && I(k) < nr && (fixed ? I(k) >= insert : I(k) > insert);
+        arr[k + 1] = D::ite(move, arr[k], arr[k + 1]);
+    }
+    for (int k = 0; k < cap; ++k) arr[k] = D::ite(change && I(k) == insert, val, arr[k]);
+    nr = D::ite(change && !overflow, nr + I(1), nr);
+    return overflow;
+}
+
+/// For each pgoff: does the entry holding it overlap [lo, lo + n)?
+template <class D, class X> auto overlapping(const X& x, typename D::Int lo, typename D::Int n) {
+    using B = typename D::Bool;
+    using I = typename D::Int;
+    constexpr int va = static_cast<int>(array_traits<decltype(x.rstart)>::size);
+    std::array<B, va> ov;
+    for (int p = 0; p < va; ++p) {
+        B any = false;
+        for (int q = 0; q < va; ++q) any = any || (lo <= I(q) && I(q) < lo + n && x.rstart[q] == x.rstart[p]);
+        ov[p] = x.rstart[p] != nil && any;
+    }
+    return ov;
+}
+
+/// find_and_remap_existing(): every offset equal to old_off in an entry overlapping the
+/// range becomes new_off (a simple entry is re-stored over its whole range, a dynarray
+/// slot is set in place).  Returns whether any was found.
+template <class D, class X>
+typename D::Bool remap_existing(X& x, typename D::Int pgoff, typename D::Int nr, typename D::Int old_off,
+                                typename D::Int new_off) {
+    using B = typename D::Bool;
+    using I = typename D::Int;
+    const auto ov = overlapping<D>(x, pgoff, nr);
+    B found = false;
+    for (std::size_t p = 0; p < ov.size(); ++p)
+        for (std::size_t k = 0; k < x.roff[p].size(); ++k) {
+            const B hit = ov[p] && I(int(k)) < x.rnr[p] && x.roff[p][k] == old_off;
+            found = found || hit;
+            x.roff[p][k] = D::ite(hit, new_off, x.roff[p][k]);
+        }
+    return found;
+}
+
+/// find_and_unmap_existing() + shrink_remaps(): in every entry overlapping the range,
+/// the first offset equal to old_off is removed (later ones shift down); an entry left
+/// with none is erased over its whole range.
+template <class D, class X>
+void unmap_existing(X& x, typename D::Int pgoff, typename D::Int nr, typename D::Int old_off) {
+    using B = typename D::Bool;
+    using I = typename D::Int;
+    const auto ov = overlapping<D>(x, pgoff, nr);
+    for (std::size_t p = 0; p < ov.size(); ++p) {
+        auto& offs = x.roff[p];
+        B seen = false;
+        I idx = 0;
+        for (std::size_t k = 0; k < offs.size(); ++k) {
+            const B hit = !seen && I(int(k)) < x.rnr[p] && offs[k] == old_off;
+            idx = D::ite(hit, I(int(k)), idx);
+            seen = seen || hit;
+        }
+        const B act = ov[p] && seen;
+        for (std::size_t k = 1; k < offs.size(); ++k)
+            offs[k - 1] = D::ite(act && I(int(k)) > idx && I(int(k)) < x.rnr[p], offs[k], offs[k - 1]);
+        x.rnr[p] = D::ite(act, x.rnr[p] - I(1), x.rnr[p]);
+        x.rstart[p] = D::ite(act && x.rnr[p] == 0, I(nil), x.rstart[p]);
+    }
+}
+
+/// add_new_remap()'s split_remap() calls: an entry holding pgoff that starts before it
+/// is split LEFT, an entry holding pgoff_last that ends after it is split RIGHT (the
+/// contents are duplicated, so only the boundaries change).
+template <class D, class X> void split_at(X& x, typename D::Int pgoff, typename D::Int nr) {
+    using I = typename D::Int;
+    constexpr int va = static_cast<int>(array_traits<decltype(x.rstart)>::size);
+    const I last = pgoff + nr - I(1);
+    const I s0 = D::select(x.rstart, pgoff);
+    for (int q = 0; q < va; ++q)
+        x.rstart[q] = D::ite(s0 != nil && s0 < pgoff && x.rstart[q] == s0 && I(q) >= pgoff, pgoff, x.rstart[q]);
+    const I s1 = D::select(x.rstart, last);
+    for (int q = 0; q < va; ++q)
+        x.rstart[q] = D::ite(s1 != nil && x.rstart[q] == s1 && I(q) > last, last + I(1), x.rstart[q]);
+}
+
+/// add_new_remap(): split the entries straddling either end, then add_overlapping_remap:
+/// each gap in the range becomes one simple entry, each entry gets the offset appended.
+/// Returns "out of slots".
+template <class D, class X>
+typename D::Bool add_new_remap(X& x, typename D::Int pgoff, typename D::Int nr, typename D::Int new_off,
+                               bool fixed_insert = false) {
+    using B = typename D::Bool;
+    using I = typename D::Int;
+    constexpr int va = static_cast<int>(array_traits<decltype(x.rstart)>::size);
+    const I last = pgoff + nr - I(1);
+    split_at<D>(x, pgoff, nr);
+    // add_overlapping_remap().
+    B overflow = false;
+    I gap = nil;
+    for (int q = 0; q < va; ++q) {
+        const B in = pgoff <= I(q) && I(q) <= last;
+        const B is_gap = in && x.rstart[q] == nil;
+        gap = D::ite(is_gap, D::ite(gap == nil, I(q), gap), I(nil));
+        overflow = overflow || append_offset<D>(x.roff[q], x.rnr[q], new_off, in && !is_gap, fixed_insert);
+        x.rstart[q] = D::ite(is_gap, gap, x.rstart[q]);
+        x.rnr[q] = D::ite(is_gap, I(1), x.rnr[q]);
+        for (std::size_t k = 0; k < x.roff[q].size(); ++k)
+            x.roff[q][k] = D::ite(is_gap, k == 0 ? new_off : I(0), x.roff[q][k]);
+    }
+    return overflow;
+}
+
+// ---------------------------------------------------------------------------
+// Context lifetime.
+// ---------------------------------------------------------------------------
+
+/// A free context slot: not live, every pointer NULL, an empty remap_mt (what a walk
+/// that reads freed memory sees in the model).
+template <class X> void clear(X& x) {
+    x = X{};
+    x.mm = nil;
+    x.parent = nil;
+    x.first_child = nil;
+    x.next_sibling = nil;
+    for (auto& r : x.rstart) r = nil;
+}
+
+/// mm_init_cow_context(mm): every mm has a context from birth.
+template <class S> void mm_init(const config& cfg, S& s, int m) {
+    MODEL_TYPES(S);
+    const I c = lowest_free<D>(s.cow_ctx, cfg.lim.anon_vmas, [](const auto& x) { return x.live; });
+    out_of_bounds_if(s, c == nil);
+    D::update(s.cow_ctx, c, [&](auto& x) {
+        clear(x);
+        x.live = true;
+        x.mm = m;
+        x.refcount = 1;   // "Referenced by the mm."
+    });
+    s.mm[m].cow_context = c;
+}
+
+/// dup_cow_context(mm, oldmm): link the child's context under the parent's.
+template <class S> void dup(S& s, int m, int m2) {
+    MODEL_TYPES(S);
+    const I pc = s.mm[m].cow_context, c = s.mm[m2].cow_context;
+    const I head = D::select(s.cow_ctx, pc).first_child;
+    D::update(s.cow_ctx, c, [&](auto& x) { x.parent = pc; x.next_sibling = head; });
+    D::update(s.cow_ctx, pc, [&](auto& x) { x.first_child = c; x.refcount = x.refcount + I(1); });
+}
+
+/// get_cow_context().
+template <class S> void get(S& s, typename S::domain::Int c) {
+    MODEL_TYPES(S);
+    D::update(s.cow_ctx, c, [](auto& x) { x.refcount = x.refcount + I(1); });
+}
+
+/// put_cow_context() -> __put_cow_context(): on zero, iteratively unlink from the
+/// parent's children (delete_child_from_parent), drop the parent's reference, free
+/// (delete_remaps, kfree_rcu) and cascade while the parent's count hits zero.
+template <class S> void put(S& s, typename S::domain::Int c, typename S::domain::Bool on = true) {
+    MODEL_TYPES(S);
+    const auto cx = D::select(s.cow_ctx, c);
+    bug_on(s, bug::counter_underflow, on && cx.live && cx.refcount == 0);
+    D::update(s.cow_ctx, c, [&](auto& x) { x.refcount = x.refcount - D::ite(on, I(1), I(0)); });
+    B going = on && cx.live && cx.refcount == 1;
+    bug_on(s, bug::cow_context_freed_with_children, going && cx.first_child != nil);
+    I curr = c;
+    for (int it = 0; it < P::anon_vmas; ++it) {
+        const auto x = D::select(s.cow_ctx, curr);
+        const I par = x.parent, nxt = x.next_sibling;
+        D::when(going && par != nil, s, [&](S& s) {   // list_del_rcu(&context->siblings)
+            D::update(s.cow_ctx, par, [&](auto& p) { p.first_child = D::ite(p.first_child == curr, nxt, p.first_child); });
+            for (int k = 0; k < P::anon_vmas; ++k) {
+                auto& y = s.cow_ctx[k];
+                y.next_sibling = D::ite(y.live && y.next_sibling == curr && curr != k, nxt, y.next_sibling);
+            }
+            bug_on(s, bug::counter_underflow, D::select(s.cow_ctx, par).refcount == 0);
+            D::update(s.cow_ctx, par, [&](auto& p) { p.refcount = p.refcount - I(1); });
+        });
+        D::update(s.cow_ctx, curr, [&](auto& y) {
+            D::when(going, y, [](auto& y) { clear(y); });
+        });
+        const B next = going && par != nil && D::select(s.cow_ctx, par).refcount == 0;
+        curr = par;
+        going = next;
+    }
+}
+
+/// drop_cow_context() at __mmdrop(): context->mm = NULL, put.
+template <class S> void drop(S& s, int m) {
+    MODEL_TYPES(S);
+    const I c = s.mm[m].cow_context;
+    D::update(s.cow_ctx, c, [](auto& x) { x.mm = nil; });
+    put(s, c);
+    s.mm[m].cow_context = nil;
+}
+
+// ---------------------------------------------------------------------------
+// VMA and folio hooks.
+// ---------------------------------------------------------------------------
+
+/// __cow_context_do_remap(vma, pgoff_orig, is_remap): vma is the VMA after the move.
+template <class S, class V>
+void do_remap(S& s, int m, const V& v, typename S::domain::Int pgoff_orig, bool is_remap,
+              typename S::domain::Bool on, bool clip = false, bool fixed_insert = false) {
+    MODEL_TYPES(S);
+    const I old_off = pgoff_orig - v.pgoff;
+    const I new_off = vma_offset(v);
+    const B track = on && should_track(v);
+    const B both0 = old_off == 0 && new_off == 0;
+    const B back_to_0 = track && !both0 && new_off == 0;
+    const B rest = track && !both0 && new_off != 0;
+    const I c = s.mm[m].cow_context;
+    const auto x = D::select(s.cow_ctx, c);
+    auto y = x;   // find_and_unmap_existing(context, pgoff, nr_pages, old_offset)
+    unmap_existing<D>(y, v.pgoff, v.pages, old_off);
+    auto z = x;   // find_and_remap_existing(context, pgoff, nr_pages, old_offset, new_offset)
+    if (clip) split_at<D>(z, v.pgoff, v.pages);   // --cow-fix remap_clips_entries
+    const B found = is_remap ? remap_existing<D>(z, v.pgoff, v.pages, old_off, new_off) : B(false);
+    auto w = x;   // add_new_remap(context, pgoff, nr_pages, new_offset)
+    const B use_add = rest && !found;
+    const B overflow = use_add && add_new_remap<D>(w, v.pgoff, v.pages, new_off, fixed_insert);
+    const auto r = D::ite(back_to_0, y, D::ite(rest && found, z, D::ite(use_add, w, x)));
+    D::update(s.cow_ctx, c, [&](auto& dst) { dst = r; });
+    out_of_bounds_if(s, overflow);
+}
+
+/// __folio_set_anon() + __folio_set_anon_cow(): the anon tag only (mapping stays nil),
+/// index = linear_page_index(vma, addr), a reference on the faulting mm's context.
+template <class S>
+void add_new(S& s, typename S::domain::Int f, int m, int i, typename S::domain::Int vp) {
+    MODEL_TYPES(S);
+    const auto v = s.vma[m][i];
+    const I c = s.mm[m].cow_context;
+    get(s, c);
+    D::update(s.folio, f, [&](auto& fo) {
+        fo.mapping = nil;
+        fo.index = linear_page_index(v, vp);
+        fo.cow_context = c;
+    });
+}
+
+/// folio_move_anon_rmap() under CONFIG_COW_CONTEXT_ANON_RMAP: if folio_context->mm is
+/// not the faulting mm, get the faulting mm's context, store it, put the old one.
+template <class S> void move_on_reuse(S& s, typename S::domain::Int f, int m) {
+    MODEL_TYPES(S);
+    const I old = D::select(s.folio, f).cow_context;
+    const I mine = s.mm[m].cow_context;
+    const B move = D::select(s.cow_ctx, old).mm != m;
+    D::when(move, s, [&](S& s) {
+        get(s, mine);
+        D::update(s.folio, f, [&](auto& fo) { fo.cow_context = mine; });
+        put(s, old);
+    });
+}
+
+/// The folio is freed: its context reference goes (release site inferred, see header).
+template <class S> void folio_freed(S& s, typename S::domain::Int c, typename S::domain::Bool freed) {
+    S::domain::when(freed && c != nil, s, [&](S& s) { put(s, c); });
+}
+
+// ---------------------------------------------------------------------------
+// The walk.
+// ---------------------------------------------------------------------------
+
+/// What one walk examined (for the cost figures; concrete runs only read it).
+template <class I> struct walk_cost {
+    I contexts = 0;   // walk_context() calls on a context with a live mm
+    I vmas = 0;       // rwc_walk_one() calls (VMAs handed to rmap_one)
+};
+
+/// cow_context_walk(folio, rwc): visit(cond, m, i, vpage) for every VMA handed to
+/// rmap_one, in the order the code hands them.  `found` is what rmap_one's
+/// page_vma_mapped_walk confirms: the PTE at vpage maps the folio.
+template <class S, class F>
+void walk(const config& cfg, S& s, typename S::domain::Int f, typename S::domain::Bool active, F&& visit,
+          walk_cost<typename S::domain::Int>* cost = nullptr) {
+    MODEL_TYPES(S);
+    using X = cow_context_t<D, P>;
+    constexpr int cap = X::remap_cap;
+    const auto fo = D::select(s.folio, f);
+    const I root = fo.cow_context;
+    bug_on(s, bug::rmap_walk_freed_cow_context, active && !D::select(s.cow_ctx, root).live);
+    // folio_maybe_mapped_shared() of a small folio: mapcount > 1 (read-only walk).
+    const B was_exclusive = !(fo.mapcount > I(1));
+    const bool fix = cfg.fixed(cow_fix::early_stop_if_found);
+
+    // walk_context_remap(context, folio, offset): VMAs of mm over [index + o, index + o + 1)
+    // whose own offset is o, at max(vm_start, range_start) = index + o.
+    auto walk_remap = [&](I mm, I off, B on, B& found) {
+        const I vp = fo.index + off;
+        for (int m = 0; m < P::mms; ++m) {
+            if (D::known_false(on && mm == m)) continue;
+            for (int i = 0; i < P::vmas; ++i) {
+                const auto& v = s.vma[m][i];
+                const B hit = on && mm == m && vma_covers(v, vp) && vma_offset(v) == off;
+                if (D::known_false(hit)) continue;
+                visit(hit, m, i, vp);
+                const auto p = D::select(s.pte[m], vp);
+                found = found || (hit && p.present && p.folio == f);
+                if (cost) cost->vmas = cost->vmas + D::ite(hit, I(1), I(0));
+            }
+        }
+    };
+    // walk_context(context): returns false to end the whole traversal.
+    auto walk_context = [&](I ctx, B on) -> B {
+        const auto x = D::select(s.cow_ctx, ctx);
+        const I mm = x.mm;
+        const B alive = on && mm != nil;   // READ_ONCE(context->mm), mmget_not_zero()
+        if (cost) cost->contexts = cost->contexts + D::ite(alive, I(1), I(0));
+        B found = false;
+        walk_remap(mm, I(0), alive, found);   // "Try the non-remapped case."
+        // "Check again in case fork raced, otherwise, abort the walk we're done."
+        B stop = alive && was_exclusive;
+        if (fix) stop = stop && found;
+        // "Get unique remaps": the offsets of the entry holding folio->index, appended
+        // into a zeroed on-stack dynarray as coded, then each one walked.
+        const I nr = D::select(x.rnr, fo.index);
+        const auto offs = D::select(x.roff, fo.index);
+        typename X::offs_t uniq{};
+        I unr = 0;
+        for (int k = 0; k < cap; ++k)
+            append_offset<D>(uniq, unr, offs[k], alive && !stop && I(k) < nr, cfg.fixed(cow_fix::dynarray_insert_moves));
+        for (int k = 0; k < cap; ++k) walk_remap(mm, uniq[k], alive && !stop && I(k) < unr, found);
+        return !stop;
+    };
+
+    // traverse_contexts(root, walk_context): root first, then post-order descendants.
+    B go = active && root != nil;
+    go = go && walk_context(root, go);
+    I curr = root, parent = nil;
+    for (int it = 0; it < 2 * P::anon_vmas + 1; ++it) {
+        if (D::known_false(go)) break;
+        const auto x = D::select(s.cow_ctx, curr);
+        const B descend = go && curr != parent && x.first_child != nil;
+        const B at_visit = go && !descend;
+        const B at_root = at_visit && curr == root;
+        const B visiting = at_visit && !at_root;
+        const B cont = walk_context(curr, visiting);
+        go = go && !at_root && (descend || cont);
+        parent = D::ite(visiting, x.parent, parent);
+        const I next = D::ite(x.next_sibling != nil, x.next_sibling, x.parent);
+        curr = D::ite(descend, x.first_child, D::ite(visiting, next, curr));
+    }
+}
+
+}  // namespace model::cow
