@@ -31,6 +31,7 @@ template <class S> struct corruption {
     std::vector<inv> also;          // other invariants the corruption necessarily breaks
 };
 
+constexpr int zero_pfn_ = model::zero_pfn;
 const std::vector<action> faulted = {act::mmap(0, 0, 1), act::write(0, 0, 0, 1)};
 const std::vector<action> forked = {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::fork(0, 1)};
 const action pin_write0{model::op::pin_user_pages, {.mm = 0, .start = 0, .value = 1}};
@@ -95,6 +96,36 @@ const std::vector<corruption<default_state>>& default_rows() {
          [](S& s) { s.folio[0].content = 2; s.ref[0][0] = 2; }, {}},
         {inv::no_kernel_bug, "a VM_WARN_ON fired", faulted,
          [](S& s) { s.bug = static_cast<int>(model::bug::counter_underflow); }, {}},
+        // Strengthening invariants (solver/prove.hpp).
+        {inv::vma_well_formed, "two VMAs of one mm overlap (a MAP_FIXED mmap that missed the split)",
+         {act::mmap(0, 0, 1), act::mmap(0, 2, 1)}, [](S& s) { s.vma[0][1].start = 0; }, {}},
+        {inv::unused_vma_cleared, "vm_area_free left a stale field in the slot", {act::mmap(0, 0, 1)},
+         [](S& s) { s.vma[0][1].pgoff = 2; }, {}},
+        {inv::dead_mm_empty, "exit left the dead mm in a cpu's mm_cpumask", faulted,
+         [](S& s) { s.mm[1].cpumask[0] = true; }, {}},
+        {inv::pte_in_vma, "munmap removed the VMA but left a PTE behind (free_pgtables without the zap)", faulted,
+         [](S& s) { s.pte[0][2] = {true, zero_pfn_, false}; }, {}},
+        {inv::free_folio_cleared, "a freed folio keeps its data (the allocator hands out a dirty page)", faulted,
+         [](S& s) { s.folio[1].content = 5; }, {}},
+        {inv::free_anon_vma_cleared, "a freed anon_vma keeps a reference count", faulted,
+         [](S& s) { s.anon_vma[1].refcount = 1; }, {}},
+        {inv::anon_vma_tree_shape, "a child anon_vma that is its own parent but not a root", forked,
+         [](S& s) { s.anon_vma[1].parent = 1; }, {inv::num_children_exact}},
+        // The child wrote after the fork: its folio maps av1, so only the closure breaks.
+        {inv::chain_closed_under_parents, "anon_vma_clone dropped the child's AVC to the root anon_vma",
+         {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::fork(0, 1), act::switch_mm(0, 1),
+          act::write(0, 1, 0, 2)},
+         [](S& s) { s.vma[1][0].chain[0] = false; }, {}},
+        {inv::cpu_runs_live_mm, "switch_mm without setting the mm_cpumask bit (flushes would miss the cpu)",
+         forked, [](S& s) { s.cpu[0].mm = 1; }, {}},
+        {inv::free_pin_cleared, "unpin_user_page left the pin's fields behind", faulted,
+         [](S& s) { s.pin[1].expect = 3; }, {}},
+        {inv::counters_bounded, "256 references queued on a folio: the 8-bit exact count wraps and looks right",
+         forked, [](S& s) { s.mm[0].gather[0] = 128; s.mm[1].gather[0] = 128; }, {}},
+        {inv::tlb_entry_backed, "change_protection write-protected the PTE without the flush: the TLB stays writable",
+         faulted, [](S& s) { s.pte[0][0].writable = false; }, {}},
+        {inv::memory_matches_reference, "tlb_finish_mmu did not forget the unmapped range's data",
+         {act::mmap(0, 0, 1)}, [](S& s) { s.ref[0][2] = 3; }, {}},
     };
     return rows;
 }
