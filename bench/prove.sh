@@ -31,7 +31,7 @@ while (($# >= 2)); do
     echo "## $label: \`cowcheck prove $opts\` (exit $code)"
     echo
     jq -r '"- bounds: \(.bounds | "mms \(.mms), vmas/mm \(.vmas_per_mm), pages/mm \(.va_pages), folios \(.folios), anon_vmas \(.anon_vmas), cpus \(.cpus)") (preset \(.bounds.preset)); \(.actions) actions per step; \(.step_terms) terms in the unrolled step",
-           "- total \(.seconds | .*100 | round / 100) s: base case \(.base_seconds | .*100 | round / 100) s, build \(.build_seconds | .*100 | round / 100) s, joint solve \(.solve_seconds | .*100 | round / 100) s in \(.rounds | length) rounds (\([.rounds[] | .*10 | round / 10 | tostring] | join(", ")) s)",
+           "- total \(.seconds | .*100 | round / 100) s wall, \(.cpu_seconds | .*10 | round / 10) s CPU: base case \(.base_seconds | .*100 | round / 100) s, build \(.build_seconds | .*100 | round / 100) s, joint solve \(.solve_seconds | .*100 | round / 100) s in \(.rounds | length) rounds (\([.rounds[] | .*10 | round / 10 | tostring] | join(", ")) s)",
            "- result: \(.result)\(if .reason then " (" + .reason + ")" else "" end)",
            "",
            "| invariant | result | alone (s) | k |",

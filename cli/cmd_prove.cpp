@@ -25,7 +25,8 @@ template <class P> int run_prove(const prove_cli& o) {
     if (o.k < 1 || o.k > 8) throw usage_error("--k must be between 1 and 8");
     if (o.timeout <= 0) throw usage_error("--timeout must be positive");
     const props::inv_set sel = o.model.selected();
-    const auto r = solver::prove<P>(cfg, o.k, sel, static_cast<unsigned>(o.timeout * 1000), o.each);
+    const auto r = solver::prove<P>(cfg, o.k, sel, static_cast<unsigned>(o.timeout * 1000), o.each,
+                                    o.json ? nullptr : &std::cerr);
 
     int proved = 0, violations = 0, ctis = 0, unknown = 0;
     for (const auto& row : r.rows) {
@@ -52,6 +53,7 @@ template <class P> int run_prove(const prove_cli& o) {
         j["depth"] = o.k;
         j["result"] = result;
         j["seconds"] = r.seconds;
+        j["cpu_seconds"] = r.cpu_seconds;
         j["base_seconds"] = r.base_seconds;
         j["build_seconds"] = r.build_seconds;
         j["solve_seconds"] = r.solve_seconds;
@@ -87,8 +89,9 @@ template <class P> int run_prove(const prove_cli& o) {
     for (const auto& m : cfg.mutant_names()) std::cout << ", mutant " << m;
     std::cout << "\n";
     std::printf("  base case (BMC to depth %d): %.2f s; inductive step: build %.2f s (%zu terms), solve %.2f s in %zu "
-                "rounds\n",
-                o.k, r.base_seconds, r.build_seconds, r.step_terms, r.solve_seconds, r.round_seconds.size());
+                "rounds; %.1f s CPU in all\n",
+                o.k, r.base_seconds, r.build_seconds, r.step_terms, r.solve_seconds, r.round_seconds.size(),
+                r.cpu_seconds);
     for (const auto& row : r.rows) {
         if (!(sel >> row.invariant & 1)) continue;
         const char* name = props::inv_name(static_cast<props::inv>(row.invariant));

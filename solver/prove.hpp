@@ -30,6 +30,8 @@
 // unrolled step is built once and every round reuses the solver.
 #pragma once
 #include <chrono>
+#include <ctime>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -84,6 +86,7 @@ template <class CS> struct prove_result {
     std::size_t actions = 0;
     std::size_t step_terms = 0;    // distinct z3 terms of the k unrolled steps
     double base_seconds = 0, build_seconds = 0, solve_seconds = 0, seconds = 0;
+    double cpu_seconds = 0;        // process CPU time of the run (wall time is unreliable on a shared machine)
     bool internal_error = false;
 };
 
@@ -106,12 +109,13 @@ inline z3::expr mk_all(const std::vector<z3::expr>& xs) {
 /// times it separately (prove_row::seconds) at the cost of one query per invariant.
 template <class P>
 prove_result<conc_state<P>> prove(const model::config& cfg, int k, props::inv_set selected, unsigned timeout_ms,
-                                  bool each = false) {
+                                  bool each = false, std::ostream* progress = nullptr) {
     using SS = sym_state<P>;
     using CS = conc_state<P>;
     using clock = std::chrono::steady_clock;
     const auto since = [](clock::time_point t) { return std::chrono::duration<double>(clock::now() - t).count(); };
     const auto started = clock::now();
+    const std::clock_t cpu_started = std::clock();
     const auto left_ms = [&]() -> unsigned {
         if (!timeout_ms) return 0;
         const double used = since(started) * 1000.0;
@@ -124,6 +128,7 @@ prove_result<conc_state<P>> prove(const model::config& cfg, int k, props::inv_se
     for (int i = 0; i < props::inv_count; ++i) r.rows.push_back({i, prove_status::unknown, -1, -1});
     auto finish = [&] {
         r.seconds = since(started);
+        r.cpu_seconds = static_cast<double>(std::clock() - cpu_started) / CLOCKS_PER_SEC;
         return r;
     };
 
@@ -154,6 +159,7 @@ prove_result<conc_state<P>> prove(const model::config& cfg, int k, props::inv_se
         }
         r.base_seconds = since(t0);
     }
+    if (!(cand & selected)) return finish();   // every selected invariant broke in the base case
 
     // Inductive step: s_0 fresh, k steps unrolled once.
     z3::context& ctx = z3ctx();
@@ -206,6 +212,10 @@ prove_result<conc_state<P>> prove(const model::config& cfg, int k, props::inv_se
         const z3::check_result res = sol.check(lits);
         r.round_seconds.push_back(since(t1));
         r.solve_seconds += r.round_seconds.back();
+        if (progress)
+            *progress << "prove: round " << round << " (" << bad.size() << " assumed): "
+                      << (res == z3::sat ? "sat" : res == z3::unsat ? "unsat" : "unknown") << " in "
+                      << r.round_seconds.back() << " s" << std::endl;
         if (res == z3::unsat) {
             sol.pop();
             for (int i = 0; i < props::inv_count; ++i)
