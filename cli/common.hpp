@@ -119,6 +119,7 @@ void add_list(CLI::App& app, int& code);
 void add_check(CLI::App& app, int& code);
 void add_explore(CLI::App& app, int& code);
 void add_bmc(CLI::App& app, int& code);
+void add_prove(CLI::App& app, int& code);
 void add_show(CLI::App& app, int& code);
 void add_replay(CLI::App& app, int& code);
 void add_shrink(CLI::App& app, int& code);

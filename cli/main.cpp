@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
     cli::add_check(app, code);
     cli::add_explore(app, code);
     cli::add_bmc(app, code);
+    cli::add_prove(app, code);
     cli::add_show(app, code);
     cli::add_replay(app, code);
     cli::add_shrink(app, code);

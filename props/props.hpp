@@ -32,8 +32,10 @@
 #pragma once
 #include <array>
 #include <string>
+#include <type_traits>
 
 #include "../model/actions.hpp"
+#include "../model/generic.hpp"
 
 namespace props {
 
@@ -71,6 +73,21 @@ enum class inv : int {
     cow_context_ancestry,
     cow_remap_recorded,
     no_kernel_bug,
+    // Strengthening invariants: what k-induction (solver/prove.hpp) needs besides the
+    // claims above, checked by every engine like the others.
+    vma_well_formed,
+    unused_vma_cleared,
+    dead_mm_empty,
+    pte_in_vma,
+    free_folio_cleared,
+    free_anon_vma_cleared,
+    anon_vma_tree_shape,
+    chain_closed_under_parents,
+    cpu_runs_live_mm,
+    free_pin_cleared,
+    counters_bounded,
+    tlb_entry_backed,
+    memory_matches_reference,
     count_
 };
 inline constexpr int inv_count = static_cast<int>(inv::count_);
@@ -165,6 +182,51 @@ inline const std::array<inv_info, inv_count>& invariants() {
          "C3: walk_context only tries offset 0 and the recorded offsets"},
         {inv::no_kernel_bug, "no_kernel_bug", "no BUG_ON / VM_WARN_ON of the model fired",
          "the kernel's own assertions"},
+        {inv::vma_well_formed, "vma_well_formed",
+         "a used VMA belongs to a live mm and a slot inside the bounds, 1 <= pages, start + pages and "
+         "vm_pgoff + pages within the address space, known vm_flags, anon_vma NULL or a slot; VMAs of one mm "
+         "do not overlap",
+         "strengthening: the maple tree holds disjoint, non-empty VMAs (mm/vma.c)"},
+        {inv::unused_vma_cleared, "unused_vma_cleared", "an unused VMA slot has every field zero and no AVC",
+         "strengthening: vm_area_free() (a freed VMA carries nothing)"},
+        {inv::dead_mm_empty, "dead_mm_empty",
+         "a dead mm slot (or one beyond the bounds) has no VMA, PTE, TLB entry, gather, lock, cpumask bit or "
+         "reference memory, and no cpu runs it",
+         "strengthening: exit_mmap / __mmdrop leave nothing behind"},
+        {inv::pte_in_vma, "pte_in_vma",
+         "a present PTE lies in a VMA of its mm, a writable one in a VM_WRITE VMA; an absent PTE is zero",
+         "strengthening: PTEs exist only under VMAs (free_pgtables after unmap_vmas)"},
+        {inv::free_folio_cleared, "free_folio_cleared",
+         "a free folio slot (or one beyond the bounds) has every field zero; an allocated one has a reference",
+         "strengthening: free_unref_folios() / folio_put drop the last reference"},
+        {inv::free_anon_vma_cleared, "free_anon_vma_cleared",
+         "a free anon_vma slot (or one beyond the bounds) has every field zero",
+         "strengthening: anon_vma_free()"},
+        {inv::anon_vma_tree_shape, "anon_vma_tree_shape",
+         "a live anon_vma has a reference, a live root that is its own root and parent, a live parent under the "
+         "same root, and its parent links reach the root (no cycle)",
+         "strengthening: anon_vma_fork links child -> parent -> ... -> root"},
+        {inv::chain_closed_under_parents, "chain_closed_under_parents",
+         "a VMA linked into an anon_vma is linked into its parent too (so into its root)",
+         "strengthening: anon_vma_clone copies the parent VMA's whole chain"},
+        {inv::cpu_runs_live_mm, "cpu_runs_live_mm", "a cpu runs no mm or a live one whose mm_cpumask has it",
+         "strengthening: switch_mm_irqs_off sets the mm_cpumask bit"},
+        {inv::free_pin_cleared, "free_pin_cleared",
+         "an unused pin slot has every field zero; a used one names an mm, a page and a folio inside the bounds",
+         "strengthening: unpin_user_page forgets the pin"},
+        {inv::counters_bounded, "counters_bounded",
+         "every counter is at most the number of objects it counts (so the 8-bit exact counts cannot wrap), and "
+         "an mm's mmu_gather holds pages only while its munmap holds the mmap_lock",
+         "strengthening: a counter counts objects that exist (mapcount <= PTEs, refcount <= PTEs + pins, ...)"},
+        {inv::tlb_entry_backed, "tlb_entry_backed",
+         "a valid TLB entry belongs to a live mm whose mm_cpumask has the cpu, and caches its PTE (no more "
+         "writable than it) unless that mm's munmap has queued the page and not flushed yet",
+         "strengthening: every PTE change that removes a translation or a permission is flushed before the "
+         "mmap_lock or the page is released (include/asm-generic/tlb.h)"},
+        {inv::memory_matches_reference, "memory_matches_reference",
+         "a present PTE maps the data the process last wrote there; a page of a VMA without a PTE reads 0; "
+         "outside the VMAs the reference memory is 0 unless a munmap is pending",
+         "strengthening of every_read_matches_reference: the PTEs, not only the TLBs, hold the process's data"},
     }};
     return all;
 }
@@ -635,6 +697,218 @@ template <class S> typename S::domain::Bool cow_remap_recorded(const model::conf
 
 template <class S> typename S::domain::Bool no_kernel_bug(const model::config&, const S& s) { return s.bug == 0; }
 
+// ---------------------------------------------------------------------------
+// Strengthening invariants.  The claims above are not inductive on their own: a
+// free state may hide garbage in dead slots, overlapping VMAs or parent cycles
+// that no reachable state has, and one step from it breaks a claim.  These say
+// what every reachable state looks like, so k-induction can exclude such states.
+// ---------------------------------------------------------------------------
+
+/// Every leaf of x is zero / false.
+template <class D, class T> typename D::Bool all_zero(const T& x) {
+    typename D::Bool z = true;
+    model::generic::for_each_leaf(
+        [&](const std::string&, const auto& leaf) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(leaf)>, typename D::Bool>) z = z && !leaf;
+            else z = z && leaf == typename D::Int(0);
+        },
+        "", x);
+    return z;
+}
+
+template <class S> typename S::domain::Bool vma_well_formed(const model::config& cfg, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    const I pages = cfg.lim.va_pages;
+    for (int m = 0; m < P::mms; ++m)
+        for (int i = 0; i < P::vmas; ++i) {
+            const auto& v = s.vma[m][i];
+            if (D::known_false(v.used)) continue;
+            const B inside = m < cfg.lim.mms && i < cfg.lim.vmas && s.mm[m].live;
+            const B shape = v.pages >= I(1) && v.start < pages && v.pages <= pages - v.start && v.pgoff < pages &&
+                            v.pages <= pages - v.pgoff;
+            const B flags = (v.flags & ~I(model::VM_WRITE | model::VM_WIPEONFORK | model::VM_DONTCOPY)) == 0;
+            const B av = v.anon_vma == nil || v.anon_vma < I(cfg.lim.anon_vmas);
+            B chain = true;
+            for (int k = cfg.lim.anon_vmas; k < P::anon_vmas; ++k) chain = chain && !v.chain[k];
+            B disjoint = true;
+            for (int j = i + 1; j < P::vmas; ++j) {
+                const auto& o = s.vma[m][j];
+                disjoint = disjoint && !(o.used && o.start < v.start + v.pages && v.start < o.start + o.pages);
+            }
+            ok = ok && (!v.used || (inside && shape && flags && av && chain && disjoint));
+        }
+    return ok;
+}
+
+template <class S> typename S::domain::Bool unused_vma_cleared(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (const auto& per_mm : s.vma)
+        for (const auto& v : per_mm) ok = ok && (v.used || all_zero<D>(v));
+    return ok;
+}
+
+template <class S> typename S::domain::Bool dead_mm_empty(const model::config& cfg, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (int m = 0; m < P::mms; ++m) {
+        const auto& mm = s.mm[m];
+        B empty = all_zero<D>(mm);
+        for (const auto& v : s.vma[m]) empty = empty && !v.used;
+        for (const auto& p : s.pte[m]) empty = empty && !p.present;
+        for (const auto& r : s.ref[m]) empty = empty && r == I(0);
+        for (int c = 0; c < P::cpus; ++c) {
+            empty = empty && s.cpu[c].mm != m;
+            for (const auto& t : s.tlb[c][m]) empty = empty && !t.valid;
+        }
+        if (m >= cfg.lim.mms) ok = ok && empty;
+        else ok = ok && (mm.live || empty);
+    }
+    return ok;
+}
+
+template <class S> typename S::domain::Bool pte_in_vma(const model::config& cfg, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (int m = 0; m < P::mms; ++m)
+        for (int v = 0; v < P::va_pages; ++v) {
+            const auto& p = s.pte[m][v];
+            B covered = false, write = false;
+            for (const auto& vma : s.vma[m]) {
+                covered = covered || model::vma_covers(vma, I(v));
+                write = write || (model::vma_covers(vma, I(v)) && (vma.flags & I(model::VM_WRITE)) != 0);
+            }
+            const B folio_ok = p.folio == zero_pfn || p.folio < I(cfg.lim.folios);
+            ok = ok && D::ite(p.present, covered && folio_ok && (!p.writable || write), all_zero<D>(p));
+        }
+    return ok;
+}
+
+template <class S> typename S::domain::Bool free_folio_cleared(const model::config& cfg, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (int f = 0; f < P::folios; ++f) {
+        const auto& fo = s.folio[f];
+        if (f >= cfg.lim.folios) ok = ok && all_zero<D>(fo);
+        else ok = ok && D::ite(fo.allocated, fo.refcount != I(0), all_zero<D>(fo));
+    }
+    return ok;
+}
+
+template <class S> typename S::domain::Bool free_anon_vma_cleared(const model::config& cfg, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (int k = 0; k < P::anon_vmas; ++k) {
+        const auto& a = s.anon_vma[k];
+        if (k >= cfg.lim.anon_vmas) ok = ok && all_zero<D>(a);
+        else ok = ok && (a.live || all_zero<D>(a));
+    }
+    return ok;
+}
+
+template <class S> typename S::domain::Bool anon_vma_tree_shape(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (int k = 0; k < P::anon_vmas; ++k) {
+        const auto& a = s.anon_vma[k];
+        if (D::known_false(a.live)) continue;
+        const auto root = D::select(s.anon_vma, a.root);
+        const auto parent = D::select(s.anon_vma, a.parent);
+        const B is_root = a.root == k;
+        // Following parent links P::anon_vmas times reaches the root (which is its own parent).
+        I up = a.parent;
+        for (int n = 0; n < P::anon_vmas; ++n) up = D::select(s.anon_vma, up).parent;
+        const B shape = a.refcount != I(0) && root.live && root.root == a.root && root.parent == a.root &&
+                        parent.live && parent.root == a.root && (a.parent == k) == is_root && up == a.root;
+        ok = ok && (!a.live || shape);
+    }
+    return ok;
+}
+
+template <class S> typename S::domain::Bool chain_closed_under_parents(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (const auto& per_mm : s.vma)
+        for (const auto& v : per_mm) {
+            if (D::known_false(v.used)) continue;
+            for (int k = 0; k < P::anon_vmas; ++k) {
+                if (D::known_false(v.chain[k])) continue;
+                ok = ok && (!(v.used && v.chain[k]) || D::select(v.chain, s.anon_vma[k].parent));
+            }
+        }
+    return ok;
+}
+
+template <class S> typename S::domain::Bool cpu_runs_live_mm(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (int c = 0; c < P::cpus; ++c) {
+        const I m = s.cpu[c].mm;
+        const auto mm = D::select(s.mm, m);
+        ok = ok && (m == nil || (mm.live && mm.cpumask[c]));
+    }
+    return ok;
+}
+
+template <class S> typename S::domain::Bool free_pin_cleared(const model::config& cfg, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (const auto& p : s.pin)
+        ok = ok && D::ite(p.used, p.mm < I(cfg.lim.mms) && p.vpage < I(cfg.lim.va_pages) && p.folio < I(cfg.lim.folios),
+                          all_zero<D>(p));
+    return ok;
+}
+
+template <class S> typename S::domain::Bool counters_bounded(const model::config& cfg, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    const I ptes = cfg.lim.mms * cfg.lim.va_pages;
+    const I pins = P::pins;
+    for (int f = 0; f < P::folios; ++f) {
+        const auto& fo = s.folio[f];
+        ok = ok && fo.mapcount <= ptes && fo.pincount <= pins && fo.refcount <= ptes + pins;
+        for (const auto& mm : s.mm) ok = ok && mm.gather[f] <= I(cfg.lim.va_pages) && (mm.gather[f] == I(0) || mm.locked);
+    }
+    for (const auto& a : s.anon_vma)
+        ok = ok && a.refcount <= I(cfg.lim.anon_vmas) && a.num_children <= I(cfg.lim.anon_vmas) &&
+             a.num_active_vmas <= I(cfg.lim.mms * cfg.lim.vmas);
+    return ok;
+}
+
+template <class S> typename S::domain::Bool tlb_entry_backed(const model::config& cfg, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (int c = 0; c < P::cpus; ++c)
+        for (int m = 0; m < P::mms; ++m)
+            for (int v = 0; v < P::va_pages; ++v) {
+                const auto& t = s.tlb[c][m][v];
+                if (D::known_false(t.valid)) continue;
+                const auto& mm = s.mm[m];
+                const auto& p = s.pte[m][v];
+                const B inside = c < cfg.lim.cpus && v < cfg.lim.va_pages && mm.live && mm.cpumask[c] &&
+                                 (t.folio == zero_pfn || t.folio < I(cfg.lim.folios));
+                const B cached = p.present && p.folio == t.folio && (!t.writable || p.writable);
+                const B queued = mm.locked && (t.folio == zero_pfn || D::select(mm.gather, t.folio) != I(0));
+                ok = ok && (!t.valid || (inside && (cached || queued || mm.flush_pending)));
+            }
+    return ok;
+}
+
+template <class S> typename S::domain::Bool memory_matches_reference(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (int m = 0; m < P::mms; ++m)
+        for (int v = 0; v < P::va_pages; ++v) {
+            const auto& p = s.pte[m][v];
+            const B covered = model::find_vma(s, m, I(v)) != nil;
+            const I r = s.ref[m][v];
+            ok = ok && D::ite(p.present, model::content_of(s, p.folio) == r,
+                              r == I(0) || (!covered && s.mm[m].locked));
+        }
+    return ok;
+}
+
 /// Evaluate one invariant.
 template <class S> typename S::domain::Bool holds(inv i, const model::config& cfg, const S& s) {
     switch (i) {
@@ -669,6 +943,19 @@ template <class S> typename S::domain::Bool holds(inv i, const model::config& cf
         PROP_CASE(cow_context_ancestry)
         PROP_CASE(cow_remap_recorded)
         PROP_CASE(no_kernel_bug)
+        PROP_CASE(vma_well_formed)
+        PROP_CASE(unused_vma_cleared)
+        PROP_CASE(dead_mm_empty)
+        PROP_CASE(pte_in_vma)
+        PROP_CASE(free_folio_cleared)
+        PROP_CASE(free_anon_vma_cleared)
+        PROP_CASE(anon_vma_tree_shape)
+        PROP_CASE(chain_closed_under_parents)
+        PROP_CASE(cpu_runs_live_mm)
+        PROP_CASE(free_pin_cleared)
+        PROP_CASE(counters_bounded)
+        PROP_CASE(tlb_entry_backed)
+        PROP_CASE(memory_matches_reference)
 #undef PROP_CASE
         case inv::count_: break;
     }
@@ -676,8 +963,9 @@ template <class S> typename S::domain::Bool holds(inv i, const model::config& cf
 }
 
 /// A set of selected invariants (bit i = invariant i).
-using inv_set = std::uint32_t;
-inline constexpr inv_set all_invariants = (1u << inv_count) - 1;
+using inv_set = std::uint64_t;
+static_assert(inv_count < 64, "inv_set holds one bit per invariant");
+inline constexpr inv_set all_invariants = (inv_set(1) << inv_count) - 1;
 
 /// First selected invariant that fails on a concrete state, or -1.
 template <class S> int first_violation(const model::config& cfg, const S& s, inv_set sel = all_invariants) {

@@ -32,6 +32,7 @@ template <class S> struct corruption {
     int design = 0;                 // 0 anon_vma, 1 cow_context as coded, 2 cow_context with every --cow-fix
 };
 
+constexpr int zero_pfn_ = model::zero_pfn;
 const std::vector<action> faulted = {act::mmap(0, 0, 1), act::write(0, 0, 0, 1)};
 const std::vector<action> forked = {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::fork(0, 1)};
 const action pin_write0{model::op::pin_user_pages, {.mm = 0, .start = 0, .value = 1}};
@@ -46,9 +47,9 @@ const std::vector<corruption<default_state>>& default_rows() {
          {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::read(0, 0, 0)},
          [](S& s) { s.bad_read = true; }, {}},
         {inv::every_read_matches_reference, "the page changed under the process (a write through a stale TLB entry)",
-         faulted, [](S& s) { s.folio[0].content = 2; }, {}},
+         faulted, [](S& s) { s.folio[0].content = 2; }, {inv::memory_matches_reference}},
         {inv::rmap_complete, "anon_vma_clone lost the child's AVC to av0: rmap_walk misses the child's PTE",
-         forked, [](S& s) { s.vma[1][0].chain[0] = false; }, {}},
+         forked, [](S& s) { s.vma[1][0].chain[0] = false; }, {inv::chain_closed_under_parents}},
         // [0,1) av0 and [2,3) av1: two roots in one mm.
         {inv::rmap_root_agrees, "folio->mapping taken from another VMA's anon_vma (a different root)",
          {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::mmap(0, 2, 1), act::write(0, 0, 2, 2)},
@@ -68,10 +69,10 @@ const std::vector<corruption<default_state>>& default_rows() {
          [](S& s) { s.anon_vma[0].num_active_vmas = 1; }, {}},
         {inv::no_pte_to_freed_folio, "the folio was freed while a PTE still maps it",
          {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::tlb_evict(0)},
-         [](S& s) { s.folio[0].allocated = false; }, {}},
+         [](S& s) { s.folio[0].allocated = false; }, {inv::free_folio_cleared}},
         {inv::no_tlb_to_freed_folio, "tlb_finish_mmu freed the page before the flush (I11)",
          {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::munmap(0, 0, 1), act::tlb_finish_mmu(0)},
-         [](S& s) { s.tlb[0][0][0] = {true, 0, false}; }, {}},
+         [](S& s) { s.tlb[0][0][0] = {true, 0, false}; }, {inv::tlb_entry_backed}},
         {inv::mapped_folio_anon_vma_live, "folio->mapping points at a freed anon_vma (the end state of B4)",
          faulted, [](S& s) { s.folio[0].mapping = 3; }, {inv::rmap_complete}},
         {inv::anon_vma_references_live, "an AVC left on a VMA's chain after its anon_vma was freed", faulted,
@@ -85,7 +86,7 @@ const std::vector<corruption<default_state>>& default_rows() {
         {inv::writable_pte_is_exclusive, "copy_present_ptes did not write-protect the child's PTE", forked,
          [](S& s) { s.pte[1][0].writable = true; }, {}},
         {inv::writable_tlb_is_exclusive, "dup_mmap skipped flush_tlb_mm: the parent keeps a writable entry", forked,
-         [](S& s) { s.tlb[0][0][0] = {true, 0, true}; }, {}},
+         [](S& s) { s.tlb[0][0][0] = {true, 0, true}; }, {inv::tlb_entry_backed}},
         {inv::pincount_exact, "pin_user_pages raised the pin count twice for one pin", pinned,
          [](S& s) { s.folio[0].pincount = 2; s.folio[0].refcount = 3; }, {}},
         {inv::pinned_folio_live, "a pin left pointing at a folio that was freed", pinned,
@@ -127,6 +128,36 @@ const std::vector<corruption<default_state>>& default_rows() {
         {inv::cow_remap_recorded, "copy_vma's cow_context_do_remap skipped: the moved VMA has no record",
          {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::mremap(0, 0, 1, 1)},
          [](S& s) { s.cow_ctx[0].rstart[0] = model::nil; s.cow_ctx[0].rnr[0] = 0; }, {inv::rmap_complete}, 2},
+        // Strengthening invariants (solver/prove.hpp).
+        {inv::vma_well_formed, "two VMAs of one mm overlap (a MAP_FIXED mmap that missed the split)",
+         {act::mmap(0, 0, 1), act::mmap(0, 2, 1)}, [](S& s) { s.vma[0][1].start = 0; }, {}},
+        {inv::unused_vma_cleared, "vm_area_free left a stale field in the slot", {act::mmap(0, 0, 1)},
+         [](S& s) { s.vma[0][1].pgoff = 2; }, {}},
+        {inv::dead_mm_empty, "exit left the dead mm in a cpu's mm_cpumask", faulted,
+         [](S& s) { s.mm[1].cpumask[0] = true; }, {}},
+        {inv::pte_in_vma, "munmap removed the VMA but left a PTE behind (free_pgtables without the zap)", faulted,
+         [](S& s) { s.pte[0][2] = {true, zero_pfn_, false}; }, {}},
+        {inv::free_folio_cleared, "a freed folio keeps its data (the allocator hands out a dirty page)", faulted,
+         [](S& s) { s.folio[1].content = 5; }, {}},
+        {inv::free_anon_vma_cleared, "a freed anon_vma keeps a reference count", faulted,
+         [](S& s) { s.anon_vma[1].refcount = 1; }, {}},
+        {inv::anon_vma_tree_shape, "a child anon_vma that is its own parent but not a root", forked,
+         [](S& s) { s.anon_vma[1].parent = 1; }, {inv::num_children_exact}},
+        // The child wrote after the fork: its folio maps av1, so only the closure breaks.
+        {inv::chain_closed_under_parents, "anon_vma_clone dropped the child's AVC to the root anon_vma",
+         {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::fork(0, 1), act::switch_mm(0, 1),
+          act::write(0, 1, 0, 2)},
+         [](S& s) { s.vma[1][0].chain[0] = false; }, {}},
+        {inv::cpu_runs_live_mm, "switch_mm without setting the mm_cpumask bit (flushes would miss the cpu)",
+         forked, [](S& s) { s.cpu[0].mm = 1; }, {}},
+        {inv::free_pin_cleared, "unpin_user_page left the pin's fields behind", faulted,
+         [](S& s) { s.pin[1].expect = 3; }, {}},
+        {inv::counters_bounded, "256 references queued on a folio: the 8-bit exact count wraps and looks right",
+         forked, [](S& s) { s.mm[0].gather[0] = 128; s.mm[1].gather[0] = 128; }, {}},
+        {inv::tlb_entry_backed, "change_protection write-protected the PTE without the flush: the TLB stays writable",
+         faulted, [](S& s) { s.pte[0][0].writable = false; }, {}},
+        {inv::memory_matches_reference, "tlb_finish_mmu did not forget the unmapped range's data",
+         {act::mmap(0, 0, 1)}, [](S& s) { s.ref[0][2] = 3; }, {}},
     };
     return rows;
 }

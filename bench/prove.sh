@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# k-induction figures: runs `cowcheck prove --each --json` at the given bounds and writes
+# bench/prove.md (one line per invariant: result, time of its own inductive-step query, k)
+# and bench/prove-<label>.json.  Usage:
+#   bench/prove.sh [LABEL BOUNDS-OPTIONS...]...   e.g.
+#   bench/prove.sh tiny "--bounds small --mms 2 --vmas 1 --va-pages 1" small "--bounds small"
+# Each run gets --timeout ${PROVE_TIMEOUT:-1800} seconds.  COWCHECK (default build/cowcheck).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin="${COWCHECK:-build/cowcheck}"
+out=bench/prove.md
+{
+  echo "# cowcheck prove: k-induction figures"
+  echo
+  echo "Written by \`bench/prove.sh\`; do not edit by hand."
+  echo
+  echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores (shared), commit $(git rev-parse --short HEAD), $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "- joint query: Houdini rounds over the whole registry (see solver/prove.hpp); \"alone\" is the"
+  echo "  invariant's own inductive-step query afterwards (--each), under the final strengthening"
+} > "$out"
+while (($# >= 2)); do
+  label="$1"; opts="$2"; shift 2
+  json="bench/prove-$label.json"
+  set +e
+  # shellcheck disable=SC2086
+  "$bin" prove $opts --each --json --timeout "${PROVE_TIMEOUT:-1800}" > "$json"
+  code=$?
+  set -e
+  {
+    echo
+    echo "## $label: \`cowcheck prove $opts\` (exit $code)"
+    echo
+    jq -r '"- bounds: \(.bounds | "mms \(.mms), vmas/mm \(.vmas_per_mm), pages/mm \(.va_pages), folios \(.folios), anon_vmas \(.anon_vmas), cpus \(.cpus)") (preset \(.bounds.preset)); \(.actions) actions per step; \(.step_terms) terms in the unrolled step",
+           "- total \(.seconds | .*100 | round / 100) s wall, \(.cpu_seconds | .*10 | round / 10) s CPU: base case \(.base_seconds | .*100 | round / 100) s, build \(.build_seconds | .*100 | round / 100) s, joint solve \(.solve_seconds | .*100 | round / 100) s in \(.rounds | length) rounds (\([.rounds[] | .*10 | round / 10 | tostring] | join(", ")) s)",
+           "- result: \(.result)\(if .reason then " (" + .reason + ")" else "" end)",
+           "",
+           "| invariant | result | alone (s) | k |",
+           "|---|---|---|---|",
+           (.k as $k | .invariants[] | "| \(.name) | \(.result)\(if .round then " (round \(.round))" else "" end) | \(if .seconds then (.seconds | .*100 | round / 100 | tostring) else "-" end) | \($k) |")' "$json"
+  } >> "$out"
+done
+echo "wrote $out" >&2

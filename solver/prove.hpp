@@ -1,0 +1,376 @@
+// solver/prove.hpp — k-induction over the symbolic model: "proved for these bounds".
+//
+// An invariant X is proved at these bounds when
+//   base case:      no trace of at most k steps from the initial state breaks any
+//                   assumed invariant (BMC to depth k, solver/bmc.hpp), and
+//   inductive step: from any state s_0 (a fresh symbolic state: every leaf a free
+//                   z3 constant) and any k steps s_0 -> ... -> s_k along which the
+//                   assumed invariants hold at s_0 .. s_{k-1}, X holds at s_k.
+// Then X holds in every reachable state, at every depth (for these bounds).
+//
+// Which invariants are assumed (the strengthening) is decided by the Houdini
+// scheme: start from every invariant of the registry that passes the base case
+// (a selected one that fails it is a violation, replayed like bmc's), ask once
+// whether some assumed invariant can fail at s_k (one query over the
+// conjunction), and drop every assumed invariant the solver's model breaks at
+// s_k: that model is a counterexample to induction (CTI) for each of them — a
+// state satisfying all the others that one step breaks.  Repeat until the query
+// is unsat: the invariants left are inductive together and each of them is
+// proved; the dropped ones are "not proved" with their CTI.  A CTI is not a bug
+// (s_0 need not be reachable): it shows which strengthening is missing.  Each
+// CTI is checked on the concrete model (s_0 evaluated from the solver's model,
+// the decoded action stepped concretely): if the concrete step does not break
+// the invariant, that is an internal error, never a CTI.
+//
+// A time budget that runs out (or z3's unknown) leaves every invariant still
+// assumed as unknown, never proved.
+//
+// Solver: z3::solver(ctx, "QF_BV"), one per run; the assumed set enters as
+// assumption literals (assume.<name> => the invariant at s_0 .. s_{k-1}), so the
+// unrolled step is built once and every round reuses the solver.
+#pragma once
+#include <chrono>
+#include <ctime>
+#include <ostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "bmc.hpp"
+#include "narrative.hpp"
+#include "print.hpp"
+
+namespace solver {
+
+enum class prove_status { proved, violation, cti, unknown };
+
+inline const char* prove_status_name(prove_status s) {
+    switch (s) {
+        case prove_status::proved: return "proved";
+        case prove_status::violation: return "violation";
+        case prove_status::cti: return "cti";
+        case prove_status::unknown: return "unknown";
+    }
+    return "?";
+}
+
+/// A counterexample to induction: states s_0 .. s_k (the assumed invariants hold on
+/// s_0 .. s_{k-1}) and the k actions between them; `broken` fail at s_k.
+template <class CS> struct cti {
+    std::vector<CS> states;        // evaluated from the solver's model
+    std::vector<action> steps;     // decoded choice variables
+    std::vector<int> broken;       // invariants false at s_k (all dropped in this round)
+    int round = 0;
+    bool concrete_agrees = false;  // stepping s_0 concretely gives s_k and breaks them all
+    std::string disagreement;      // what did not agree, if not
+};
+
+/// One invariant's result.
+struct prove_row {
+    int invariant = -1;
+    prove_status status = prove_status::unknown;
+    int cti = -1;                  // cti: index into prove_result::ctis
+    int round = -1;                // cti: the round that dropped it
+    double seconds = -1;           // proved, with `each`: its own inductive-step query
+};
+
+template <class CS> struct prove_result {
+    int k = 1;
+    std::vector<prove_row> rows;   // one per invariant of the registry, in registry order
+    bmc_result base;               // the last base-case run (clean unless a selected invariant broke)
+    std::vector<int> base_violations;  // invariants a base-case trace broke (dropped from the candidates)
+    bmc_result violation;          // the base-case run that broke the first selected invariant
+    std::vector<cti<CS>> ctis;
+    std::vector<double> round_seconds;  // solve time of each Houdini round
+    std::string reason;            // unknown: why
+    std::size_t actions = 0;
+    std::size_t step_terms = 0;    // distinct z3 terms of the k unrolled steps
+    double base_seconds = 0, build_seconds = 0, solve_seconds = 0, seconds = 0;
+    double cpu_seconds = 0;        // process CPU time of the run (wall time is unreliable on a shared machine)
+    bool internal_error = false;
+};
+
+namespace detail {
+
+inline z3::expr mk_all(const std::vector<z3::expr>& xs) {
+    z3::expr_vector v(z3ctx());
+    for (const auto& x : xs) v.push_back(x);
+    return xs.empty() ? z3ctx().bool_val(true) : z3::mk_and(v);
+}
+
+}  // namespace detail
+
+/// k-induction of the registry's invariants at these bounds; rows for the `selected`
+/// ones are the answer, the others serve as strengthening.  `timeout_ms` is the
+/// wall-clock budget of the whole run (0 = none).
+///
+/// With `each`, every selected invariant the joint query proved is then proved again on
+/// its own (the final assumptions at s_0 .. s_{k-1}, only it negated at s_k), which
+/// times it separately (prove_row::seconds) at the cost of one query per invariant.
+template <class P>
+prove_result<conc_state<P>> prove(const model::config& cfg, int k, props::inv_set selected, unsigned timeout_ms,
+                                  bool each = false, std::ostream* progress = nullptr) {
+    using SS = sym_state<P>;
+    using CS = conc_state<P>;
+    using clock = std::chrono::steady_clock;
+    const auto since = [](clock::time_point t) { return std::chrono::duration<double>(clock::now() - t).count(); };
+    const auto started = clock::now();
+    const std::clock_t cpu_started = std::clock();
+    const auto left_ms = [&]() -> unsigned {
+        if (!timeout_ms) return 0;
+        const double used = since(started) * 1000.0;
+        return used >= timeout_ms ? 1u : std::max(1u, static_cast<unsigned>(timeout_ms - used));
+    };
+    const auto out_of_time = [&] { return timeout_ms && since(started) * 1000.0 >= timeout_ms; };
+
+    prove_result<CS> r;
+    r.k = k;
+    for (int i = 0; i < props::inv_count; ++i) r.rows.push_back({i, prove_status::unknown, -1, -1});
+    auto finish = [&] {
+        r.seconds = since(started);
+        r.cpu_seconds = static_cast<double>(std::clock() - cpu_started) / CLOCKS_PER_SEC;
+        return r;
+    };
+
+    // Base case: BMC to depth k over the candidates; a broken candidate is dropped
+    // (a violation if selected) and the base case rerun without it.
+    props::inv_set cand = props::all_invariants;
+    {
+        const auto t0 = clock::now();
+        for (;;) {
+            if (out_of_time()) {
+                r.reason = "time budget used up in the base case";
+                r.base_seconds = since(t0);
+                return finish();
+            }
+            r.base = bmc<P>(cfg, k, cand, left_ms());
+            if (r.base.status == bmc_status::unknown) {
+                r.reason = "base case: " + r.base.reason;
+                r.base_seconds = since(t0);
+                return finish();
+            }
+            if (r.base.status == bmc_status::clean) break;
+            const int v = r.base.violated;
+            if (!r.base.replay_agrees) r.internal_error = true;
+            r.base_violations.push_back(v);
+            cand &= ~(props::inv_set(1) << v);
+            r.rows[v].status = prove_status::violation;
+            if ((selected >> v & 1) && r.violation.violated < 0) r.violation = r.base;
+        }
+        r.base_seconds = since(t0);
+    }
+    if (!(cand & selected)) return finish();   // every selected invariant broke in the base case
+
+    // Inductive step: s_0 fresh, k steps unrolled once.
+    z3::context& ctx = z3ctx();
+    z3::solver sol(ctx, "QF_BV");
+    const std::vector<action> acts = model::actions(cfg);
+    r.actions = acts.size();
+    const unsigned width = detail::choice_width(acts.size());
+    std::vector<SS> states{fresh<SS>("k0.")};
+    std::vector<z3::expr> choices;
+    const auto t_build = clock::now();
+    for (int d = 1; d <= k; ++d) {
+        std::size_t nodes = 0;
+        // Every step a fresh state: the chain from a free state never folds small.
+        for (const auto& e : detail::unroll_step(cfg, acts, d, width, bmc_tuning{.substitute_below = 0}, choices,
+                                                 states, nodes))
+            sol.add(e);
+        r.step_terms += nodes;
+    }
+    // assume.<name> => the invariant at s_0 .. s_{k-1}; at_k[i]: the invariant at s_k.
+    std::vector<z3::expr> assume, at_k;
+    for (int i = 0; i < props::inv_count; ++i) {
+        const auto id = static_cast<props::inv>(i);
+        std::vector<z3::expr> before;
+        for (int d = 0; d < k; ++d) before.push_back(props::holds(id, cfg, states[d]).e.simplify());
+        assume.push_back(ctx.bool_const((std::string("assume.") + props::inv_name(id)).c_str()));
+        sol.add(z3::implies(assume.back(), detail::mk_all(before)));
+        at_k.push_back(props::holds(id, cfg, states[k]).e.simplify());
+    }
+    r.build_seconds = since(t_build);
+
+    for (int round = 1;; ++round) {
+        if (out_of_time()) {
+            r.reason = "time budget of " + std::to_string(timeout_ms) + " ms used up before round " +
+                       std::to_string(round);
+            break;
+        }
+        z3::expr_vector lits(ctx), bad(ctx);
+        for (int i = 0; i < props::inv_count; ++i)
+            if (cand >> i & 1) {
+                lits.push_back(assume[i]);
+                bad.push_back(!at_k[i]);
+            }
+        if (bad.empty()) break;
+        z3::params p(ctx);
+        p.set("timeout", timeout_ms ? left_ms() : 4294967295u);
+        sol.set(p);
+        sol.push();
+        sol.add(z3::mk_or(bad));
+        const auto t1 = clock::now();
+        const z3::check_result res = sol.check(lits);
+        r.round_seconds.push_back(since(t1));
+        r.solve_seconds += r.round_seconds.back();
+        if (progress)
+            *progress << "prove: round " << round << " (" << bad.size() << " assumed): "
+                      << (res == z3::sat ? "sat" : res == z3::unsat ? "unsat" : "unknown") << " in "
+                      << r.round_seconds.back() << " s" << std::endl;
+        if (res == z3::unsat) {
+            sol.pop();
+            for (int i = 0; i < props::inv_count; ++i)
+                if (cand >> i & 1) r.rows[i].status = prove_status::proved;
+            break;
+        }
+        if (res == z3::unknown) {
+            r.reason = sol.reason_unknown();
+            sol.pop();
+            break;
+        }
+        const z3::model m = sol.get_model();
+        cti<CS> c;
+        c.round = round;
+        for (const auto& s : states) c.states.push_back(evaluate(m, s));
+        for (const auto& ch : choices) c.steps.push_back(acts.at(m.eval(ch, true).get_numeral_uint()));
+        for (int i = 0; i < props::inv_count; ++i)
+            if ((cand >> i & 1) && m.eval(at_k[i], true).is_false()) c.broken.push_back(i);
+        sol.pop();
+        // The same CTI on the concrete model: the assumed invariants hold on s_0 .. s_{k-1},
+        // each step is enabled and in bounds and yields the next state, and s_k breaks `broken`.
+        c.concrete_agrees = !c.broken.empty();
+        if (c.broken.empty()) c.disagreement = "the solver's model breaks no assumed invariant at s_k";
+        CS s = c.states[0];
+        for (int d = 0; d < k && c.concrete_agrees; ++d) {
+            const int bad_inv = props::first_violation(cfg, s, cand);
+            if (bad_inv >= 0) {
+                c.concrete_agrees = false;
+                c.disagreement = std::string("s_") + std::to_string(d) + " breaks assumed invariant " +
+                                 props::inv_name(static_cast<props::inv>(bad_inv));
+            } else if (!model::step(cfg, s, c.steps[d])) {
+                c.concrete_agrees = false;
+                c.disagreement = "step " + std::to_string(d + 1) + " (" + model::describe(c.steps[d]) +
+                                 ") is not enabled or leaves the bounds concretely";
+            } else if (!model::generic::equal(s, c.states[d + 1])) {
+                c.concrete_agrees = false;
+                c.disagreement = "step " + std::to_string(d + 1) + " gives a different state concretely:\n" +
+                                 diff(c.states[d + 1], s);
+            }
+        }
+        for (int i : c.broken)
+            if (c.concrete_agrees && props::holds(static_cast<props::inv>(i), cfg, s)) {
+                c.concrete_agrees = false;
+                c.disagreement = std::string("the concrete s_k satisfies ") + props::inv_name(static_cast<props::inv>(i));
+            }
+        if (!c.concrete_agrees) {
+            r.internal_error = true;
+            r.reason = "CTI does not replay concretely: " + c.disagreement;
+            r.ctis.push_back(std::move(c));
+            break;
+        }
+        for (int i : c.broken) {
+            r.rows[i].status = prove_status::cti;
+            r.rows[i].cti = static_cast<int>(r.ctis.size());
+            r.rows[i].round = round;
+            cand &= ~(props::inv_set(1) << i);
+        }
+        r.ctis.push_back(std::move(c));
+    }
+
+    if (each && !r.internal_error) {
+        z3::expr_vector lits(ctx);
+        for (int i = 0; i < props::inv_count; ++i)
+            if (r.rows[i].status == prove_status::proved) lits.push_back(assume[i]);
+        for (int i = 0; i < props::inv_count; ++i) {
+            if (!(selected >> i & 1) || r.rows[i].status != prove_status::proved) continue;
+            if (out_of_time()) {
+                r.rows[i].status = prove_status::unknown;
+                continue;
+            }
+            z3::params p(ctx);
+            p.set("timeout", timeout_ms ? left_ms() : 4294967295u);
+            sol.set(p);
+            sol.push();
+            sol.add(!at_k[i]);
+            const auto t1 = clock::now();
+            const z3::check_result res = sol.check(lits);
+            r.rows[i].seconds = since(t1);
+            sol.pop();
+            if (res == z3::unknown) {
+                r.rows[i].status = prove_status::unknown;
+                if (r.reason.empty()) r.reason = sol.reason_unknown();
+            } else if (res == z3::sat) {   // the joint query said unsat: the solver contradicts itself
+                r.internal_error = true;
+                r.reason = std::string("proved jointly but not on its own: ") + props::inv_name(static_cast<props::inv>(i));
+            }
+        }
+    }
+    return finish();
+}
+
+// ---------------------------------------------------------------------------
+// Printing a CTI
+// ---------------------------------------------------------------------------
+
+/// Fields of dead slots (freed folio / anon_vma, unused VMA or pin, dead mm) that are
+/// not cleared: invisible in the object lines, often what a CTI needs.
+template <class CS> std::string dead_slot_text(const CS& s, const std::string& ind) {
+    using P = typename CS::preset;
+    std::ostringstream o;
+    auto show = [&](const std::string& name, const auto& slot) {
+        std::ostringstream f;
+        model::generic::for_each_leaf<true>(
+            [&](const std::string& path, const auto& x) {
+                if (int v = leaf_value(x)) f << " " << path << "=" << v;
+            },
+            "", slot);
+        if (!f.str().empty()) o << ind << name << " (free)" << f.str() << "\n";
+    };
+    for (int m = 0; m < P::mms; ++m) {
+        if (!s.mm[m].live) show("mm" + std::to_string(m), s.mm[m]);
+        for (int i = 0; i < P::vmas; ++i)
+            if (!s.vma[m][i].used) show("mm" + std::to_string(m) + " vma" + std::to_string(i), s.vma[m][i]);
+    }
+    for (int f = 0; f < P::folios; ++f)
+        if (!s.folio[f].allocated) show("folio" + std::to_string(f), s.folio[f]);
+    for (int a = 0; a < P::anon_vmas; ++a)
+        if (!s.anon_vma[a].live) show("anon_vma" + std::to_string(a), s.anon_vma[a]);
+    for (int p = 0; p < P::pins; ++p)
+        if (!s.pin[p].used) show("pin" + std::to_string(p), s.pin[p]);
+    return o.str();
+}
+
+/// A state as a user reads it: object lines, pins, cpus, flags, and uncleared dead slots.
+template <class CS> std::string state_text(const CS& s, const std::string& ind = "    ") {
+    using P = typename CS::preset;
+    std::ostringstream o;
+    o << objects_text(s, ~0u, ind);
+    for (int p = 0; p < P::pins; ++p)
+        if (s.pin[p].used)
+            o << ind << "pin" << p << " mm" << int(s.pin[p].mm.v) << "[" << int(s.pin[p].vpage.v) << "] -> "
+              << pfn(s.pin[p].folio.v) << (s.pin[p].writable ? " FOLL_WRITE" : " read-only")
+              << " expects data=" << int(s.pin[p].expect.v) << "\n";
+    for (int c = 0; c < P::cpus; ++c) o << ind << "cpu" << c << " runs " << idx("mm", s.cpu[c].mm.v) << "\n";
+    if (s.bad_read) o << ind << "bad_read set\n";
+    if (s.bug.v) o << ind << "bug: " << model::bug_name(s.bug.v) << "\n";
+    if (s.out_of_bounds) o << ind << "out_of_bounds set\n";
+    o << dead_slot_text(s, ind);
+    return o.str();
+}
+
+/// The CTI as text: s_0, each step with what it changed, and what broke.
+template <class CS> std::string cti_text(const cti<CS>& c) {
+    std::ostringstream o;
+    o << "  s_0 (every assumed invariant holds):\n" << state_text(c.states[0]);
+    for (std::size_t d = 0; d < c.steps.size(); ++d) {
+        o << "  step " << d + 1 << ": " << model::describe(c.steps[d]) << "\n"
+          << object_diff(c.states[d], c.states[d + 1], "        ");
+        const std::string raw = diff(c.states[d], c.states[d + 1], "        ");
+        if (!raw.empty()) o << "      fields changed:\n" << raw;
+    }
+    o << "  broken after step " << c.steps.size() << ":";
+    for (int i : c.broken) o << " " << props::inv_name(static_cast<props::inv>(i));
+    o << "\n";
+    return o.str();
+}
+
+}  // namespace solver

@@ -1,0 +1,143 @@
+// tests/test_prove.cpp — k-induction (solver/prove.hpp, `cowcheck prove`).
+//
+// A proof completes at a one-process bound (preset_small lowered to one mm with
+// one VMA of one page, one folio, one anon_vma: no fork or exit, every other
+// action kind stays; about 15 s of CPU): the anon_vma structure invariants are
+// proved, and every CTI met on the way replays on the concrete model.  With two
+// mms the same run takes about 2 minutes of CPU (bench/prove.md), too long for a
+// unit test.  A mutant is never proved (a base-case violation with k = 3); a
+// time budget that runs out is unknown, exit 3; `prove --json` has the summary
+// shape of `bmc --json`.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli_run.hpp"
+#include "solver/prove.hpp"
+
+namespace {
+
+using model::config;
+using props::inv;
+using P = model::preset_small;
+
+props::inv_set bit(inv i) { return props::inv_set(1) << static_cast<int>(i); }
+
+config one_process() {
+    config cfg = config::defaults<P>();
+    cfg.lim.mms = 1;
+    cfg.lim.vmas = 1;
+    cfg.lim.va_pages = 1;
+    cfg.lim.folios = 1;
+    cfg.lim.anon_vmas = 1;
+    return cfg;
+}
+
+template <class R> std::string rows_text(const R& r) {
+    std::ostringstream o;
+    o << "base " << r.base_seconds << " s, build " << r.build_seconds << " s, solve " << r.solve_seconds << " s, "
+      << r.cpu_seconds << " s CPU, " << r.round_seconds.size() << " rounds, " << r.step_terms
+      << " step terms; reason: " << r.reason << "\n";
+    for (const auto& row : r.rows)
+        o << "  " << props::inv_name(static_cast<inv>(row.invariant)) << ": "
+          << solver::prove_status_name(row.status) << "\n";
+    return o.str();
+}
+
+}  // namespace
+
+TEST_CASE("prove: the anon_vma structure invariants are proved at a one-process bound with k = 1", "[prove]") {
+    const config cfg = one_process();
+    const inv structural[] = {inv::rmap_complete,          inv::rmap_root_agrees,   inv::folio_index_linear,
+                              inv::anon_vma_refcount_exact, inv::num_children_exact, inv::num_active_vmas_exact,
+                              inv::anon_vma_references_live, inv::anon_vma_chain_shape};
+    props::inv_set sel = 0;
+    for (inv i : structural) sel |= bit(i);
+    const auto r = solver::prove<P>(cfg, 1, sel, 0);
+    INFO(rows_text(r));
+    REQUIRE_FALSE(r.internal_error);
+    CHECK(r.base.status == solver::bmc_status::clean);
+    CHECK(r.base_violations.empty());
+    for (inv i : structural) {
+        INFO(props::inv_name(i));
+        CHECK(r.rows[static_cast<int>(i)].status == solver::prove_status::proved);
+    }
+    // Every CTI met on the way replayed on the concrete model, and broke what it claims.
+    for (const auto& c : r.ctis) {
+        CHECK(c.concrete_agrees);
+        CHECK_FALSE(c.broken.empty());
+        REQUIRE(c.states.size() == 2);
+        for (int i : c.broken) CHECK(r.rows[i].status == solver::prove_status::cti);
+    }
+    WARN("one-process bound, k = 1: " << r.seconds << " s wall, " << r.cpu_seconds << " s CPU\n" << rows_text(r));
+}
+
+TEST_CASE("prove: a mutant is never proved (base-case violation, replayed)", "[prove][mutant]") {
+    config cfg = config::defaults<P>();
+    cfg.lim.mms = 2;
+    cfg.lim.vmas = 1;
+    cfg.lim.va_pages = 1;
+    cfg.inject(model::mutant::fork_keeps_exclusive);
+    // k = 3: mmap, write, fork is in the base case.
+    const auto r = solver::prove<P>(cfg, 3, bit(inv::anon_exclusive_mapped_once), 0);
+    INFO(rows_text(r));
+    REQUIRE_FALSE(r.internal_error);
+    CHECK(r.rows[static_cast<int>(inv::anon_exclusive_mapped_once)].status == solver::prove_status::violation);
+    CHECK(r.violation.violated == static_cast<int>(inv::anon_exclusive_mapped_once));
+    CHECK(r.violation.depth == 3);
+    CHECK(r.violation.replay_agrees);
+    for (const auto& row : r.rows) CHECK(row.status != solver::prove_status::proved);
+}
+
+TEST_CASE("cowcheck prove: a violation in the base case exits 1, a mutant is never proved", "[prove][cli]") {
+    auto r = cli_test::run("prove --bounds small --mms 2 --vmas 1 --va-pages 1 --inject fork_keeps_exclusive "
+                           "--invariant anon_exclusive_mapped_once --k 3 --json");
+    INFO(r.out);
+    // k = 3: mmap, write, fork is a real trace of three steps.
+    REQUIRE(r.code == 1);
+    const auto j = nlohmann::json::parse(r.out);
+    CHECK(j["result"] == "violation");
+    CHECK(j["violation"]["invariant"] == "anon_exclusive_mapped_once");
+    CHECK(j["violation"]["length"] == 3);
+    CHECK(j["violation"]["replayed"] == true);
+}
+
+TEST_CASE("cowcheck prove: a time budget that runs out is unknown (exit 3), never proved", "[prove][cli]") {
+    auto r = cli_test::run("prove --bounds small --timeout 0.001 --json");
+    INFO(r.out);
+    REQUIRE(r.code == 3);
+    const auto j = nlohmann::json::parse(r.out);
+    CHECK(j["result"] == "unknown");
+    CHECK(j["counts"]["proved"] == 0);
+    CHECK_FALSE(j["reason"].get<std::string>().empty());
+}
+
+TEST_CASE("cowcheck prove --json has the engines' summary shape", "[prove][cli]") {
+    // The base-case violation run: every selected invariant broke, so no inductive step is built.
+    auto r = cli_test::run("prove --bounds small --mms 2 --vmas 1 --va-pages 1 --inject fork_keeps_exclusive "
+                           "--invariant anon_exclusive_mapped_once --k 3 --json");
+    INFO(r.out);
+    REQUIRE(r.code == 1);
+    const auto j = nlohmann::json::parse(r.out);
+    auto b = nlohmann::json::parse(cli_test::run("bmc --bounds small --depth 1 --json").out);
+    for (const char* key : {"engine", "design", "bounds", "mutants", "result", "seconds", "depth"}) {
+        INFO(key);
+        CHECK(j.contains(key));
+        CHECK(b.contains(key));
+    }
+    CHECK(j["engine"] == "prove");
+    CHECK(j["bounds"]["preset"] == "small");
+    CHECK(j["bounds"]["va_pages"] == 1);
+    CHECK(j["mutants"][0] == "fork_keeps_exclusive");
+    CHECK(j["k"] == 3);
+    CHECK(j["counts"]["violation"] == 1);
+    bool found = false;
+    for (const auto& x : j["invariants"])
+        if (x["name"] == "anon_exclusive_mapped_once") {
+            found = true;
+            CHECK(x["result"] == "violation");
+            CHECK(x["selected"] == true);
+        }
+    CHECK(found);
+}
