@@ -30,6 +30,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # The documented smaller searches (the same as scripts/regen-corpus.sh).
 EXPLORE_ARGS = {
+    "anon_vma_degree_reuse": "--bounds default --mms 4 --vmas 2 --va-pages 2 --folios 1 --anon-vmas 5 --cpus 1 --depth 11 "
+                             "--actions mmap,write,fork,exit_mmap,mprotect --invariant anon_vma_chain_shape "
+                             "--max-memory 4000",
     "anon_vma_no_reuse": "--bounds default --mms 2 --vmas 1 --va-pages 1 --cpus 1 --folios 2 --depth 10 "
                          "--actions mmap,write,fork,exit_mmap,switch_mm",
 }
@@ -43,8 +46,9 @@ HARM = {
     "anon_vma_clone_stale_anon_vma": "no_kernel_bug",         # counter underflow / walk of a freed anon_vma
     "munmap_free_before_flush": "reads_match_reference",      # a read through the stale TLB entry
     "mremap_flush_after_unlock": "reads_match_reference",
-    "anon_vma_degree_reuse": "no_kernel_bug",
+    "anon_vma_degree_reuse": "mapped_folio_anon_vma_live",  # depth 15: out of explore's reach (see README)
 }
+EXPLORE_SECONDS = {"anon_vma_degree_reuse": 400}
 
 
 def run(binary, args, timeout):
@@ -83,7 +87,7 @@ def main():
         # random, default preset, the same flags for every mutant
         times, found = [], []
         for s in seeds:
-            rc, wall, j = run(b, f"check --inject {name} --seed {s} --budget 200000000 --seconds 120 --quiet --json", 130)
+            rc, wall, j = run(b, f"check --inject {name} --seed {s} --budget 200000000 --seconds 60 --quiet --json", 90)
             if rc == 1:
                 times.append(wall)
                 found.append(s)
@@ -94,7 +98,8 @@ def main():
         row["random_times_s"] = times
         # explore: certified shortest
         eargs = EXPLORE_ARGS.get(name, DEFAULT_EXPLORE)
-        rc, wall, j = run(b, f"explore {eargs} --inject {name} --seconds 120 --quiet --json", 150)
+        esecs = EXPLORE_SECONDS.get(name, 120)
+        rc, wall, j = run(b, f"explore {eargs} --inject {name} --seconds {esecs} --quiet --json", esecs + 30)
         row["explore_args"] = eargs
         if rc == 1:
             row["explore_s"] = wall
@@ -117,7 +122,7 @@ def main():
                 row["bmc_result"] = (j or {}).get("result", "timeout")
         # harm
         harm = HARM.get(name)
-        if harm and harm != row.get("invariant"):
+        if harm and harm != row.get("invariant") and name not in EXPLORE_SECONDS:
             rc, wall, j = run(b, f"explore {eargs} --inject {name} --invariant {harm} --seconds 120 --quiet --json "
                                  f"--save {harm_dir} --force", 150)
             row["harm"] = harm

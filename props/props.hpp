@@ -728,7 +728,9 @@ template <class S> typename S::domain::Bool vma_well_formed(const model::config&
             const B shape = v.pages >= I(1) && v.start < pages && v.pages <= pages - v.start && v.pgoff < pages &&
                             v.pages <= pages - v.pgoff;
             const B flags = (v.flags & ~I(model::VM_WRITE | model::VM_WIPEONFORK | model::VM_DONTCOPY)) == 0;
-            const B av = v.anon_vma == nil || v.anon_vma < I(cfg.lim.anon_vmas);
+            // Under the COW context design a faulted VMA holds DUMMY_ANON_VMA.
+            const B av = v.anon_vma == nil || v.anon_vma < I(cfg.lim.anon_vmas) ||
+                         (cfg.rmap == model::design::cow_context && v.anon_vma == I(model::cow::dummy_anon_vma));
             B chain = true;
             for (int k = cfg.lim.anon_vmas; k < P::anon_vmas; ++k) chain = chain && !v.chain[k];
             B disjoint = true;
@@ -753,7 +755,8 @@ template <class S> typename S::domain::Bool dead_mm_empty(const model::config& c
     PROP_TYPES(S);
     B ok = true;
     for (int m = 0; m < P::mms; ++m) {
-        const auto& mm = s.mm[m];
+        auto mm = s.mm[m];
+        mm.cow_context = 0;   // nil or 0 in a dead slot: mm_init sets it, __mmdrop forgets it
         B empty = all_zero<D>(mm);
         for (const auto& v : s.vma[m]) empty = empty && !v.used;
         for (const auto& p : s.pte[m]) empty = empty && !p.present;
@@ -855,7 +858,8 @@ template <class S> typename S::domain::Bool free_pin_cleared(const model::config
     PROP_TYPES(S);
     B ok = true;
     for (const auto& p : s.pin)
-        ok = ok && D::ite(p.used, p.mm < I(cfg.lim.mms) && p.vpage < I(cfg.lim.va_pages) && p.folio < I(cfg.lim.folios),
+        // A pin whose process exited has no pinner (mm nil) but still holds its folio.
+        ok = ok && D::ite(p.used, (p.mm < I(cfg.lim.mms) || p.mm == I(nil)) && p.vpage < I(cfg.lim.va_pages) && p.folio < I(cfg.lim.folios),
                           all_zero<D>(p));
     return ok;
 }
