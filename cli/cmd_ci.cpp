@@ -119,6 +119,7 @@ struct ci_check {
     int expect = 0;                  // exit code that means the check holds
     std::string trace;               // the trace file the check is about (corpus), if any
     std::string save_dir;            // where a fixed-model violation is saved
+    std::string save_stem;           // its file name stem: the injected mutants, else the invariant
     std::string skipped;             // known gap: not run
     std::string missing;             // the check fails without running (e.g. no corpus trace)
     // results
@@ -311,6 +312,12 @@ std::vector<ci_check> plan(const ci_options& o, const budget& b) {
                 k.args.insert(k.args.begin() + 1, m);
                 k.args.insert(k.args.begin() + 1, "--inject");
             }
+            // cli/trace_files.hpp counterexample_name(): mutants in registry order, joined by '+'.
+            for (const auto& m : model::mutants())
+                if (std::find(o.inject.begin(), o.inject.end(), m.name) != o.inject.end()) {
+                    if (!k.save_stem.empty()) k.save_stem += '+';
+                    k.save_stem += m.name;
+                }
             checks.push_back(k);
         };
         fixed("check", {"check", "--design", d, "--seed", "1", "--budget", steps, "--json"});
@@ -387,7 +394,7 @@ void run_check(ci_check& k, int jobs) {
                     (j.contains("reason") ? " (" + j["reason"].get<std::string>() + ")" : std::string());
     } else if (r.code == exit_violation) {
         const std::string inv = j.value("/violation/invariant"_json_pointer, std::string("?"));
-        k.trace = k.save_dir + "/" + inv + ".itf.json";
+        k.trace = k.save_dir + "/" + (k.save_stem.empty() ? inv : k.save_stem) + ".itf.json";
         k.message = "the fixed model violates " + inv + " (" + k.engine + "): trace " + k.trace;
     } else {
         k.message = k.engine + " on the fixed model: " + j.value("result", std::string("exit ") + std::to_string(r.code)) +
@@ -487,8 +494,9 @@ int run_ci(ci_options o) {
         for (const auto* k : mine)
             std::cout << k->name() << ": "
                       << (!k->skipped.empty() ? "skipped (" + k->skipped + ")"
-                          : k->args.empty() ? std::string("(no command)")
-                                            : command_line(k->args))
+                          : !k->missing.empty()  ? "fails: " + k->missing
+                          : k->args.empty()      ? "trace " + k->trace
+                                                 : command_line(k->args))
                       << "\n";
         return exit_clean;
     }
@@ -502,14 +510,19 @@ int run_ci(ci_options o) {
         std::cout << ", " << o.jobs << " at a time\n";
         std::cout.flush();
     }
+    // The longest checks (the fixed model's, bmc) start first, so that `--jobs` runs
+    // end together; the summary, JSON and JUnit list them in plan order.
+    std::vector<ci_check*> order = mine;
+    auto cost = [](const ci_check* k) { return k->subject == "fixed" ? 0 : k->engine == "bmc" ? 1 : 2; };
+    std::stable_sort(order.begin(), order.end(), [&](auto* x, auto* y) { return cost(x) < cost(y); });
     std::atomic<std::size_t> next{0};
     std::mutex print;
     auto worker = [&] {
-        for (std::size_t i; (i = next++) < mine.size();) {
-            run_check(*mine[i], o.jobs);
+        for (std::size_t i; (i = next++) < order.size();) {
+            run_check(*order[i], o.jobs);
             if (o.json) continue;
             std::lock_guard<std::mutex> lock(print);
-            const auto& k = *mine[i];
+            const auto& k = *order[i];
             std::printf("  %-8s %-55s %6.1f s  %s\n", k.status.c_str(), k.name().c_str(), k.seconds, k.message.c_str());
             std::fflush(stdout);
         }
