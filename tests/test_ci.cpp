@@ -196,7 +196,8 @@ TEST_CASE("bmc --shard splits the invariants; merged shards cover them all", "[c
         const fs::path f = d / (std::string("b") += std::to_string(i) += ".json");
         const auto s = sh(bin + " bmc --bounds small --depth 2 --shard " + std::to_string(i) + "/2 --json > " + f.string());
         CHECK(s.code == 0);
-        for (const auto& n : read_json(f)["invariants"]) {
+        const auto j = read_json(f);
+        for (const auto& n : j["invariants"]) {
             CHECK(invs.insert(n.get<std::string>()).second);   // disjoint
         }
         files += ' ';
