@@ -90,14 +90,16 @@ struct budget {
     int explore_fixed_depth;  // the fixed model, small preset
     int bmc_fixed_depth;      // the fixed model, small preset
     double bmc_seconds;       // limit per bmc run
+    double check_seconds;     // limit per check run (reached first: unknown, exit 3)
 };
 
-// Measured on this 2-core machine with --jobs 2 (README, `cowcheck ci`).  Explore of
-// the fixed model at small: depth 6 is 0.56 M states (10 s), depth 7 4.2 M (90 s,
-// 2.5 GB), depth 8 out of reach of a CI job; bmc of the fixed model at small: depth 2
-// under 1 s, depth 3 90 s.
-constexpr budget quick_budget{"quick", 5'000'000, 60, 6, 2, 120};
-constexpr budget full_budget{"full", 50'000'000, 600, 7, 3, 900};
+// Measured on this 2-core machine (shared) with --jobs 2: quick 18 s, full 94 s with
+// 5*10^7 check steps (README).  Explore of the fixed model at small: depth 6 is 0.56 M
+// states (2-10 s), depth 7 4.2 M (17-90 s, 2.5 GB), depth 8 out of reach of a CI job's
+// memory; bmc of the fixed model at small: depth 2 under 1 s, depth 3 26-90 s.  The
+// fixed model's check dominates full: 2*10^8 steps at 0.3-0.6 M steps/s.
+constexpr budget quick_budget{"quick", 5'000'000, 60, 6, 2, 120, 90};
+constexpr budget full_budget{"full", 200'000'000, 600, 7, 3, 900, 1500};
 
 struct ci_options {
     std::vector<std::string> designs;
@@ -286,7 +288,8 @@ std::vector<ci_check> plan(const ci_options& o, const budget& b) {
                     k.missing = "no trace for this mutant in " + o.corpus + " (scripts/regen-corpus.sh)";
                 checks.push_back(k);
             }
-            add("check", {"check", "--design", d, "--inject", name, "--seed", "1", "--budget", steps, "--json"});
+            add("check", {"check", "--design", d, "--inject", name, "--seed", "1", "--budget", steps, "--seconds",
+                          std::to_string(static_cast<long>(b.check_seconds)), "--json"});
             std::vector<std::string> ea = {"explore", "--design", d, "--inject", name};
             for (const auto& a : explore_args_for(name)) ea.push_back(a);
             for (const auto& a : {"--seconds", "X", "--json"}) ea.push_back(a);
@@ -320,7 +323,8 @@ std::vector<ci_check> plan(const ci_options& o, const budget& b) {
                 }
             checks.push_back(k);
         };
-        fixed("check", {"check", "--design", d, "--seed", "1", "--budget", steps, "--json"});
+        fixed("check", {"check", "--design", d, "--seed", "1", "--budget", steps, "--seconds",
+                        std::to_string(static_cast<long>(b.check_seconds)), "--json"});
         fixed("explore", {"explore", "--design", d, "--bounds", "small", "--depth", std::to_string(b.explore_fixed_depth),
                           "--seconds", std::to_string(static_cast<long>(b.explore_seconds)), "--json"});
         fixed("bmc", {"bmc", "--design", d, "--bounds", "small", "--depth", std::to_string(b.bmc_fixed_depth),
@@ -575,9 +579,10 @@ void add_ci(CLI::App& app, int& code) {
         "fails (mutant not found, fixed model violated, corpus trace differs); 3 if none fails but a budget ran "
         "out. Known gaps (anon_vma_degree_reuse: no engine finds it yet) are reported as skipped, with the "
         "reason.\n"
-        "Budgets (2 cores, --jobs 2): quick (under 2 minutes): check 5*10^6 steps, explore and bmc limits 60 "
-        "and 120 s per run, fixed model explore depth 6 and bmc depth 2 at small. full (under 30 minutes): "
-        "check 5*10^7 steps, limits 600 and 900 s, fixed model explore depth 7 and bmc depth 3 at small. "
+        "Budgets (2 cores, --jobs 2): quick (under 2 minutes; measured 18 s): check 5*10^6 steps, check, "
+        "explore and bmc limits 90, 60 and 120 s per run, fixed model explore depth 6 and bmc depth 2 at small. "
+        "full (under 30 minutes): check 2*10^8 steps, limits 1500, 600 and 900 s, fixed model explore depth 7 "
+        "and bmc depth 3 at small. "
         "Mutant bmc runs go to the depth of the mutant's corpus trace in both.");
     cmd->add_option("--design", o->designs, "rmap design to check (repeatable; default anon_vma)");
     cmd->add_option("--budget", o->budget, "quick or full")->capture_default_str();
