@@ -93,8 +93,8 @@ struct budget {
     double check_seconds;     // limit per check run (reached first: unknown, exit 3)
 };
 
-// Measured on this 2-core machine (shared) with --jobs 2: quick 18 s, full 94 s with
-// 5*10^7 check steps (README).  Explore of the fixed model at small: depth 6 is 0.56 M
+// Measured on this 2-core machine (shared) with --jobs 2: quick 18-21 s, full 302 s
+// (README).  Explore of the fixed model at small: depth 6 is 0.56 M
 // states (2-10 s), depth 7 4.2 M (17-90 s, 2.5 GB), depth 8 out of reach of a CI job's
 // memory; bmc of the fixed model at small: depth 2 under 1 s, depth 3 26-90 s.  The
 // fixed model's check dominates full: 2*10^8 steps at 0.3-0.6 M steps/s.
@@ -577,11 +577,12 @@ void add_ci(CLI::App& app, int& code) {
         "trace has at most 3 steps), and that the fixed model stays clean for check, explore and bmc; per "
         "--design. Checks are named design/engine/mutant-or-fixed. Exit 0 only if every check holds; 1 if one "
         "fails (mutant not found, fixed model violated, corpus trace differs); 3 if none fails but a budget ran "
-        "out. Known gaps (anon_vma_degree_reuse: no engine finds it yet) are reported as skipped, with the "
+        "out. Known gaps (anon_vma_degree_reuse: no engine finds it yet; anon_vma_no_reuse: check does not) are "
+        "reported as skipped, with the "
         "reason.\n"
-        "Budgets (2 cores, --jobs 2): quick (under 2 minutes; measured 18 s): check 5*10^6 steps, check, "
+        "Budgets (2 cores, --jobs 2): quick (under 2 minutes; measured 18-21 s): check 5*10^6 steps, check, "
         "explore and bmc limits 90, 60 and 120 s per run, fixed model explore depth 6 and bmc depth 2 at small. "
-        "full (under 30 minutes): check 2*10^8 steps, limits 1500, 600 and 900 s, fixed model explore depth 7 "
+        "full (under 30 minutes; measured 5 minutes): check 2*10^8 steps, limits 1500, 600 and 900 s, fixed model explore depth 7 "
         "and bmc depth 3 at small. "
         "Mutant bmc runs go to the depth of the mutant's corpus trace in both.");
     cmd->add_option("--design", o->designs, "rmap design to check (repeatable; default anon_vma)");
