@@ -157,7 +157,7 @@ void add_explore(CLI::App& app, int& code) {
     cmd->add_flag("--force", o->force, "let --save overwrite existing files");
     cmd->add_option("--shard", o->shard,
                     "I/N: every shard searches all states up to --shard-depth, then continues only from the "
-                    "states new at that depth whose fingerprint % N == I. The union of the N shards covers every "
+                    "states new at that depth whose fingerprint falls in part I (fingerprint / 2 % N == I). The union of the N shards covers every "
                     "state to --depth (combine them with `cowcheck merge`); one shard's 'clean' speaks for its "
                     "part only")
         ->capture_default_str();

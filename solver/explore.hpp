@@ -110,7 +110,7 @@ struct explore_options {
     bool symmetry = false; // keep one state per orbit of mm-slot permutations (symmetry.hpp)
     // Sharding (`--shard I/N`): every shard builds and checks the whole prefix up to
     // depth shard_depth; of the states new at shard_depth it keeps, as the frontier it
-    // continues from, only those whose fingerprint % shards == shard (the others stay in
+    // continues from, only those whose fingerprint / 2 % shards == shard (the others stay in
     // `visited`, checked, and are not expanded).  Every state deeper than shard_depth
     // has a shortest path through a state new at shard_depth, which exactly one shard
     // expands, so the union of the shards covers every state to `depth`, and the
@@ -262,8 +262,9 @@ template <class S> explore_result explore(const config& cfg, const explore_optio
                     bad_inv = c->violated;
                     bad = {c->parent, c->act};
                 }
+                // (fp >> 1: a fingerprint's lowest bit is always 1.)
                 if (opt.shards > 1 && depth == opt.shard_depth &&
-                    c->fp % static_cast<std::uint64_t>(opt.shards) != static_cast<std::uint64_t>(opt.shard)) {
+                    (c->fp >> 1) % static_cast<std::uint64_t>(opt.shards) != static_cast<std::uint64_t>(opt.shard)) {
                     ++res.shard_dropped;   // another shard's part of the frontier
                     continue;
                 }
