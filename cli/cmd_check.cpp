@@ -29,14 +29,6 @@ struct check_options {
     bool as_found = false;   // --save-as-found: save the trace before shrinking
 };
 
-std::pair<int, int> parse_shard(const std::string& s) {
-    int i = 0, n = 0;
-    char extra = 0;
-    if (std::sscanf(s.c_str(), "%d/%d%c", &i, &n, &extra) != 2 || n < 1 || i < 0 || i >= n)
-        throw usage_error("--shard '" + s + "' must be I/N with 0 <= I < N");
-    return {i, n};
-}
-
 template <class P> int run_check(const check_options& o) {
     using S = model::state<model::concrete, P>;
     const model::config cfg = o.model.config<P>();

@@ -25,6 +25,8 @@ struct explore_cli {
     bool quiet = false;
     std::string save;   // --save DIR: write the counterexample there
     bool force = false;
+    std::string shard = "0/1";
+    int shard_depth = 3;
 };
 
 std::vector<int> parse_ops(const std::string& list) {
@@ -55,6 +57,9 @@ template <class P> int run_explore(const explore_cli& o) {
     eo.selected = o.model.selected();
     eo.ops = parse_ops(o.actions);
     eo.symmetry = o.symmetry;
+    std::tie(eo.shard, eo.shards) = parse_shard(o.shard);
+    if (o.shard_depth < 0 || o.shard_depth > 64) throw usage_error("--shard-depth must be between 0 and 64");
+    eo.shard_depth = o.shard_depth;
     if (o.symmetry && cfg.rmap != model::design::anon_vma)
         throw usage_error("--symmetry is implemented for the anon_vma design only");
     if (!o.json && !o.quiet) {
@@ -62,6 +67,8 @@ template <class P> int run_explore(const explore_cli& o) {
                   << ", depth " << o.depth << ", " << o.threads << " threads";
         if (!o.actions.empty()) std::cout << ", actions " << o.actions;
         if (o.symmetry) std::cout << ", mm symmetry reduction";
+        if (eo.shards > 1)
+            std::cout << ", shard " << o.shard << " (its part of the states new at depth " << o.shard_depth << ")";
         for (const auto& m : cfg.mutant_names()) std::cout << ", mutant " << m;
         std::cout << "\n";
         eo.progress = [](int d, long fresh, long total, double secs, double mb) {
@@ -85,6 +92,11 @@ template <class P> int run_explore(const explore_cli& o) {
         j["clean_depth"] = r.clean_depth;
         j["states"] = r.states;
         j["symmetry"] = o.symmetry;
+        j["shard"] = o.shard;
+        if (eo.shards > 1) {
+            j["shard_depth"] = o.shard_depth;
+            j["shard_dropped"] = r.shard_dropped;
+        }
         j["seconds"] = r.seconds;
         j["peak_memory_mb"] = r.peak_mb;
         j["exhausted"] = r.exhausted;
@@ -143,6 +155,14 @@ void add_explore(CLI::App& app, int& code) {
     cmd->add_flag("--quiet", o->quiet, "no per-depth progress");
     cmd->add_option("--save", o->save, "on a violation, write DIR/<mutant-or-invariant>.itf.json, .txt and .dot");
     cmd->add_flag("--force", o->force, "let --save overwrite existing files");
+    cmd->add_option("--shard", o->shard,
+                    "I/N: every shard searches all states up to --shard-depth, then continues only from the "
+                    "states new at that depth whose fingerprint falls in part I (fingerprint / 2 % N == I). The union of the N shards covers every "
+                    "state to --depth (combine them with `cowcheck merge`); one shard's 'clean' speaks for its "
+                    "part only")
+        ->capture_default_str();
+    cmd->add_option("--shard-depth", o->shard_depth, "the frontier depth where --shard partitions the states")
+        ->capture_default_str();
     cmd->callback([o, &code] { code = o->model.dispatch([&]<class P>() { return run_explore<P>(*o); }); });
 }
 

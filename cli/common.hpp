@@ -2,6 +2,7 @@
 // design / mutant / invariant options, preset dispatch, and usage errors.
 #pragma once
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
@@ -114,6 +115,15 @@ inline std::string bounds_text(const char* preset, const model::config& cfg) {
            ", anon_vmas " + std::to_string(cfg.lim.anon_vmas) + ", cpus " + std::to_string(cfg.lim.cpus) + ")";
 }
 
+/// `--shard I/N`: shard I of N, 0 <= I < N; anything else is a usage error.
+inline std::pair<int, int> parse_shard(const std::string& s) {
+    int i = 0, n = 0;
+    char extra = 0;
+    if (std::sscanf(s.c_str(), "%d/%d%c", &i, &n, &extra) != 2 || n < 1 || i < 0 || i >= n)
+        throw usage_error("--shard '" + s + "' must be I/N with 0 <= I < N");
+    return {i, n};
+}
+
 /// Registration of the subcommands; each returns the exit code through `code`.
 void add_list(CLI::App& app, int& code);
 void add_check(CLI::App& app, int& code);
@@ -124,5 +134,7 @@ void add_show(CLI::App& app, int& code);
 void add_replay(CLI::App& app, int& code);
 void add_shrink(CLI::App& app, int& code);
 void add_litmus(CLI::App& app, int& code);
+void add_ci(CLI::App& app, int& code);
+void add_merge(CLI::App& app, int& code);
 
 }  // namespace cli

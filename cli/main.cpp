@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
     cli::add_replay(app, code);
     cli::add_shrink(app, code);
     cli::add_litmus(app, code);
+    cli::add_ci(app, code);
+    cli::add_merge(app, code);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

@@ -108,6 +108,15 @@ struct explore_options {
     props::inv_set selected = props::all_invariants;
     std::vector<int> ops;  // operations allowed (empty: all)
     bool symmetry = false; // keep one state per orbit of mm-slot permutations (symmetry.hpp)
+    // Sharding (`--shard I/N`): every shard builds and checks the whole prefix up to
+    // depth shard_depth; of the states new at shard_depth it keeps, as the frontier it
+    // continues from, only those whose fingerprint / 2 % shards == shard (the others stay in
+    // `visited`, checked, and are not expanded).  Every state deeper than shard_depth
+    // has a shortest path through a state new at shard_depth, which exactly one shard
+    // expands, so the union of the shards covers every state to `depth`, and the
+    // shortest violation over the shards is a shortest one.  A shard's clean depth
+    // speaks for its part only.
+    int shard = 0, shards = 1, shard_depth = 3;
     std::function<void(int depth, long fresh, long total, double secs, double mb)> progress;
 };
 
@@ -130,6 +139,7 @@ struct explore_result {
     std::vector<explore_level> levels;
     int violated = -1;
     std::vector<action> trace;     // a shortest violating trace
+    long shard_dropped = 0;        // states new at shard_depth left to the other shards
 };
 
 template <class S> explore_result explore(const config& cfg, const explore_options& opt) {
@@ -252,6 +262,12 @@ template <class S> explore_result explore(const config& cfg, const explore_optio
                     bad_inv = c->violated;
                     bad = {c->parent, c->act};
                 }
+                // (fp >> 1: a fingerprint's lowest bit is always 1.)
+                if (opt.shards > 1 && depth == opt.shard_depth &&
+                    (c->fp >> 1) % static_cast<std::uint64_t>(opt.shards) != static_cast<std::uint64_t>(opt.shard)) {
+                    ++res.shard_dropped;   // another shard's part of the frontier
+                    continue;
+                }
                 next_level.push_back({c->parent, c->act});
             }
             res.peak_mb = std::max(res.peak_mb, mb(visited.bytes() + links_bytes() + base.capacity() * sizeof(S) +
@@ -264,7 +280,7 @@ template <class S> explore_result explore(const config& cfg, const explore_optio
             break;
         }
         next_level.shrink_to_fit();
-        const long fresh = static_cast<long>(next_level.size());
+        const long fresh = static_cast<long>(next_level.size()) + (depth == opt.shard_depth ? res.shard_dropped : 0);
         res.states += fresh;
         links.push_back(std::move(next_level));
         if (bad_inv >= 0) {
