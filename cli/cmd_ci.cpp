@@ -80,7 +80,7 @@ std::vector<std::string> explore_args_for(const std::string& mutant) {
     if (mutant == "anon_vma_degree_reuse")   // CVE-2022-42703: the structural break at depth 11
         return {"--bounds", "default", "--mms", "4", "--vmas", "2", "--va-pages", "2", "--folios", "1",
                 "--anon-vmas", "5", "--cpus", "1", "--depth", "11", "--actions", "mmap,write,fork,exit_mmap,mprotect",
-                "--invariant", "anon_vma_chain_shape", "--threads", "1", "--max-memory", "4000"};
+                "--invariant", "anon_vma_chain_shape", "--max-memory", "4000"};
     if (mutant == "anon_vma_no_reuse")
         return {"--bounds", "default", "--mms", "2", "--vmas", "1", "--va-pages", "1", "--cpus", "1", "--folios", "2",
                 "--depth", "10", "--actions", "mmap,write,fork,exit_mmap,switch_mm"};
