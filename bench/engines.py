@@ -70,11 +70,12 @@ def bench_bmc(b):
 
 def bench_shrink(b):
     tmp = tempfile.mkdtemp(prefix="cowcheck-shrink-")
-    listing = json.loads(subprocess.run([b, "list", "--json"], capture_output=True, text=True, check=True).stdout)
-    for m in (x["name"] for x in listing["mutants"]):
+    # Mutants the random search finds within a run (anon_vma_no_reuse and the degree reuse
+    # it does not find at all), in the order tried.
+    for m in ("gup_cow_leak", "anon_vma_clone_stale_anon_vma", "mremap_flush_after_unlock", "fork_shares_pinned_page"):
         for seed in range(1, 6):
             out = os.path.join(tmp, f"{m}-{seed}")
-            rc, _, j = run([b, "check", "--inject", m, "--seed", str(seed), "--steps", "600", "--budget", "20000000",
+            rc, _, j = run([b, "check", "--inject", m, "--seed", str(seed), "--steps", "600", "--budget", "2000000",
                             "--quiet", "--json", "--save", out, "--save-as-found"], 300)
             if rc != 1 or j["violation"]["found_length"] < 200:
                 continue
