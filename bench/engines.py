@@ -34,9 +34,9 @@ def run(cmd, timeout):
     return p.returncode, time.monotonic() - t0, j
 
 
-def bench_explore(b):
+def bench_explore(b, presets):
     rows = []
-    for preset in ("small", "default", "double"):
+    for preset in presets:
         for sym in (False, True):
             cmd = [b, "explore", "--bounds", preset, "--depth", "40", "--seconds", "60", "--max-memory", "8192",
                    "--threads", "2", "--json"] + (["--symmetry"] if sym else [])
@@ -95,6 +95,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cowcheck", default=os.path.join(ROOT, "build", "cowcheck"))
     ap.add_argument("--only", default="explore,bmc,shrink")
+    ap.add_argument("--presets", default="small,default,double", help="explore: which presets")
     o = ap.parse_args()
     path = os.path.join(ROOT, "bench", "engines.json")
     res = json.load(open(path)) if os.path.exists(path) else {}
@@ -103,7 +104,7 @@ def main():
                                             cwd=ROOT).stdout.strip()}
     parts = o.only.split(",")
     if "explore" in parts:
-        res["explore"] = bench_explore(o.cowcheck)
+        res["explore"] = bench_explore(o.cowcheck, o.presets.split(","))
     if "bmc" in parts:
         res["bmc"] = bench_bmc(o.cowcheck)
     if "shrink" in parts:
