@@ -111,6 +111,7 @@ def main():
         # BMC at the minimal length
         if "length" in row:
             base = "--bounds " + ("small" if "--bounds small" in eargs else "default")
+            attempts = []
             for extra in (eargs.replace("--bounds small", "").replace("--bounds default", "").split("--depth")[0].split("--actions")[0],
                           "--vmas 1 --va-pages 1"):
                 bargs = f"{base} {extra}".strip()
@@ -118,8 +119,10 @@ def main():
                 if rc == 1 and j and j["violation"]["length"] == row["length"] and j["violation"]["replayed"]:
                     row["bmc_s"], row["bmc_args"] = wall, bargs
                     break
+                # unknown (the 60 s ran out), or clean: the smaller bounds cannot reach it
+                attempts.append(f"`{bargs}`: {(j or {}).get('result', 'timeout')} ({wall:.0f} s)")
                 row["bmc_s"], row["bmc_args"] = None, bargs
-                row["bmc_result"] = (j or {}).get("result", "timeout")
+            row["bmc_attempts"] = attempts
         # harm
         harm = HARM.get(name)
         if harm and harm != row.get("invariant") and name not in EXPLORE_SECONDS:
@@ -132,8 +135,8 @@ def main():
         print(json.dumps(row), flush=True)
 
     fixed = {}
-    rc, wall, j = run(b, "explore --bounds small --depth 8 --quiet --json", 600)
-    fixed["explore"] = {"args": "--bounds small --depth 8", "result": j["result"] if j else "timeout",
+    rc, wall, j = run(b, "explore --bounds small --depth 8 --seconds 300 --quiet --json", 360)
+    fixed["explore"] = {"args": "--bounds small --depth 8 --seconds 300", "result": j["result"] if j else "timeout",
                         "clean_depth": j["clean_depth"] if j else None, "states": j["states"] if j else None, "s": wall}
     rc, wall, j = run(b, "bmc --bounds small --depth 3 --timeout 120 --json", 150)
     fixed["bmc"] = {"args": "--bounds small --depth 3", "result": j["result"] if j else "timeout",
@@ -151,14 +154,16 @@ def main():
              f"{meta['load_average'][0]:.1f} at the end; wall times of the `cowcheck` process).", "",
              "Random: `cowcheck check --inject M` at the default preset, the same flags for every mutant, "
              f"median over seeds {seeds}. Explore: the certified shortest trace (bounds in the last column). "
-             "BMC: `cowcheck bmc` at depth = the minimal length, 60 s budget. Harm: explore with only the "
+             "BMC: `cowcheck bmc` at depth = the minimal length, 60 s budget, at the explore bounds, then with one VMA "
+             "and one page per mm (where a mutant needs two pages, that second search is clean by construction; "
+             "`unknown` is the 60 s running out). Harm: explore with only the "
              "harm's invariant selected (trace in `counterexamples/anon_vma/harm/`).", "",
              "| mutant | CVE / commit | invariant broken | minimal length | random median (seeds found) | explore | BMC | harm (length) |",
              "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         found = f"{len(r['random_seeds_found'])}/{len(seeds)}"
         bmc = fmt(r.get("bmc_s")) + (f" (`{r['bmc_args']}`)" if r.get("bmc_s") is not None else
-                                     f" ({r.get('bmc_result', 'not run')})")
+                                     " (" + ("; ".join(r.get("bmc_attempts", [])) or "not run") + ")")
         harm = "—" if "harm" not in r else f"{r['harm']} ({r['harm_length']}, {fmt(r['harm_s'])})"
         lines.append(f"| {r['mutant']} | {r['cites']} | {r.get('invariant', 'not found')} | {r.get('length', '—')} | "
                      f"{fmt(r['random_median_s'])} ({found}) | {fmt(r['explore_s'])} (`{r['explore_args']}`) | {bmc} | {harm} |")

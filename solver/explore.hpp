@@ -12,12 +12,15 @@
 // open-addressing table; two distinct states merge only if their fingerprints
 // collide, with probability about n^2 / 2^65 for n states (4e-6 at 12 million).
 // Each level keeps, per state, its parent's index and the action that made it
-// (8 bytes), so a counterexample is rebuilt by walking back.  Whole states are
-// kept for one level only, the one before the level being expanded; a state of
-// the expanded level is rebuilt from its parent and action when it is expanded
-// (one extra apply per state), and a new state is a 16-byte candidate
-// (fingerprint, parent, action, invariant broken) until the merge.  Measured
-// bytes per stored state: bench/engines.md.
+// (8 bytes), so a counterexample is rebuilt by walking back.  No whole state is
+// kept: a state of the level being expanded is rebuilt by replaying its path of
+// actions from the initial state, through a per-thread cache holding the last
+// state rebuilt at each depth.  The levels are ordered by parent, so consecutive
+// states mostly share their parent (and grandparent, ...) and the rebuild costs
+// about one apply per state (1 + 1/b + 1/b^2 ... for branching b).  A new state
+// is a 16-byte candidate (fingerprint, parent, action, invariant broken) until
+// the merge.  So a stored state costs its fingerprint slot (8 bytes at a load of
+// 3/8 to 3/4) and its link (8 bytes); measured: bench/engines.md.
 //
 // Each level is expanded in chunks, each in two phases: expansion and invariant
 // checks in parallel (threads take interleaved slices of the chunk and filter
@@ -163,15 +166,23 @@ template <class S> explore_result explore(const config& cfg, const explore_optio
     visited.insert(fingerprint(init));
     links.push_back({link{0, 0}});
     res.states = 1;
-    // Whole states are kept for one level only: `base` holds the states of the level
-    // before the one being expanded, and a state of the expanded level is rebuilt from
-    // its parent in `base` and its action when it is needed (one more apply per state).
-    std::vector<S> base;
-    auto state_at = [&](int level, std::uint32_t i) {
+    // A state of level `level` rebuilt from the initial state along its links, through
+    // a cache of the last state rebuilt at each depth (one cache per thread).
+    struct path_cache {
+        std::vector<S> st;
+        std::vector<std::uint32_t> idx;
+    };
+    auto new_cache = [&] { return path_cache{std::vector<S>(opt.depth + 1), std::vector<std::uint32_t>(opt.depth + 1, ~0u)}; };
+    std::function<const S&(path_cache&, int, std::uint32_t)> state_at = [&](path_cache& c, int level,
+                                                                            std::uint32_t i) -> const S& {
         if (level == 0) return init;
-        S t = base[links[level][i].parent];
-        model::apply(cfg, t, acts[links[level][i].act]);
-        return opt.symmetry ? canonical_mms(t, cfg.lim.mms) : t;
+        if (c.idx[level] == i) return c.st[level];
+        const link l = links[level][i];
+        S t = state_at(c, level - 1, l.parent);
+        model::apply(cfg, t, acts[l.act]);
+        c.st[level] = opt.symmetry ? canonical_mms(t, cfg.lim.mms) : t;
+        c.idx[level] = i;
+        return c.st[level];
     };
     auto rebuild = [&](int depth, std::uint32_t idx) {
         std::vector<action> t(depth);
@@ -208,26 +219,38 @@ template <class S> explore_result explore(const config& cfg, const explore_optio
     for (int depth = 1; depth <= opt.depth; ++depth) {
         const int level = depth - 1;   // the level being expanded
         const std::size_t width = links[level].size();
-        // The level is expanded in chunks of states, each in two phases: expansion and
-        // invariant checks in parallel (thread t takes states t, t+n, ... of the chunk),
-        // then a single-threaded merge in expansion order (parent index, then action
-        // index).  A chunk's new states are in `visited` before the next chunk expands,
-        // so duplicates within a level cost at most one chunk's worth of candidates;
-        // the order, and so the trace, does not depend on the thread count.
-        constexpr std::size_t chunk = 1u << 18;
+        // The level is expanded in chunks of states, each in three phases: expansion in
+        // parallel (thread t takes states t, t+n, ... of the chunk; successors already in
+        // `visited` are dropped at once), a single-threaded merge in expansion order
+        // (parent index, then action index) that keeps the first copy of each new state,
+        // then the invariant checks of the merged new states in parallel, each rebuilt
+        // from its parent (a successor reached twice in a chunk is checked once).  A
+        // chunk's new states are in `visited` before the next chunk expands, so
+        // duplicates within a level cost at most one chunk's worth of candidates; the
+        // order, and so the trace, does not depend on the thread count.
+        constexpr std::size_t chunk = 1u << 16;
         std::vector<link> next_level;
         int bad_inv = -1;
         link bad{0, 0};
         std::atomic<bool> stop{false};
         std::vector<std::vector<candidate>> found(nthreads);
+        std::vector<path_cache> caches;
+        for (int t = 0; t < nthreads; ++t) caches.push_back(new_cache());
+        auto in_parallel = [&](auto&& work) {
+            std::vector<std::thread> pool;
+            for (int t = 1; t < nthreads; ++t) pool.emplace_back(work, t);
+            work(0);
+            for (auto& th : pool) th.join();
+        };
         for (std::size_t from = 0; from < width && bad_inv < 0 && !stop; from += chunk) {
             const std::size_t to = std::min(width, from + chunk);
             for (auto& f : found) f.clear();
-            auto work = [&](int t) {
+            in_parallel([&](int t) {
                 S next;
+                path_cache& cache = caches[t];
                 for (std::size_t i = from + t; i < to; i += nthreads) {
                     if (stop.load(std::memory_order_relaxed)) return;
-                    const S s = state_at(level, static_cast<std::uint32_t>(i));
+                    const S& s = state_at(cache, level, static_cast<std::uint32_t>(i));
                     for (std::uint32_t a = 0; a < acts.size(); ++a) {
                         if (!model::enabled(cfg, s, acts[a])) continue;
                         next = s;
@@ -236,16 +259,11 @@ template <class S> explore_result explore(const config& cfg, const explore_optio
                         if (opt.symmetry) next = canonical_mms(next, cfg.lim.mms);
                         const std::uint64_t fp = fingerprint(next);
                         if (visited.contains(fp)) continue;
-                        found[t].push_back({fp, static_cast<std::uint32_t>(i), static_cast<std::uint16_t>(a),
-                                            static_cast<std::int16_t>(props::first_violation(cfg, next, opt.selected))});
+                        found[t].push_back({fp, static_cast<std::uint32_t>(i), static_cast<std::uint16_t>(a), 0});
                     }
                     if ((i & 1023) == 0 && opt.seconds > 0 && elapsed() > opt.seconds) stop = true;
                 }
-            };
-            std::vector<std::thread> pool;
-            for (int t = 1; t < nthreads; ++t) pool.emplace_back(work, t);
-            work(0);
-            for (auto& th : pool) th.join();
+            });
             if (stop) break;
             std::vector<const candidate*> order;
             std::size_t found_bytes = 0;
@@ -256,23 +274,50 @@ template <class S> explore_result explore(const config& cfg, const explore_optio
             std::sort(order.begin(), order.end(), [](const candidate* x, const candidate* y) {
                 return x->parent != y->parent ? x->parent < y->parent : x->act < y->act;
             });
+            // The new states of this chunk, in order; `kept` says which this shard expands.
+            std::vector<link> fresh_links;
+            std::vector<bool> kept;
             for (const candidate* c : order) {
                 if (!visited.insert(c->fp)) continue;
-                if (c->violated >= 0 && bad_inv < 0) {
-                    bad_inv = c->violated;
-                    bad = {c->parent, c->act};
-                }
+                fresh_links.push_back({c->parent, c->act});
                 // (fp >> 1: a fingerprint's lowest bit is always 1.)
-                if (opt.shards > 1 && depth == opt.shard_depth &&
-                    (c->fp >> 1) % static_cast<std::uint64_t>(opt.shards) != static_cast<std::uint64_t>(opt.shard)) {
-                    ++res.shard_dropped;   // another shard's part of the frontier
-                    continue;
-                }
-                next_level.push_back({c->parent, c->act});
+                const bool other_shard = opt.shards > 1 && depth == opt.shard_depth &&
+                    (c->fp >> 1) % static_cast<std::uint64_t>(opt.shards) != static_cast<std::uint64_t>(opt.shard);
+                kept.push_back(!other_shard);
             }
-            res.peak_mb = std::max(res.peak_mb, mb(visited.bytes() + links_bytes() + base.capacity() * sizeof(S) +
+            res.peak_mb = std::max(res.peak_mb, mb(visited.bytes() + links_bytes() + nthreads * (opt.depth + 1) * sizeof(S) +
                                                    found_bytes + order.capacity() * sizeof(void*) +
+                                                   fresh_links.capacity() * sizeof(link) +
                                                    next_level.capacity() * sizeof(link)));
+            order = {};
+            for (auto& f : found) f = {};
+            // Invariant checks, every new state once (states left to other shards too:
+            // they are checked here and expanded there).  The first violation in merge
+            // order wins.
+            std::vector<std::pair<std::size_t, int>> first(nthreads, {SIZE_MAX, -1});
+            in_parallel([&](int t) {
+                path_cache& cache = caches[t];
+                for (std::size_t j = t; j < fresh_links.size(); j += nthreads) {
+                    S next = state_at(cache, level, fresh_links[j].parent);
+                    model::apply(cfg, next, acts[fresh_links[j].act]);
+                    if (opt.symmetry) next = canonical_mms(next, cfg.lim.mms);
+                    if (int v = props::first_violation(cfg, next, opt.selected); v >= 0) {
+                        first[t] = {j, v};
+                        return;
+                    }
+                }
+            });
+            std::size_t bad_j = SIZE_MAX;
+            for (const auto& [j, v] : first)
+                if (v >= 0 && j < bad_j) {
+                    bad_j = j;
+                    bad_inv = v;
+                }
+            if (bad_inv >= 0) bad = fresh_links[bad_j];
+            for (std::size_t j = 0; j < fresh_links.size(); ++j) {
+                if (kept[j]) next_level.push_back(fresh_links[j]);
+                else ++res.shard_dropped;   // another shard's part of the frontier
+            }
         }
         found = {};
         if (stop) {
@@ -299,7 +344,7 @@ template <class S> explore_result explore(const config& cfg, const explore_optio
             break;
         }
         res.clean_depth = depth;
-        const double now_mb = mb(visited.bytes() + links_bytes() + base.capacity() * sizeof(S));
+        const double now_mb = mb(visited.bytes() + links_bytes());
         res.levels.push_back({depth, fresh, res.states, elapsed(), now_mb});
         if (opt.progress) opt.progress(depth, fresh, res.states, elapsed(), res.peak_mb);
         if (fresh == 0) {
@@ -315,11 +360,6 @@ template <class S> explore_result explore(const config& cfg, const explore_optio
             res.stopped = "memory limit of " + std::to_string(static_cast<long>(opt.max_memory_mb)) + " MB";
             break;
         }
-        // Rebase: the expanded level's states become the base of the next one.
-        std::vector<S> next_base(width);
-        for (std::size_t i = 0; i < width; ++i) next_base[i] = state_at(level, static_cast<std::uint32_t>(i));
-        res.peak_mb = std::max(res.peak_mb, mb(visited.bytes() + links_bytes() + (base.capacity() + width) * sizeof(S)));
-        base = std::move(next_base);
     }
     res.complete = res.violated < 0 && res.stopped.empty();
     res.seconds = elapsed();
