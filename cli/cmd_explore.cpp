@@ -91,6 +91,7 @@ template <class P> int run_explore(const explore_cli& o) {
         j["result"] = verdict;
         j["clean_depth"] = r.clean_depth;
         j["states"] = r.states;
+        j["states_checked"] = r.checked;   // the unfinished level's states included
         j["symmetry"] = o.symmetry;
         j["shard"] = o.shard;
         if (eo.shards > 1) {

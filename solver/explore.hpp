@@ -143,6 +143,7 @@ struct explore_result {
     int violated = -1;
     std::vector<action> trace;     // a shortest violating trace
     long shard_dropped = 0;        // states new at shard_depth left to the other shards
+    long checked = 0;              // distinct states stored and checked, the unfinished level's included
 };
 
 template <class S> explore_result explore(const config& cfg, const explore_options& opt) {
@@ -362,6 +363,7 @@ template <class S> explore_result explore(const config& cfg, const explore_optio
         }
     }
     res.complete = res.violated < 0 && res.stopped.empty();
+    res.checked = static_cast<long>(visited.size());
     res.seconds = elapsed();
     return res;
 }
