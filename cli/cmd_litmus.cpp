@@ -7,7 +7,7 @@
 //                  outside what the model covers, naming the line)
 //   check FILE...  both, compared field by field: one line per difference; exit 0 all
 //                  agree, 1 some differ, 2 bad input; when the kernel cannot be
-//                  observed (not root, PFNs hidden) "skipped: REASON" and exit 0.
+//                  observed (not root, PFNs hidden) one line with the reason, exit 3.
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -154,9 +154,10 @@ void add_litmus(CLI::App& app, int& code) {
             }
         }
         const std::string why = recorded_dir.empty() ? litmus::kernel::unobservable() : "";
-        if (!why.empty()) {
-            std::cout << "skipped: " << why << "\n";
-            code = exit_clean;
+        if (!why.empty()) {   // unknown, not clean: nothing was compared
+            std::cerr << "cowcheck litmus check: cannot observe the kernel: " << why
+                      << " (--recorded DIR compares with recorded runs)\n";
+            code = exit_unknown;
             return;
         }
         if (!save_dir.empty()) std::filesystem::create_directories(save_dir);

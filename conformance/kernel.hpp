@@ -134,6 +134,18 @@ struct pipes {
             case static_cast<int>(kind::write):
                 if (!guarded_access(c.addr, true, c.value)) r.result = -1;
                 break;
+            case static_cast<int>(kind::mem_write): {
+                // write(2) to /proc/self/mem (opened here: each process its own mm).
+                const int fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+                if (fd < 0) {
+                    r.result = errno;
+                    break;
+                }
+                const ssize_t w = pwrite(fd, &c.value, sizeof c.value, static_cast<off_t>(c.addr));
+                r.result = w == static_cast<ssize_t>(sizeof c.value) ? 0 : w < 0 ? errno : EIO;
+                close(fd);
+                break;
+            }
             case static_cast<int>(kind::munmap): sys(munmap(reinterpret_cast<void*>(c.addr), static_cast<std::size_t>(c.len))); break;
             case static_cast<int>(kind::mprotect):
                 sys(mprotect(reinterpret_cast<void*>(c.addr), static_cast<std::size_t>(c.len), c.prot));
@@ -279,6 +291,8 @@ inline trace run(const program& p) {
     const int kpageflags = open("/proc/kpageflags", O_RDONLY);
     procs book;
     int n = 0;
+    std::vector<json> prev_obs;
+    std::vector<std::optional<std::uint64_t>> prev_pfns;
     for (const auto& o : p.ops) {
         ++n;
         const int who = index.at(o.proc);
@@ -289,7 +303,8 @@ inline trace run(const program& p) {
         switch (o.k) {
             case kind::mmap: c.addr = addr(o.at); break;
             case kind::mremap: c.new_len = o.new_npages * page_size; c.new_addr = addr(o.at); break;
-            case kind::write: c.value = o.value; break;
+            case kind::write:
+            case kind::mem_write: c.value = o.value; break;
             case kind::mprotect: c.prot = o.prot == "rw" ? PROT_READ | PROT_WRITE : o.prot == "r" ? PROT_READ : PROT_NONE; break;
             case kind::madvise:
                 c.advice = o.advice == "DONTNEED" ? MADV_DONTNEED : o.advice == "DONTFORK" ? MADV_DONTFORK : MADV_WIPEONFORK;
@@ -379,6 +394,9 @@ inline trace run(const program& p) {
             pfns.push_back(id);
         }
         link_same_pfn(st.obs, pfns);
+        link_same_pfn_prev(st.obs, pfns, prev_obs, prev_pfns);
+        prev_obs = st.obs;
+        prev_pfns = pfns;
         for (auto& ob : st.obs) {   // field order as documented
             json sorted = {{"type", "obs"}, {"step", n}, {"proc", ob["proc"]}, {"page", ob["page"]}};
             for (const auto& f : obs_fields()) sorted[f] = ob[f];

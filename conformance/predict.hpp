@@ -65,6 +65,8 @@ template <class P = model::preset_double> trace run(const program& p, const std:
         return false;
     };
     int n = 0;
+    std::vector<json> prev_obs;
+    std::vector<std::optional<std::uint64_t>> prev_ids;
     for (const auto& o : p.ops) {
         ++n;
         auto fail = [&](const std::string& why) {
@@ -183,6 +185,18 @@ template <class P = model::preset_double> trace run(const program& p, const std:
                     if (model::enabled_madvise(cfg, s, a)) take({op::madvise, a});   // else: already set
                 }
                 break;
+            case kind::mem_write:
+                // write(2) to /proc/self/mem: mem_rw -> access_remote_vm(FOLL_FORCE|FOLL_WRITE), the
+                // model's two phases back to back (nothing runs between them in a litmus program).
+                check_slots(st, 1);
+                if (o.value < 0 || o.value > 255) fail("value " + std::to_string(o.value) + " does not fit the model's 8-bit data");
+                if (model::find_vma(s, m, I(st)) == I(model::nil)) {
+                    result = "EIO";   // access_remote_vm copied nothing: mem_rw returns -EIO
+                    break;
+                }
+                take({op::mem_write_faultin, {.mm = m, .start = st}});
+                take({op::mem_write, {.mm = m, .start = st, .value = static_cast<int>(o.value)}});
+                break;
             case kind::mremap:
                 check_slots(st, o.npages);
                 check_slots(o.at, o.new_npages);
@@ -233,11 +247,17 @@ template <class P = model::preset_double> trace run(const program& p, const std:
             ob["anon_exclusive"] = present && !zero ? json(fo.anon_exclusive) : json(nullptr);
             ob["mapcount"] = present ? json(zero ? 0 : fo.mapcount.get()) : json(nullptr);
             ob["same_pfn_as"] = nullptr;
+            ob["same_pfn_as_prev"] = nullptr;
             ob["zero_page"] = present ? json(zero) : json(nullptr);
             stp.obs.push_back(ob);
             ids.push_back(present ? std::optional<std::uint64_t>(pte.folio.get()) : std::nullopt);
         }
         link_same_pfn(stp.obs, ids);
+        // A folio slot present at the end of the previous step and at the end of this one is
+        // the same folio unless it was freed and reallocated within this step (see README).
+        link_same_pfn_prev(stp.obs, ids, prev_obs, prev_ids);
+        prev_obs = stp.obs;
+        prev_ids = ids;
         t.steps.push_back(std::move(stp));
         if (!t.header.contains("known_divergence"))
             for (const auto& [name, k] : mm)
