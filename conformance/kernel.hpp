@@ -14,7 +14,9 @@
 // side, so program mappings never merge with anything else; workers map nothing
 // else (they allocate nothing after start).  THP is off for the workers
 // (prctl(PR_SET_THP_DISABLE), inherited by fork) and every program mapping gets
-// MADV_NOHUGEPAGE, so every folio is a single page.
+// MADV_NOHUGEPAGE, so every folio is a single page.  Every worker runs on one cpu
+// (sched_setaffinity), so the reuse of a page in do_wp_page does not depend on which
+// cpu's LRU batch still holds it (see run()).
 //
 // Observation (by the coordinator, as root): /proc/<pid>/maps (vma permissions),
 // /proc/<pid>/pagemap (bit 63 present, 62 swapped, 56 mapped exactly once, PFN),
@@ -31,6 +33,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <poll.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -250,6 +253,14 @@ inline trace run(const program& p) {
         if (pipe2(ps[i].cmd, O_CLOEXEC) != 0 || pipe2(ps[i].rep, O_CLOEXEC) != 0)
             throw std::runtime_error("pipe: " + std::string(strerror(errno)));
     }
+    // The cpu every worker runs on: the first one this process may use.
+    int run_cpu = 0;
+    {
+        cpu_set_t allowed;
+        CPU_ZERO(&allowed);
+        if (sched_getaffinity(0, sizeof allowed, &allowed) == 0)
+            while (run_cpu < CPU_SETSIZE - 1 && !CPU_ISSET(run_cpu, &allowed)) ++run_cpu;
+    }
     std::vector<pid_t> pid(p.procs.size(), -1);
     std::vector<int> pidfd(p.procs.size(), -1);
     // The litmus parent.
@@ -263,6 +274,14 @@ inline trace run(const program& p) {
             close(pp.rep[0]);
         }
         prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
+        // Every worker on one cpu (inherited by fork), as the predictor runs every access on
+        // cpu0: a new page sits in that cpu's LRU batch (holding a reference) until drained,
+        // and wp_can_reuse_anon_folio() drains only the local batch, so a worker on another
+        // cpu would copy a page it could reuse.  On one cpu the drain always finds it.
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(run_cpu, &one);
+        sched_setaffinity(0, sizeof one, &one);
         void* r = mmap(nullptr, (arena_slots + 2) * page_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         if (r == MAP_FAILED) _exit(121);
         const long base = reinterpret_cast<long>(r) + page_size;

@@ -97,6 +97,17 @@ template <class P = model::preset_double> trace run(const program& p, const std:
         auto on_cpu0 = [&] {
             if (s.cpu[0].mm != I(m)) take({op::switch_mm, {.mm = m, .cpu = 0}});
         };
+        // Rule reuse_or_copy (README "Known divergences"): a write fault on a page that is mapped
+        // once but not PageAnonExclusive reuses it in the model (refcount 1); the kernel's
+        // wp_can_reuse_anon_folio() copies instead whenever someone else holds a transient
+        // reference.  Remember the page, and after the step whether the model reused it.
+        int candidate = model::nil;
+        auto note_reuse_candidate = [&](int v) {
+            const auto& pte = s.pte[m][v];
+            if (pte.present && pte.folio != I(model::zero_pfn) && !s.folio[pte.folio.get()].anon_exclusive &&
+                s.folio[pte.folio.get()].mapcount == I(1))
+                candidate = pte.folio.get();
+        };
         const model::args range{.mm = m, .start = st, .pages = o.npages};
         auto none_mapped = [&] { return model::range_free(s, m, st, o.npages); };
         auto one_vma = [&] { return model::range_in_one_vma(s, m, st, o.npages); };
@@ -124,6 +135,7 @@ template <class P = model::preset_double> trace run(const program& p, const std:
             case kind::write: {
                 check_slots(st, 1);
                 if (o.value < 0 || o.value > 255) fail("value " + std::to_string(o.value) + " does not fit the model's 8-bit data");
+                note_reuse_candidate(st);
                 on_cpu0();
                 take({op::write, {.mm = m, .cpu = 0, .start = st, .value = static_cast<int>(o.value)}});
                 const auto& tl = s.tlb[0][m][st];
@@ -194,6 +206,7 @@ template <class P = model::preset_double> trace run(const program& p, const std:
                     result = "EIO";   // access_remote_vm copied nothing: mem_rw returns -EIO
                     break;
                 }
+                note_reuse_candidate(st);
                 take({op::mem_write_faultin, {.mm = m, .start = st}});
                 take({op::mem_write, {.mm = m, .start = st, .value = static_cast<int>(o.value)}});
                 break;
@@ -214,6 +227,10 @@ template <class P = model::preset_double> trace run(const program& p, const std:
                 take({op::mremap, {.mm = m, .start = st, .pages = o.npages, .to = o.at}});
                 for (int d = 0; d < o.npages; ++d) acct[m][o.at + d] = acct[m][st + d];
                 break;
+        }
+        if (candidate != model::nil && s.pte[m][st].present && s.pte[m][st].folio == I(candidate)) {
+            if (!t.header.contains("may_copy")) t.header["may_copy"] = json::array();
+            t.header["may_copy"].push_back({{"step", n}, {"proc", o.proc}, {"page", o.page}});
         }
         json line = op_line(o, n);
         line["result"] = result;

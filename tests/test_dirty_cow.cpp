@@ -33,7 +33,7 @@ S run(const model::config& cfg, const std::vector<action>& trace) {
 }  // namespace
 
 TEST_CASE("forced write to a read-only mapping: COW into an exclusive page, PTE stays read-only", "[gup][dirty_cow]") {
-    const auto cfg = model::config::defaults<preset_default>();
+    const auto cfg = model::config::defaults<model::preset_default>();
     const S s = run(cfg, {act::mmap(0, 0, 1), act::mprotect(0, 0, 1, false), act::mem_write_faultin(0, 0)});
     CHECK(s.pte[0][0].present);
     CHECK_FALSE(s.pte[0][0].writable);   // maybe_mkwrite: no VM_WRITE
@@ -50,7 +50,7 @@ TEST_CASE("forced write to a read-only mapping: COW into an exclusive page, PTE 
 }
 
 TEST_CASE("fixed model: the race with MADV_DONTNEED writes a new exclusive page", "[gup][dirty_cow]") {
-    const auto cfg = model::config::defaults<preset_default>();
+    const auto cfg = model::config::defaults<model::preset_default>();
     S s = run(cfg, race);
     INFO("broken: " << broken_names(cfg, s));
     CHECK(props::first_violation(cfg, s) == -1);
@@ -66,7 +66,7 @@ TEST_CASE("fixed model: the race with MADV_DONTNEED writes a new exclusive page"
 }
 
 TEST_CASE("dirty_cow: the retry after MADV_DONTNEED writes the shared zero page", "[gup][dirty_cow][mutant]") {
-    auto cfg = model::config::defaults<preset_default>();
+    auto cfg = model::config::defaults<model::preset_default>();
     cfg.inject(model::mutant::dirty_cow);
     S s = run(cfg, race);
     CHECK(s.pte[0][0].folio.v == model::zero_pfn);
@@ -84,7 +84,7 @@ TEST_CASE("dirty_cow: the retry after MADV_DONTNEED writes the shared zero page"
 }
 
 TEST_CASE("dirty_cow without the race: the write lands in the exclusive COW copy", "[gup][dirty_cow][mutant]") {
-    auto cfg = model::config::defaults<preset_default>();
+    auto cfg = model::config::defaults<model::preset_default>();
     cfg.inject(model::mutant::dirty_cow);
     const S s = run(cfg, {act::mmap(0, 0, 1), act::mprotect(0, 0, 1, false), act::mem_write_faultin(0, 0),
                           act::mem_write(0, 0, 2)});
