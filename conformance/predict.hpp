@@ -230,7 +230,8 @@ template <class P = model::preset_double> trace run(const program& p, const std:
         }
         if (candidate != model::nil && s.pte[m][st].present && s.pte[m][st].folio == I(candidate)) {
             if (!t.header.contains("may_copy")) t.header["may_copy"] = json::array();
-            t.header["may_copy"].push_back({{"step", n}, {"proc", o.proc}, {"page", o.page}});
+            for (const auto& [pg, sl] : book.by_name.at(o.proc).slot)   // the records of that slot
+                if (sl == st) t.header["may_copy"].push_back({{"step", n}, {"proc", o.proc}, {"page", pg}});
         }
         json line = op_line(o, n);
         line["result"] = result;
