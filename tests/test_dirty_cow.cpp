@@ -100,4 +100,8 @@ TEST_CASE("explore finds dirty_cow at its minimal length, 5 steps, and the fixed
     REQUIRE(out.code == 1);
     CHECK(out.out.find("zero_page_never_written") != std::string::npos);
     CHECK(out.out.find("MADV_DONTNEED") != std::string::npos);
+    CHECK(out.out.find("depth 5") != std::string::npos);
+    const auto fixed = cli_test::run("explore --bounds small --depth 5");
+    INFO(fixed.out);
+    CHECK(fixed.code == 0);
 }
