@@ -46,6 +46,7 @@ HARM = {
     "anon_vma_clone_stale_anon_vma": "no_kernel_bug",         # counter underflow / walk of a freed anon_vma
     "munmap_free_before_flush": "reads_match_reference",      # a read through the stale TLB entry
     "mremap_flush_after_unlock": "reads_match_reference",
+    "dirty_cow": "reads_match_reference",                     # a never-written page reads the zero page's new data
     "anon_vma_degree_reuse": "mapped_folio_anon_vma_live",  # depth 15: out of explore's reach (see README)
 }
 EXPLORE_SECONDS = {"anon_vma_degree_reuse": 400}

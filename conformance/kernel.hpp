@@ -14,7 +14,9 @@
 // side, so program mappings never merge with anything else; workers map nothing
 // else (they allocate nothing after start).  THP is off for the workers
 // (prctl(PR_SET_THP_DISABLE), inherited by fork) and every program mapping gets
-// MADV_NOHUGEPAGE, so every folio is a single page.
+// MADV_NOHUGEPAGE, so every folio is a single page.  Every worker runs on one cpu
+// (sched_setaffinity), so the reuse of a page in do_wp_page does not depend on which
+// cpu's LRU batch still holds it (see run()).
 //
 // Observation (by the coordinator, as root): /proc/<pid>/maps (vma permissions),
 // /proc/<pid>/pagemap (bit 63 present, 62 swapped, 56 mapped exactly once, PFN),
@@ -31,6 +33,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <poll.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -134,6 +137,18 @@ struct pipes {
             case static_cast<int>(kind::write):
                 if (!guarded_access(c.addr, true, c.value)) r.result = -1;
                 break;
+            case static_cast<int>(kind::mem_write): {
+                // write(2) to /proc/self/mem (opened here: each process its own mm).
+                const int fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+                if (fd < 0) {
+                    r.result = errno;
+                    break;
+                }
+                const ssize_t w = pwrite(fd, &c.value, sizeof c.value, static_cast<off_t>(c.addr));
+                r.result = w == static_cast<ssize_t>(sizeof c.value) ? 0 : w < 0 ? errno : EIO;
+                close(fd);
+                break;
+            }
             case static_cast<int>(kind::munmap): sys(munmap(reinterpret_cast<void*>(c.addr), static_cast<std::size_t>(c.len))); break;
             case static_cast<int>(kind::mprotect):
                 sys(mprotect(reinterpret_cast<void*>(c.addr), static_cast<std::size_t>(c.len), c.prot));
@@ -238,6 +253,14 @@ inline trace run(const program& p) {
         if (pipe2(ps[i].cmd, O_CLOEXEC) != 0 || pipe2(ps[i].rep, O_CLOEXEC) != 0)
             throw std::runtime_error("pipe: " + std::string(strerror(errno)));
     }
+    // The cpu every worker runs on: the first one this process may use.
+    int run_cpu = 0;
+    {
+        cpu_set_t allowed;
+        CPU_ZERO(&allowed);
+        if (sched_getaffinity(0, sizeof allowed, &allowed) == 0)
+            while (run_cpu < CPU_SETSIZE - 1 && !CPU_ISSET(run_cpu, &allowed)) ++run_cpu;
+    }
     std::vector<pid_t> pid(p.procs.size(), -1);
     std::vector<int> pidfd(p.procs.size(), -1);
     // The litmus parent.
@@ -251,6 +274,14 @@ inline trace run(const program& p) {
             close(pp.rep[0]);
         }
         prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
+        // Every worker on one cpu (inherited by fork), as the predictor runs every access on
+        // cpu0: a new page sits in that cpu's LRU batch (holding a reference) until drained,
+        // and wp_can_reuse_anon_folio() drains only the local batch, so a worker on another
+        // cpu would copy a page it could reuse.  On one cpu the drain always finds it.
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(run_cpu, &one);
+        sched_setaffinity(0, sizeof one, &one);
         void* r = mmap(nullptr, (arena_slots + 2) * page_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         if (r == MAP_FAILED) _exit(121);
         const long base = reinterpret_cast<long>(r) + page_size;
@@ -279,6 +310,8 @@ inline trace run(const program& p) {
     const int kpageflags = open("/proc/kpageflags", O_RDONLY);
     procs book;
     int n = 0;
+    std::vector<json> prev_obs;
+    std::vector<std::optional<std::uint64_t>> prev_pfns;
     for (const auto& o : p.ops) {
         ++n;
         const int who = index.at(o.proc);
@@ -289,7 +322,8 @@ inline trace run(const program& p) {
         switch (o.k) {
             case kind::mmap: c.addr = addr(o.at); break;
             case kind::mremap: c.new_len = o.new_npages * page_size; c.new_addr = addr(o.at); break;
-            case kind::write: c.value = o.value; break;
+            case kind::write:
+            case kind::mem_write: c.value = o.value; break;
             case kind::mprotect: c.prot = o.prot == "rw" ? PROT_READ | PROT_WRITE : o.prot == "r" ? PROT_READ : PROT_NONE; break;
             case kind::madvise:
                 c.advice = o.advice == "DONTNEED" ? MADV_DONTNEED : o.advice == "DONTFORK" ? MADV_DONTFORK : MADV_WIPEONFORK;
@@ -379,6 +413,9 @@ inline trace run(const program& p) {
             pfns.push_back(id);
         }
         link_same_pfn(st.obs, pfns);
+        link_same_pfn_prev(st.obs, pfns, prev_obs, prev_pfns);
+        prev_obs = st.obs;
+        prev_pfns = pfns;
         for (auto& ob : st.obs) {   // field order as documented
             json sorted = {{"type", "obs"}, {"step", n}, {"proc", ob["proc"]}, {"page", ob["page"]}};
             for (const auto& f : obs_fields()) sorted[f] = ob[f];

@@ -34,7 +34,7 @@ struct bad_input : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-enum class kind { mmap, read, write, fork, exit, munmap, mprotect, madvise, mremap };
+enum class kind { mmap, read, write, fork, exit, munmap, mprotect, madvise, mremap, mem_write };
 
 struct op {
     int line = 0;            // line in the file (1-based), for messages
@@ -45,7 +45,7 @@ struct op {
     int npages = 1;
     int new_npages = 1;      // mremap
     int at = -1;             // mmap / mremap: arena slot
-    std::int64_t value = 0;  // write
+    std::int64_t value = 0;  // write, mem_write
     std::string prot;        // mprotect: "r", "rw", "none"
     std::string advice;      // madvise: DONTNEED, DONTFORK, WIPEONFORK
     std::string child;       // fork
@@ -62,7 +62,7 @@ inline const std::map<std::string, kind>& kinds() {
     static const std::map<std::string, kind> k = {
         {"mmap", kind::mmap}, {"read", kind::read}, {"write", kind::write}, {"fork", kind::fork},
         {"exit", kind::exit}, {"munmap", kind::munmap}, {"mprotect", kind::mprotect},
-        {"madvise", kind::madvise}, {"mremap", kind::mremap}};
+        {"madvise", kind::madvise}, {"mremap", kind::mremap}, {"mem_write", kind::mem_write}};
     return k;
 }
 
@@ -143,7 +143,8 @@ inline program parse(std::istream& in, const std::string& file) {
                     fail("mremap \"flags\" must be \"MAYMOVE|FIXED\" (the only form supported)");
                 if (o.k == kind::mmap && o.page + o.npages > arena_slots) fail("logical pages beyond the arena");
                 break;
-            case kind::write: o.value = num("value", std::nullopt); break;
+            case kind::write:
+            case kind::mem_write: o.value = num("value", std::nullopt); break;
             case kind::mprotect:
                 o.prot = str("prot", true);
                 if (o.prot != "r" && o.prot != "rw" && o.prot != "none") fail("\"prot\" must be \"r\", \"rw\" or \"none\"");
@@ -251,7 +252,8 @@ struct procs {
 /// The observation fields, in output order (README: "Observation lines").
 inline const std::vector<std::string>& obs_fields() {
     static const std::vector<std::string> f = {"value", "vma", "present", "swapped", "exclusive",
-                                               "anon_exclusive", "mapcount", "same_pfn_as", "zero_page"};
+                                               "anon_exclusive", "mapcount", "same_pfn_as", "same_pfn_as_prev",
+                                               "zero_page"};
     return f;
 }
 
@@ -290,6 +292,24 @@ inline void link_same_pfn(std::vector<json>& obs, const std::vector<std::optiona
         for (std::size_t j = 0; j < i; ++j)
             if (ids[j] && *ids[j] == *ids[i]) {
                 obs[i]["same_pfn_as"] = obs[j]["proc"].get<std::string>() + ":" + std::to_string(obs[j]["page"].get<int>());
+                break;
+            }
+    }
+}
+
+/// Fill same_pfn_as_prev: each record names the first record of the previous step
+/// (`prev`, with its page identities `prev_ids`) with the same physical page, as
+/// "proc:page", else null (also at step 1 and when not present).  A page kept across
+/// the step (a read, a reuse) names its own key; a COW copy names nothing or another.
+inline void link_same_pfn_prev(std::vector<json>& obs, const std::vector<std::optional<std::uint64_t>>& ids,
+                               const std::vector<json>& prev, const std::vector<std::optional<std::uint64_t>>& prev_ids) {
+    for (std::size_t i = 0; i < obs.size(); ++i) {
+        obs[i]["same_pfn_as_prev"] = nullptr;
+        if (!ids[i]) continue;
+        for (std::size_t j = 0; j < prev.size(); ++j)
+            if (prev_ids[j] && *prev_ids[j] == *ids[i]) {
+                obs[i]["same_pfn_as_prev"] =
+                    prev[j]["proc"].get<std::string>() + ":" + std::to_string(prev[j]["page"].get<int>());
                 break;
             }
     }

@@ -65,6 +65,8 @@ template <class P = model::preset_double> trace run(const program& p, const std:
         return false;
     };
     int n = 0;
+    std::vector<json> prev_obs;
+    std::vector<std::optional<std::uint64_t>> prev_ids;
     for (const auto& o : p.ops) {
         ++n;
         auto fail = [&](const std::string& why) {
@@ -95,6 +97,17 @@ template <class P = model::preset_double> trace run(const program& p, const std:
         auto on_cpu0 = [&] {
             if (s.cpu[0].mm != I(m)) take({op::switch_mm, {.mm = m, .cpu = 0}});
         };
+        // Rule reuse_or_copy (README "Known divergences"): a write fault on a page that is mapped
+        // once but not PageAnonExclusive reuses it in the model (refcount 1); the kernel's
+        // wp_can_reuse_anon_folio() copies instead whenever someone else holds a transient
+        // reference.  Remember the page, and after the step whether the model reused it.
+        int candidate = model::nil;
+        auto note_reuse_candidate = [&](int v) {
+            const auto& pte = s.pte[m][v];
+            if (pte.present && pte.folio != I(model::zero_pfn) && !s.folio[pte.folio.get()].anon_exclusive &&
+                s.folio[pte.folio.get()].mapcount == I(1))
+                candidate = pte.folio.get();
+        };
         const model::args range{.mm = m, .start = st, .pages = o.npages};
         auto none_mapped = [&] { return model::range_free(s, m, st, o.npages); };
         auto one_vma = [&] { return model::range_in_one_vma(s, m, st, o.npages); };
@@ -122,6 +135,7 @@ template <class P = model::preset_double> trace run(const program& p, const std:
             case kind::write: {
                 check_slots(st, 1);
                 if (o.value < 0 || o.value > 255) fail("value " + std::to_string(o.value) + " does not fit the model's 8-bit data");
+                note_reuse_candidate(st);
                 on_cpu0();
                 take({op::write, {.mm = m, .cpu = 0, .start = st, .value = static_cast<int>(o.value)}});
                 const auto& tl = s.tlb[0][m][st];
@@ -183,6 +197,19 @@ template <class P = model::preset_double> trace run(const program& p, const std:
                     if (model::enabled_madvise(cfg, s, a)) take({op::madvise, a});   // else: already set
                 }
                 break;
+            case kind::mem_write:
+                // write(2) to /proc/self/mem: mem_rw -> access_remote_vm(FOLL_FORCE|FOLL_WRITE), the
+                // model's two phases back to back (nothing runs between them in a litmus program).
+                check_slots(st, 1);
+                if (o.value < 0 || o.value > 255) fail("value " + std::to_string(o.value) + " does not fit the model's 8-bit data");
+                if (model::find_vma(s, m, I(st)) == I(model::nil)) {
+                    result = "EIO";   // access_remote_vm copied nothing: mem_rw returns -EIO
+                    break;
+                }
+                note_reuse_candidate(st);
+                take({op::mem_write_faultin, {.mm = m, .start = st}});
+                take({op::mem_write, {.mm = m, .start = st, .value = static_cast<int>(o.value)}});
+                break;
             case kind::mremap:
                 check_slots(st, o.npages);
                 check_slots(o.at, o.new_npages);
@@ -200,6 +227,11 @@ template <class P = model::preset_double> trace run(const program& p, const std:
                 take({op::mremap, {.mm = m, .start = st, .pages = o.npages, .to = o.at}});
                 for (int d = 0; d < o.npages; ++d) acct[m][o.at + d] = acct[m][st + d];
                 break;
+        }
+        if (candidate != model::nil && s.pte[m][st].present && s.pte[m][st].folio == I(candidate)) {
+            if (!t.header.contains("may_copy")) t.header["may_copy"] = json::array();
+            for (const auto& [pg, sl] : book.by_name.at(o.proc).slot)   // the records of that slot
+                if (sl == st) t.header["may_copy"].push_back({{"step", n}, {"proc", o.proc}, {"page", pg}});
         }
         json line = op_line(o, n);
         line["result"] = result;
@@ -233,11 +265,17 @@ template <class P = model::preset_double> trace run(const program& p, const std:
             ob["anon_exclusive"] = present && !zero ? json(fo.anon_exclusive) : json(nullptr);
             ob["mapcount"] = present ? json(zero ? 0 : fo.mapcount.get()) : json(nullptr);
             ob["same_pfn_as"] = nullptr;
+            ob["same_pfn_as_prev"] = nullptr;
             ob["zero_page"] = present ? json(zero) : json(nullptr);
             stp.obs.push_back(ob);
             ids.push_back(present ? std::optional<std::uint64_t>(pte.folio.get()) : std::nullopt);
         }
         link_same_pfn(stp.obs, ids);
+        // A folio slot present at the end of the previous step and at the end of this one is
+        // the same folio unless it was freed and reallocated within this step (see README).
+        link_same_pfn_prev(stp.obs, ids, prev_obs, prev_ids);
+        prev_obs = stp.obs;
+        prev_ids = ids;
         t.steps.push_back(std::move(stp));
         if (!t.header.contains("known_divergence"))
             for (const auto& [name, k] : mm)

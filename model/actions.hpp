@@ -19,7 +19,7 @@ namespace model {
 enum class op : int {
     mmap, munmap, tlb_finish_mmu, mprotect, madvise, madvise_dontneed, mremap,
     read, write, fork, exit_mmap, execve, switch_mm, tlb_evict, migrate, tlb_flush_pending,
-    pin_user_pages, unpin_user_page, pin_read, pin_write, mprotect_enomem, count_
+    pin_user_pages, unpin_user_page, pin_read, pin_write, mprotect_enomem, mem_write_faultin, mem_write, count_
 };
 inline constexpr int op_count = static_cast<int>(op::count_);
 
@@ -52,6 +52,8 @@ inline const std::array<op_info, op_count>& ops() {
         {op::pin_read, "pin_read", "a read through a pin (the pipe end of vmsplice, device DMA read)"},
         {op::pin_write, "pin_write", "device DMA write through a FOLL_WRITE pin"},
         {op::mprotect_enomem, "mprotect_enomem", "mprotect with fault injection: anon_vma_clone's AVC allocation fails (-ENOMEM)"},
+        {op::mem_write_faultin, "mem_write_faultin", "write to /proc/pid/mem, phase 1: __get_user_pages(FOLL_FORCE|FOLL_WRITE) -> faultin_page (mm/gup.c)"},
+        {op::mem_write, "mem_write", "write to /proc/pid/mem, phase 2: follow_page_mask retry, copy_to_user_page (access_remote_vm)"},
     }};
     return all;
 }
@@ -121,6 +123,11 @@ inline std::vector<action> actions(const config& cfg) {
         for (int w = 0; w <= 1; ++w)
             out.push_back({op::mprotect_enomem, {.mm = m, .start = st, .pages = n, .to = 1, .value = w}});
     });
+    for (int m = 0; m < L.mms; ++m)
+        for (int v = 0; v < L.va_pages; ++v) out.push_back({op::mem_write_faultin, {.mm = m, .start = v}});
+    for (int m = 0; m < L.mms; ++m)
+        for (int v = 0; v < L.va_pages; ++v)
+            for (int val = 1; val <= 2; ++val) out.push_back({op::mem_write, {.mm = m, .start = v, .value = val}});
     return out;
 }
 
@@ -147,6 +154,8 @@ template <class S> typename S::domain::Bool enabled(const config& cfg, const S& 
         case op::pin_read: return enabled_pin_read(cfg, s, x.a);
         case op::pin_write: return enabled_pin_write(cfg, s, x.a);
         case op::mprotect_enomem: return enabled_mprotect(cfg, s, x.a);
+        case op::mem_write_faultin: return enabled_mem_write_faultin(cfg, s, x.a);
+        case op::mem_write: return enabled_mem_write(cfg, s, x.a);
         case op::count_: break;
     }
     return false;
@@ -175,6 +184,8 @@ template <class S> void apply(const config& cfg, S& s, const action& x) {
         case op::pin_read: return do_pin_read(cfg, s, x.a);
         case op::pin_write: return do_pin_write(cfg, s, x.a);
         case op::mprotect_enomem: return do_mprotect(cfg, s, x.a);
+        case op::mem_write_faultin: return do_mem_write_faultin(cfg, s, x.a);
+        case op::mem_write: return do_mem_write(cfg, s, x.a);
         case op::count_: break;
     }
 }
@@ -245,6 +256,11 @@ inline std::string describe(const action& x) {
         case op::mprotect_enomem:
             return mm + " mprotect " + range() + (a.value ? " PROT_READ|PROT_WRITE" : " PROT_READ") +
                    " (anon_vma_clone: AVC allocation fails)";
+        case op::mem_write_faultin:
+            return mm + " /proc/mem write [" + std::to_string(a.start) + "]: faultin_page (FOLL_FORCE|FOLL_WRITE)";
+        case op::mem_write:
+            return mm + " /proc/mem write [" + std::to_string(a.start) + "] = " + std::to_string(a.value) +
+                   ": follow_page, copy";
         case op::count_: break;
     }
     return "?";

@@ -26,6 +26,7 @@ enum class mutant : int {
     fork_shares_pinned_page,
     anon_vma_clone_stale_anon_vma,
     mremap_flush_after_unlock,
+    dirty_cow,
     count_
 };
 
@@ -74,6 +75,11 @@ inline const std::vector<mutant_info>& mutants() {
          "CVE-2018-18281, fix eb66ae030829 (mremap: properly flush TLB before releasing the page)",
          "move_ptes drops the page-table lock before flushing the old range; an rmap walk "
          "(migration) frees the page while a cpu still caches the old translation"},
+        {mutant::dirty_cow, "dirty_cow", "mem_write (model/gup.hpp)",
+         "CVE-2016-5195, fix 19be0eaffa3a (mm: remove gup_flags FOLL_WRITE games from __get_user_pages())",
+         "after the COW fault of a forced write (/proc/self/mem) to a read-only private mapping, "
+         "faultin_page drops FOLL_WRITE; MADV_DONTNEED zaps the fresh copy, the retry read-faults "
+         "the shared zero page in, follow_page returns it and the write lands in the zero page"},
     };
     return all;
 }

@@ -16,6 +16,7 @@
 #pragma once
 #include "args.hpp"
 #include "fault.hpp"
+#include "vma.hpp"
 
 namespace model {
 
@@ -51,7 +52,7 @@ template <class S> void copy_present_pte(const config& cfg, S& s, int m, int m2,
 template <class S> typename S::domain::Bool enabled_fork(const config& cfg, const S& s, const args& a) {
     MODEL_TYPES(S);
     const I lowest = lowest_free<D>(s.mm, cfg.lim.mms, [](const auto& x) { return x.live; });
-    return s.mm[a.mm].live && !s.mm[a.mm].locked && lowest == a.mm2;
+    return mmap_writable(s, a.mm) && lowest == a.mm2;
 }
 template <class S> void do_fork(const config& cfg, S& s, const args& a) {
     MODEL_TYPES(S);

@@ -35,12 +35,13 @@ template <class S> void teardown_mm(const config& cfg, S& s, int m) {
 }
 
 /// exit(): the last live process (init) never exits, so the system never runs dry.
+/// A forced write in flight holds mm_users (mem_rw: mmget_not_zero), so exit_mmap waits for it.
 template <class S> typename S::domain::Bool enabled_exit_mmap(const config&, const S& s, const args& a) {
     MODEL_TYPES(S);
     B other = false;
     for (int m = 0; m < P::mms; ++m)
         if (m != a.mm) other = other || s.mm[m].live;
-    return s.mm[a.mm].live && !s.mm[a.mm].locked && other;
+    return mmap_writable(s, a.mm) && other;
 }
 template <class S> void do_exit_mmap(const config& cfg, S& s, const args& a) {
     MODEL_TYPES(S);
@@ -55,7 +56,7 @@ template <class S> void do_exit_mmap(const config& cfg, S& s, const args& a) {
 
 /// execve(): the old mm is torn down and the process continues in an empty one.
 template <class S> typename S::domain::Bool enabled_execve(const config&, const S& s, const args& a) {
-    return s.mm[a.mm].live && !s.mm[a.mm].locked;
+    return mmap_writable(s, a.mm);
 }
 template <class S> void do_execve(const config& cfg, S& s, const args& a) {
     MODEL_TYPES(S);

@@ -30,6 +30,9 @@
 //   TLB              -> tlbe_t per (cpu, mm, vpage): PCID-tagged cached translation
 //   mmu_gather       -> gather[mm][folio]: page references queued for freeing
 //   FOLL_PIN         -> pin_t       (who pinned which folio, and what it must read)
+//   a forced write between its phases (mem_write_faultin .. mem_write) -> mm_t.foll_force,
+//                       foll_vpage: the GUP holds the mmap_lock for read in between
+//   the shared zero page's data -> zero_page (always 0 unless a forced write hit it)
 //   reference memory -> ref[mm][vpage]: what a read by a user process must return
 //
 // Left out here (see README "not modelled"): large folios, swap, file mappings,
@@ -55,6 +58,8 @@ template <class D, class P> struct mm_t {
         (typename D::Bool, locked),    // mmap_lock held by a phased munmap (writers excluded)
         (gather_t, gather),            // mmu_gather: queued references per folio, freed at tlb_finish_mmu
         (typename D::Bool, flush_pending),   // a TLB flush still owed after the pages were freed (mutant only)
+        (typename D::Bool, foll_force),      // a forced write (/proc/pid/mem) is between its phases: mmap_lock held for read
+        (typename D::Int, foll_vpage),       // ... at this vpage (0 when none)
         (typename D::Int, cow_context));     // mm->cow_context (cow_context design; nil otherwise)
 };
 
@@ -165,6 +170,7 @@ template <class D, class P> struct state {
         (cpus_t, cpu),
         (pins_t, pin),                 // GUP pins (e.g. vmsplice, O_DIRECT, RDMA buffers)
         (ref_t, ref),                  // reference memory: the value a read must return
+        (typename D::Int, zero_page),  // the data of the shared zero page: 0 unless a write landed in it
         (typename D::Bool, bad_read),  // a read action returned something other than ref
         (typename D::Int, bug),        // first BUG_ON/VM_WARN_ON that fired (0 = none)
         (typename D::Bool, out_of_bounds));  // a bounded pool ran out: the step is discarded

@@ -100,7 +100,7 @@ template <class S> tlbe_t<typename S::domain> translation(const S& s, int c, int
 /// The data at a folio (the zero page reads 0).
 template <class S> typename S::domain::Int content_of(const S& s, typename S::domain::Int f) {
     MODEL_TYPES(S);
-    return D::ite(f == zero_pfn, I(0), D::select(s.folio, f).content);
+    return D::ite(f == zero_pfn, s.zero_page, D::select(s.folio, f).content);
 }
 
 }  // namespace model

@@ -294,8 +294,10 @@ void modify_flags(const config& cfg, S& s, int m, int start, int n, int set, int
 // Actions
 // ---------------------------------------------------------------------------
 
-/// mm may take its mmap_lock for write (no phased unmap holds it).
-template <class S> typename S::domain::Bool mmap_writable(const S& s, int m) { return s.mm[m].live && !s.mm[m].locked; }
+/// mm may take its mmap_lock for write (no phased unmap and no forced write between its phases holds it).
+template <class S> typename S::domain::Bool mmap_writable(const S& s, int m) {
+    return s.mm[m].live && !s.mm[m].locked && !s.mm[m].foll_force;
+}
 
 /// mmap(MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE) of [start, start+pages), PROT_READ|PROT_WRITE.
 /// do_mmap -> __mmap_region: vma_merge_new_range(), else a new VMA with vm_pgoff = start.

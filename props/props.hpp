@@ -66,6 +66,7 @@ enum class inv : int {
     pinned_folio_live,
     pinned_folio_exclusive,
     pins_see_own_data,
+    zero_page_never_written,
     cow_context_refcount_exact,
     cow_context_references_live,
     cow_context_freed_when_unused,
@@ -162,6 +163,9 @@ inline const std::array<inv_info, inv_count>& invariants() {
         {inv::pins_see_own_data, "pins_see_own_data",
          "a pinned folio holds the pinner's data: no other process's write lands in it",
          "CVE-2020-29374: GUP references must not observe another process's writes"},
+        {inv::zero_page_never_written, "zero_page_never_written",
+         "the shared zero page holds zeroes: no write lands in it",
+         "B5 (CVE-2016-5195, 19be0eaffa3a): a (forced) write lands only in an exclusive anon page of the writer"},
         {inv::cow_context_refcount_exact, "cow_context_refcount_exact",
          "cow_context refcnt = [its mm is alive] + child contexts + folios whose cow_context it is",
          "C5: mm_init_cow_context, dup_cow_context, __folio_set_anon_cow, folio_move_anon_rmap"},
@@ -899,6 +903,13 @@ template <class S> typename S::domain::Bool tlb_entry_backed(const model::config
     return ok;
 }
 
+/// The shared zero page is never written (a write through a read-faulted mapping
+/// would change what every unfaulted anonymous page in the system reads).
+template <class S> typename S::domain::Bool zero_page_never_written(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    return s.zero_page == I(0);
+}
+
 template <class S> typename S::domain::Bool memory_matches_reference(const model::config&, const S& s) {
     PROP_TYPES(S);
     B ok = true;
@@ -940,6 +951,7 @@ template <class S> typename S::domain::Bool holds(inv i, const model::config& cf
         PROP_CASE(pinned_folio_live)
         PROP_CASE(pinned_folio_exclusive)
         PROP_CASE(pins_see_own_data)
+        PROP_CASE(zero_page_never_written)
         PROP_CASE(cow_context_refcount_exact)
         PROP_CASE(cow_context_references_live)
         PROP_CASE(cow_context_freed_when_unused)

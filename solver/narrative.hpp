@@ -52,6 +52,7 @@ inline unsigned objects_of(int which) {
         case inv::writable_tlb_is_exclusive: return obj_tlb | obj_folio;
         case inv::anon_exclusive_mapped_once:
         case inv::writable_pte_is_exclusive: return obj_pte | obj_folio;
+        case inv::zero_page_never_written: return obj_mm | obj_pte | obj_folio;
         default: return obj_vma | obj_anon_vma | obj_folio;
     }
 }
@@ -69,6 +70,7 @@ template <class S> std::string objects_text(const S& s, unsigned kinds, const st
             o << "}";
             for (int f = 0; f < P::folios; ++f)
                 if (s.mm[m].gather[f].v) o << " gather:" << pfn(f) << "x" << int(s.mm[m].gather[f].v);
+            if (s.mm[m].foll_force) o << " forced write in flight at [" << int(s.mm[m].foll_vpage.v) << "] (mmap_lock held for read)";
             o << "\n";
         }
     if (kinds & obj_vma)
@@ -118,6 +120,7 @@ template <class S> std::string objects_text(const S& s, unsigned kinds, const st
               << (fo.cow_context.v != model::nil ? " cow_context=" + idx("cow_context", fo.cow_context.v) : std::string())
               << " data=" << int(fo.content.v) << "\n";
         }
+    if ((kinds & obj_folio) && s.zero_page.v) o << ind << "zero_page data=" << int(s.zero_page.v) << " (the shared zero page was written)\n";
     if (kinds & obj_pte)
         for (int m = 0; m < P::mms; ++m)
             for (int v = 0; v < P::va_pages; ++v) {

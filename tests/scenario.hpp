@@ -82,6 +82,10 @@ inline action execve(int mm) { return {op::execve, {.mm = mm}}; }
 inline action switch_mm(int cpu, int mm) { return {op::switch_mm, {.mm = mm, .cpu = cpu}}; }
 inline action tlb_evict(int cpu) { return {op::tlb_evict, {.cpu = cpu}}; }
 inline action migrate(int folio) { return {op::migrate, {.folio = folio}}; }
+inline action mem_write_faultin(int mm, int vpage) { return {op::mem_write_faultin, {.mm = mm, .start = vpage}}; }
+inline action mem_write(int mm, int vpage, int value) {
+    return {op::mem_write, {.mm = mm, .start = vpage, .value = value}};
+}
 }  // namespace act
 
 /// The numbered trace, with "=>" at step `mark` (1-based; 0 = none).

@@ -11,7 +11,8 @@
 // Two invariants are also shown to fail by the model's own steps, through
 // mutants: anon_exclusive_mapped_once (fork_keeps_exclusive: mmap, write, fork)
 // and anon_vma_chain_bounded (anon_vma_no_reuse: a fork-and-exit loop at
-// preset_chain: two mms with one VMA each, B1 / 7a3ef208e662).
+// preset_chain: two mms with one VMA each, B1 / 7a3ef208e662); zero_page_never_written
+// through dirty_cow in tests/test_dirty_cow.cpp.
 #include <functional>
 #include <set>
 
@@ -95,6 +96,9 @@ const std::vector<corruption<default_state>>& default_rows() {
          [](S& s) { s.folio[0].anon_exclusive = false; }, {}},
         {inv::pins_see_own_data, "another process's write landed in the pinned page (CVE-2020-29374)", pinned,
          [](S& s) { s.folio[0].content = 2; s.ref[0][0] = 2; }, {}},
+        {inv::zero_page_never_written, "a forced write landed in the shared zero page (Dirty COW, B5)",
+         {act::mmap(0, 0, 1), act::read(0, 0, 0)}, [](S& s) { s.zero_page = 1; },
+         {inv::every_read_matches_reference, inv::memory_matches_reference}},
         {inv::no_kernel_bug, "a VM_WARN_ON fired", faulted,
          [](S& s) { s.bug = static_cast<int>(model::bug::counter_underflow); }, {}},
         // COW contexts: mm0's context is slot 0, the child's slot 1.
