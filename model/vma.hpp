@@ -16,6 +16,7 @@
 // with vm_pgoff = vm_start >> PAGE_SHIFT (do_mmap for anonymous private maps).
 #pragma once
 #include "args.hpp"
+#include "mshare.hpp"
 #include "rmap.hpp"
 #include "tlb.hpp"
 
@@ -29,7 +30,7 @@ template <class S> typename S::domain::Bool range_free(const S& s, int m, int st
         const auto& v = s.vma[m][i];
         free = free && !(v.used && v.start < start + n && I(start) < v.start + v.pages);
     }
-    return free;
+    return free && mshare::window_free(s, m, start, n);   // nor an mshare window
 }
 
 /// The VMA slot i of mm m covers all of [start, start + n).
