@@ -16,6 +16,7 @@
 #pragma once
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace model {
 
@@ -34,6 +35,17 @@ struct preset_double {
     static constexpr int mms = 8, vmas = 4, va_pages = 8, folios = 12, anon_vmas = 12, cpus = 4, pins = 4;
     static constexpr int regions = 1, region_pages = 2;
 };
+
+/// The mshare region sizes of a preset; presets that do not name them (e.g. the tests'
+/// own) get one one-page region.
+template <class P, class = void> struct mshare_bounds {
+    static constexpr int regions = 1, region_pages = 1;
+};
+template <class P> struct mshare_bounds<P, std::void_t<decltype(P::regions), decltype(P::region_pages)>> {
+    static constexpr int regions = P::regions, region_pages = P::region_pages;
+};
+template <class P> inline constexpr int regions_of = mshare_bounds<P>::regions;
+template <class P> inline constexpr int region_pages_of = mshare_bounds<P>::region_pages;
 
 /// Per-run limits, each at most the preset's array size.
 struct limits {

@@ -220,8 +220,8 @@ struct config {
     template <class P> static config defaults() {
         config c{limits::of<P>()};
         c.pins = P::pins;
-        c.regions = P::regions;
-        c.region_pages = P::region_pages;
+        c.regions = regions_of<P>;
+        c.region_pages = region_pages_of<P>;
         return c;
     }
 

@@ -51,14 +51,14 @@ inline constexpr int host_base = 0;
 template <class S> typename S::domain::Bool in_window(const S& s, int r, int m, typename S::domain::Int v) {
     MODEL_TYPES(S);
     const auto& g = s.region[r];
-    return g.live && g.windowed[m] && g.window[m] <= v && v < g.window[m] + I(P::region_pages);
+    return g.live && g.windowed[m] && g.window[m] <= v && v < g.window[m] + I(region_pages_of<P>);
 }
 
 /// The region PTE a walk of (m, v) through m's window would reach (empty outside a window).
 template <class S> pte_t<typename S::domain> window_pte(const S& s, int m, typename S::domain::Int v) {
     MODEL_TYPES(S);
     pte_t<D> out{};
-    for (int r = 0; r < P::regions; ++r) {
+    for (int r = 0; r < regions_of<P>; ++r) {
         const auto& g = s.region[r];
         const auto p = D::select(g.pte, v - g.window[m]);
         const B in = in_window(s, r, m, v) && g.linked[m];
@@ -73,10 +73,10 @@ template <class S> pte_t<typename S::domain> window_pte(const S& s, int m, typen
 template <class S> typename S::domain::Bool window_free(const S& s, int m, int start, int n) {
     MODEL_TYPES(S);
     B free = true;
-    for (int r = 0; r < P::regions; ++r) {
+    for (int r = 0; r < regions_of<P>; ++r) {
         const auto& g = s.region[r];
         free = free && !(g.live && g.windowed[m] && g.window[m] < I(start + n) &&
-                         I(start) < g.window[m] + I(P::region_pages));
+                         I(start) < g.window[m] + I(region_pages_of<P>));
     }
     return free;
 }
@@ -96,7 +96,7 @@ template <class S> void flush_window(S& s, int r, int m, typename S::domain::Int
     for (int c = 0; c < P::cpus; ++c) {
         const B target = s.mm[m].cpumask[c];
         for (int v = 0; v < P::va_pages; ++v) {
-            const B in = at <= I(v) && I(v) < at + I(P::region_pages);
+            const B in = at <= I(v) && I(v) < at + I(region_pages_of<P>);
             s.tlb[c][m][v].valid = s.tlb[c][m][v].valid && !(target && in);
         }
         s.psc[c][m][r] = s.psc[c][m][r] && !target;
@@ -121,7 +121,7 @@ template <class S> void remove_window(S& s, int r, int m) {
     const B was = g.windowed[m];
     bug_on(s, bug::counter_underflow, g.linked[m] && g.share == 0);
     g.share = g.share - D::ite(g.linked[m], I(1), I(0));
-    for (int p = 0; p < P::region_pages; ++p)
+    for (int p = 0; p < region_pages_of<P>; ++p)
         D::update(s.ref[m], g.window[m] + I(p), [&](auto& x) { x = D::ite(was, I(0), x); });
     g.linked[m] = false;
     g.windowed[m] = false;
@@ -134,7 +134,7 @@ template <class S> void remove_window(S& s, int r, int m) {
 template <class S> void zap_region(S& s, int r) {
     MODEL_TYPES(S);
     auto& g = s.region[r];
-    for (int p = 0; p < P::region_pages; ++p) {
+    for (int p = 0; p < region_pages_of<P>; ++p) {
         const auto pte = g.pte[p];
         const I one = D::ite(pte.present, I(1), I(0));
         bug_on(s, bug::counter_underflow, pte.present && D::select(s.folio, pte.folio).mapcount == 0);
@@ -203,12 +203,12 @@ template <class S> void do_mshare_map(const config&, S& s, const args& a) {
 /// (msharefs_get_unmapped_area: len == size; per_process: any free address, same: the host's).
 template <class S> typename S::domain::Bool enabled_mshare_attach(const config& cfg, const S& s, const args& a) {
     MODEL_TYPES(S);
-    if (!cfg.mshare() || a.start + P::region_pages > cfg.lim.va_pages) return false;
+    if (!cfg.mshare() || a.start + region_pages_of<P> > cfg.lim.va_pages) return false;
     if (cfg.addr == mshare_addr::same && a.start != host_base) return false;
     const auto& g = s.region[a.value];
     B no_vma = true;
     for (const auto& v : s.vma[a.mm])
-        no_vma = no_vma && !(v.used && v.start < I(a.start + P::region_pages) && I(a.start) < v.start + v.pages);
+        no_vma = no_vma && !(v.used && v.start < I(a.start + region_pages_of<P>) && I(a.start) < v.start + v.pages);
     return g.live && !g.busy && !g.windowed[a.mm] && s.mm[a.mm].live && !s.mm[a.mm].locked && no_vma;
 }
 template <class S> void do_mshare_attach(const config& cfg, S& s, const args& a) {
@@ -217,7 +217,7 @@ template <class S> void do_mshare_attach(const config& cfg, S& s, const args& a)
     const int m = a.mm;
     g.windowed[m] = true;
     g.window[m] = a.start;
-    for (int p = 0; p < P::region_pages; ++p) s.ref[m][a.start + p] = g.data[p];
+    for (int p = 0; p < region_pages_of<P>; ++p) s.ref[m][a.start + p] = g.data[p];
     // The fixed order: join the attacher list before the table can be linked (first fault).
     // Mutant mshare_attach_during_flush (H4): the window is usable at once; the process joins
     // the list as a later step (mshare_attach_join), so a walk in between misses it.
@@ -359,7 +359,7 @@ template <class S> void do_mshare_free(const config&, S& s, const args& a) {
         auto& g = s.region[r];
         for (auto& d : g.data) d = 0;
         for (int m = 0; m < P::mms; ++m)
-            for (int p = 0; p < P::region_pages; ++p)
+            for (int p = 0; p < region_pages_of<P>; ++p)
                 D::update(s.ref[m], g.window[m] + I(p), [&](auto& x) { x = D::ite(g.windowed[m], I(0), x); });
     });
     g.busy = false;
@@ -398,7 +398,7 @@ template <class S> void mshare_owner_exit(const config& cfg, S& s, int r) {
 template <class S> void mm_exit(const config& cfg, S& s, int m) {
     MODEL_TYPES(S);
     if (!cfg.mshare()) return;
-    for (int r = 0; r < P::regions; ++r) {
+    for (int r = 0; r < regions_of<P>; ++r) {
         D::when(s.region[r].windowed[m], s, [&](S& s) { mshare_detach(s, r, m); });
         D::when(s.region[r].live && !s.region[r].dying && s.region[r].owner == m, s,
                 [&](S& s) { mshare_owner_exit(cfg, s, r); });
@@ -411,7 +411,7 @@ template <class S> void mm_exit(const config& cfg, S& s, int m) {
 template <class S> void window_fault(const config& cfg, S& s, int c, int m, int v, bool write) {
     MODEL_TYPES(S);
     if (!cfg.mshare()) return;
-    for (int r = 0; r < P::regions; ++r) {
+    for (int r = 0; r < regions_of<P>; ++r) {
         const auto t = s.tlb[c][m][v];
         const B miss = !t.valid || (write && !t.writable);
         D::when(miss && in_window(s, r, m, I(v)) && !s.region[r].busy, s, [&](S& s) {
@@ -448,7 +448,7 @@ template <class S> void window_fault(const config& cfg, S& s, int c, int m, int 
 /// A store that landed through m's window reaches every window onto the region.
 template <class S> void window_store(S& s, int m, int v, typename S::domain::Bool stored, typename S::domain::Int value) {
     MODEL_TYPES(S);
-    for (int r = 0; r < P::regions; ++r) {
+    for (int r = 0; r < regions_of<P>; ++r) {
         const B here = stored && in_window(s, r, m, I(v));
         const I p = I(v) - s.region[r].window[m];
         D::update(s.region[r].data, p, [&](auto& x) { x = D::ite(here, value, x); });

@@ -144,8 +144,8 @@ template <class D> struct pin_t {
 template <class D, class P> struct region_t {
     using per_mm_b = std::array<typename D::Bool, P::mms>;
     using per_mm_i = std::array<typename D::Int, P::mms>;
-    using ptes_t = std::array<pte_t<D>, P::region_pages>;
-    using data_t = std::array<typename D::Int, P::region_pages>;
+    using ptes_t = std::array<pte_t<D>, region_pages_of<P>>;
+    using data_t = std::array<typename D::Int, region_pages_of<P>>;
     using gather_t = std::array<typename D::Int, P::folios>;
     BOOST_HANA_DEFINE_STRUCT(region_t,
         (typename D::Bool, live),      // the region (msharefs file + host mm) exists; size set at create
@@ -186,8 +186,8 @@ template <class D, class P> struct state {
     using ref_t = std::array<std::array<typename D::Int, P::va_pages>, P::mms>;
     using pins_t = std::array<pin_t<D>, P::pins>;
     using cow_ctxs_t = std::array<cow_context_t<D, P>, P::anon_vmas>;
-    using regions_t = std::array<region_t<D, P>, P::regions>;
-    using psc_t = std::array<std::array<std::array<typename D::Bool, P::regions>, P::mms>, P::cpus>;
+    using regions_t = std::array<region_t<D, P>, regions_of<P>>;
+    using psc_t = std::array<std::array<std::array<typename D::Bool, regions_of<P>>, P::mms>, P::cpus>;
 
     BOOST_HANA_DEFINE_STRUCT(state,
         (mms_t, mm),

@@ -339,7 +339,8 @@ template <class S> void do_tlb_finish_mmu(const config& cfg, S& s, const args& a
     tlb_finish_mmu(cfg, s, a.mm);
     s.mm[a.mm].locked = false;
     for (int v = 0; v < P::va_pages; ++v)  // the unmapped range has no reference value any more
-        s.ref[a.mm][v] = D::ite(find_vma(s, a.mm, I(v)) == nil, I(0), s.ref[a.mm][v]);
+        s.ref[a.mm][v] = D::ite(find_vma(s, a.mm, I(v)) == nil && mshare::window_free(s, a.mm, v, 1), I(0),
+                                s.ref[a.mm][v]);   // nor an mshare window
 }
 
 /// mprotect(start, pages, PROT_READ[|PROT_WRITE]): mprotect_fixup -> vma_modify_flags,

@@ -486,7 +486,7 @@ template <class S> typename S::domain::Bool mapped_folio_anon_vma_live(const mod
     if (cfg.cow()) return true;   // no anon_vma objects under COW contexts
     B ok = true;
     for (const auto& fo : s.folio)
-        ok = ok && (!(fo.allocated && fo.mapcount != 0) || D::select(s.anon_vma, fo.mapping).live);
+        ok = ok && (!(fo.allocated && fo.mapcount != 0 && !fo.shmem) || D::select(s.anon_vma, fo.mapping).live);
     return ok;
 }
 
@@ -951,7 +951,7 @@ template <class S> typename S::domain::Bool memory_matches_reference(const model
             // flight, or before the first fault linked the table) the region's data.
             B in_win = false, busy = false;
             I data = 0;
-            for (int g = 0; g < P::regions; ++g) {
+            for (int g = 0; g < model::regions_of<P>; ++g) {
                 const auto& rg = s.region[g];
                 const B here = model::mshare::in_window(s, g, m, I(v));
                 in_win = in_win || here;
@@ -983,7 +983,7 @@ template <class S> typename S::domain::Bool region_folio(const S& s, int r, type
 template <class S> typename S::domain::Bool mshare_no_write_after_protect(const model::config&, const S& s) {
     PROP_TYPES(S);
     B ok = true;
-    for (int r = 0; r < P::regions; ++r) {
+    for (int r = 0; r < model::regions_of<P>; ++r) {
         const auto& g = s.region[r];
         const B done = g.live && g.readonly && !g.busy;
         if (D::known_false(done)) continue;
@@ -1000,7 +1000,7 @@ template <class S> typename S::domain::Bool mshare_no_write_after_protect(const 
 template <class S> typename S::domain::Bool mshare_no_read_outside_window(const model::config&, const S& s) {
     PROP_TYPES(S);
     B ok = true;
-    for (int r = 0; r < P::regions; ++r)
+    for (int r = 0; r < model::regions_of<P>; ++r)
         for (int c = 0; c < P::cpus; ++c)
             for (int m = 0; m < P::mms; ++m)
                 for (int v = 0; v < P::va_pages; ++v) {
@@ -1040,7 +1040,7 @@ template <class S> typename S::domain::Bool mshare_share_count_exact(const model
 template <class S> typename S::domain::Bool mshare_table_lifetime(const model::config&, const S& s) {
     PROP_TYPES(S);
     B ok = true;
-    for (int r = 0; r < P::regions; ++r) {
+    for (int r = 0; r < model::regions_of<P>; ++r) {
         const auto& g = s.region[r];
         B walked = false;
         for (int c = 0; c < P::cpus; ++c)

@@ -177,7 +177,7 @@ const std::vector<corruption<default_state>>& default_rows() {
         // mshare (design 3): mm0 owns region0, windows mm0 [0,2) and mm1 [2,4), page 1
         // written by mm0 and read by mm1 on cpu1 (see tests/test_mshare.cpp).
         {inv::mshare_no_write_after_protect, "mshare_protect's flush missed an attacher: its TLB still writes",
-         mshare_protected, [](S& s) { s.tlb[1][1][3].writable = true; }, {inv::tlb_entry_backed}, 3},
+         mshare_protected, [](S& s) { s.tlb[1][1][3] = {true, s.region[0].pte[1].folio, true}; }, {inv::tlb_entry_backed}, 3},
         {inv::mshare_no_read_outside_window, "detach without flush: mm1 still reads the region at its old address",
          mshare_cached, [](S& s) { s.tlb[1][1][0] = s.tlb[1][1][3]; },
          {inv::tlb_entry_backed, inv::every_read_matches_reference}, 3},
