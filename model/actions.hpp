@@ -65,7 +65,7 @@ inline const std::array<op_info, op_count>& ops() {
         {op::mshare_protect, "mshare_protect", "mshare_protect(PROT_READ): change_protection on the host's table"},
         {op::mshare_flush, "mshare_flush", "attacher_list: flush_tlb_range(attacher window) for one listed attacher"},
         {op::mshare_notifier, "mshare_notifier", "notifier: mmu_notifier_invalidate_range_end on the host flushes every attacher"},
-        {op::mshare_flush_all, "mshare_flush_all", "flush_all: mshare_invalidate_tlbs -> flush_tlb_all (v1-v3 08/22)"},
+        {op::mshare_flush_all, "mshare_flush_all", "flush_all: host tlb_finish_mmu: mshare_invalidate_tlbs -> flush_tlb_all (v1-v3 08/22), then free"},
         {op::mshare_free, "mshare_free", "tlb_finish_mmu on the host gather: free pages, the unlinked table, the region"},
     }};
     return all;
@@ -101,7 +101,7 @@ inline void mshare_actions(const config& cfg, std::vector<action>& out) {
             for (int m = 0; m < L.mms; ++m) out.push_back({op::mshare_flush, {.mm = m, .value = r}});
         if (cfg.flush == mshare_flush::notifier) out.push_back({op::mshare_notifier, {.value = r}});
         if (cfg.flush == mshare_flush::flush_all) out.push_back({op::mshare_flush_all, {.value = r}});
-        out.push_back({op::mshare_free, {.value = r}});
+        if (cfg.flush != mshare_flush::flush_all) out.push_back({op::mshare_free, {.value = r}});
     }
 }
 
@@ -320,7 +320,7 @@ inline std::string describe(const action& x) {
         case op::mshare_protect: return "region" + std::to_string(a.value) + " mshare_protect PROT_READ";
         case op::mshare_flush: return "region" + std::to_string(a.value) + " walk: flush " + mm;
         case op::mshare_notifier: return "region" + std::to_string(a.value) + " notifier range_end: flush attachers";
-        case op::mshare_flush_all: return "region" + std::to_string(a.value) + " flush_tlb_all";
+        case op::mshare_flush_all: return "region" + std::to_string(a.value) + " flush_tlb_all, then free";
         case op::mshare_free: return "region" + std::to_string(a.value) + " free gathered pages/tables";
         case op::count_: break;
     }

@@ -23,8 +23,10 @@
 // exit) is phased so other cpus can act in between:
 //   1. change PTEs (zap into the host gather / write-protect), busy, todo = attacher list
 //   2. flush: attacher_list one step per attacher (mshare_flush), notifier one step for
-//      the list (mshare_notifier), flush_all one flush_tlb_all (mshare_flush_all)
+//      the list (mshare_notifier)
 //   3. free (mshare_free): the gathered pages, the table if nobody links it, the region.
+//   flush_all does 2 and 3 in one step (mshare_flush_all): the host's tlb_finish_mmu
+//   calls flush_tlb_all from its arch flush and then frees, list or no list.
 // While an operation is in flight the host mmap_lock is held: window faults wait (the
 // access does nothing), attach and new operations wait.
 //
@@ -330,24 +332,11 @@ template <class S> void do_mshare_notifier(const config& cfg, S& s, const args& 
         D::when(s.region[a.value].todo[m], s, [&](S& s) { mshare_flush_attacher(cfg, s, a.value, m); });
 }
 
-/// flush_all: mshare_invalidate_tlbs -> flush_tlb_all() (v1-v3), synchronously before the free.
-template <class S> typename S::domain::Bool enabled_mshare_flush_all(const config& cfg, const S& s, const args& a) {
-    return cfg.mshare() && cfg.flush == mshare_flush::flush_all && s.region[a.value].busy && walk_pending(s, a.value);
-}
-template <class S> void do_mshare_flush_all(const config& cfg, S& s, const args& a) {
-    MODEL_TYPES(S);
-    const int r = a.value;
-    if (!cfg.has(mutant::mshare_flush_host_only)) flush_tlb_all(s);
-    for (int m = 0; m < P::mms; ++m) {
-        s.region[r].todo[m] = false;
-        D::when(s.region[r].dying, s, [&](S& s) { remove_window(s, r, m); });
-    }
-}
 
 /// tlb_finish_mmu on the host gather, after the walk: free the pages, the table if no
 /// attacher links it (share count 0), and at teardown the region and its host mm.
 template <class S> typename S::domain::Bool enabled_mshare_free(const config& cfg, const S& s, const args& a) {
-    return cfg.mshare() && s.region[a.value].busy && !walk_pending(s, a.value);
+    return cfg.mshare() && cfg.flush != mshare_flush::flush_all && s.region[a.value].busy && !walk_pending(s, a.value);
 }
 template <class S> void do_mshare_free(const config&, S& s, const args& a) {
     MODEL_TYPES(S);
@@ -366,6 +355,23 @@ template <class S> void do_mshare_free(const config&, S& s, const args& a) {
     g.discard = false;
     g.free_table = false;
     D::when(g.dying, g, [](auto& g) { g = std::decay_t<decltype(g)>{}; });   // mshare_evict_inode: mmput(host)
+}
+
+/// flush_all: the host's tlb_finish_mmu -> tlb_flush -> arch_invalidate_secondary_tlbs ->
+/// mshare_invalidate_tlbs -> flush_tlb_all() (v1-v3 08/22), synchronously, then
+/// tlb_flush_mmu_free: one step, whoever is (or is not) on any list.
+template <class S> typename S::domain::Bool enabled_mshare_flush_all(const config& cfg, const S& s, const args& a) {
+    return cfg.mshare() && cfg.flush == mshare_flush::flush_all && s.region[a.value].busy;
+}
+template <class S> void do_mshare_flush_all(const config& cfg, S& s, const args& a) {
+    MODEL_TYPES(S);
+    const int r = a.value;
+    if (!cfg.has(mutant::mshare_flush_host_only)) flush_tlb_all(s);
+    for (int m = 0; m < P::mms; ++m) {
+        s.region[r].todo[m] = false;
+        D::when(s.region[r].dying, s, [&](S& s) { remove_window(s, r, m); });
+    }
+    do_mshare_free(cfg, s, a);
 }
 
 /// The owner exits (or closes the fd): the region is torn down — pages zapped, every
