@@ -67,6 +67,9 @@ const std::map<gap_key, std::string>& known_gaps() {
 }
 
 std::string known_gap(const std::string& design, const std::string& mutant, const std::string& engine) {
+    // The mshare mutants change model/mshare.hpp, whose actions exist only under --design mshare.
+    if (design != "mshare" && mutant.rfind("mshare_", 0) == 0)
+        return "not applicable: mshare mutants need --design mshare (no region exists under " + design + ")";
     for (const auto& d : {design, std::string("*")})
         for (const auto& e : {engine, std::string("*")}) {
             const auto it = known_gaps().find({d, mutant, e});
@@ -84,6 +87,11 @@ std::vector<std::string> explore_args_for(const std::string& mutant) {
     if (mutant == "anon_vma_no_reuse")
         return {"--bounds", "default", "--mms", "2", "--vmas", "1", "--va-pages", "1", "--cpus", "1", "--folios", "2",
                 "--depth", "10", "--actions", "mmap,write,fork,exit_mmap,switch_mm"};
+    if (mutant.rfind("mshare_", 0) == 0)
+        return {"--bounds", "small", "--depth", "10", "--actions",
+                "mshare_create,mshare_map,mshare_attach,mshare_attach_join,mshare_detach,mshare_unmap,mshare_advise,"
+                "mshare_protect,mshare_flush,mshare_notifier,mshare_flush_all,mshare_free,fork,switch_mm,read,write,"
+                "exit_mmap"};
     return {"--bounds", "small", "--depth", "8"};
 }
 

@@ -27,6 +27,7 @@ struct model_options {
     std::vector<std::string> inject;
     std::vector<std::string> cow_fix;
     std::vector<std::string> invariants;
+    std::string mshare_flush, mshare_addr;
 
     void add_to(CLI::App& app) {
         app.add_option("--bounds", bounds, "bounds preset: small, default or double")->capture_default_str();
@@ -36,7 +37,10 @@ struct model_options {
         app.add_option("--folios", folios, "lower the folio slots");
         app.add_option("--anon-vmas", anon_vmas, "lower the anon_vma slots");
         app.add_option("--cpus", cpus, "lower the number of cpus");
-        app.add_option("--design", design, "rmap design: anon_vma or cow_context")->capture_default_str();
+        app.add_option("--design", design, "design: anon_vma, cow_context or mshare")->capture_default_str();
+        app.add_option("--mshare-flush", mshare_flush,
+                       "mshare only: flush_all, attacher_list (default) or notifier (model/mshare.hpp)");
+        app.add_option("--mshare-addr", mshare_addr, "mshare only: per_process (default) or same window addresses");
         app.add_option("--cow-fix", cow_fix, "cow_context only: apply a fix to the PoC (repeatable; see `cowcheck list`)");
         app.add_option("--inject", inject, "inject a mutant (repeatable; see `cowcheck list`)");
         app.add_option("--invariant", invariants, "check only this invariant (repeatable; default: all)");
@@ -59,8 +63,20 @@ struct model_options {
         lower("--anon-vmas", anon_vmas, cfg.lim.anon_vmas, P::anon_vmas);
         lower("--cpus", cpus, cfg.lim.cpus, P::cpus);
         auto d = model::design_by_name(design);
-        if (!d) throw usage_error("unknown design '" + design + "' (known: anon_vma, cow_context)");
+        if (!d) throw usage_error("unknown design '" + design + "' (known: anon_vma, cow_context, mshare)");
         cfg.rmap = *d;
+        if (!mshare_flush.empty()) {
+            auto f = model::mshare_flush_by_name(mshare_flush);
+            if (!f) throw usage_error("unknown --mshare-flush '" + mshare_flush + "' (known: flush_all, attacher_list, notifier)");
+            if (!cfg.mshare()) throw usage_error("--mshare-flush needs --design mshare");
+            cfg.flush = *f;
+        }
+        if (!mshare_addr.empty()) {
+            auto a = model::mshare_addr_by_name(mshare_addr);
+            if (!a) throw usage_error("unknown --mshare-addr '" + mshare_addr + "' (known: per_process, same)");
+            if (!cfg.mshare()) throw usage_error("--mshare-addr needs --design mshare");
+            cfg.addr = *a;
+        }
         for (const auto& name : cow_fix) {
             auto f = model::cow_fix_by_name(name);
             if (!f) throw usage_error("unknown --cow-fix '" + name + "' (see `cowcheck list`)");

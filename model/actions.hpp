@@ -13,13 +13,16 @@
 #include "migrate.hpp"
 #include "mm.hpp"
 #include "mremap.hpp"
+#include "mshare.hpp"
 
 namespace model {
 
 enum class op : int {
     mmap, munmap, tlb_finish_mmu, mprotect, madvise, madvise_dontneed, mremap,
     read, write, fork, exit_mmap, execve, switch_mm, tlb_evict, migrate, tlb_flush_pending,
-    pin_user_pages, unpin_user_page, pin_read, pin_write, mprotect_enomem, mem_write_faultin, mem_write, count_
+    pin_user_pages, unpin_user_page, pin_read, pin_write, mprotect_enomem, mem_write_faultin, mem_write,
+    mshare_create, mshare_map, mshare_attach, mshare_attach_join, mshare_detach, mshare_unmap, mshare_advise,
+    mshare_protect, mshare_flush, mshare_notifier, mshare_flush_all, mshare_free, count_
 };
 inline constexpr int op_count = static_cast<int>(op::count_);
 
@@ -54,6 +57,18 @@ inline const std::array<op_info, op_count>& ops() {
         {op::mprotect_enomem, "mprotect_enomem", "mprotect with fault injection: anon_vma_clone's AVC allocation fails (-ENOMEM)"},
         {op::mem_write_faultin, "mem_write_faultin", "write to /proc/pid/mem, phase 1: __get_user_pages(FOLL_FORCE|FOLL_WRITE) -> faultin_page (mm/gup.c)"},
         {op::mem_write, "mem_write", "write to /proc/pid/mem, phase 2: follow_page_mask retry, copy_to_user_page (access_remote_vm)"},
+        {op::mshare_create, "mshare_create", "mshare_create + ftruncate: msharefs_fill_mm (host mm), msharefs_set_size (mm/mshare.c)"},
+        {op::mshare_map, "mshare_map", "MSHAREFS_CREATE_MAPPING / mshare_map: an object in the host mm, its table"},
+        {op::mshare_attach, "mshare_attach", "mshare_attach / msharefs_mmap + msharefs_get_unmapped_area: a window, list_add"},
+        {op::mshare_attach_join, "mshare_attach_join", "the late list_add of mshare_attach_during_flush (mutant only)"},
+        {op::mshare_detach, "mshare_detach", "munmap of the window: msharefs unmap_page_range (unlink, share count), flush"},
+        {op::mshare_unmap, "mshare_unmap", "MSHAREFS_UNMAP: zap pages into the host gather, tables by the PUD share count"},
+        {op::mshare_advise, "mshare_advise", "mshare_advise(MADV_DONTNEED): zap_page_range_single on the host"},
+        {op::mshare_protect, "mshare_protect", "mshare_protect(PROT_READ): change_protection on the host's table"},
+        {op::mshare_flush, "mshare_flush", "attacher_list: flush_tlb_range(attacher window) for one listed attacher"},
+        {op::mshare_notifier, "mshare_notifier", "notifier: mmu_notifier_invalidate_range_end on the host flushes every attacher"},
+        {op::mshare_flush_all, "mshare_flush_all", "flush_all: host tlb_finish_mmu: mshare_invalidate_tlbs -> flush_tlb_all (v1-v3 08/22), then free"},
+        {op::mshare_free, "mshare_free", "tlb_finish_mmu on the host gather: free pages, the unlinked table, the region"},
     }};
     return all;
 }
@@ -67,6 +82,30 @@ struct action {
 
 /// Pin slots of a run (a preset constant, not lowered by flags).
 inline int cfg_pins(const config& cfg) { return cfg.pins; }
+
+/// The mshare actions (design mshare only; .value is the region slot).
+inline void mshare_actions(const config& cfg, std::vector<action>& out) {
+    const limits& L = cfg.lim;
+    for (int r = 0; r < cfg.regions; ++r) {
+        for (int m = 0; m < L.mms; ++m) out.push_back({op::mshare_create, {.mm = m, .value = r}});
+        out.push_back({op::mshare_map, {.value = r}});
+        for (int m = 0; m < L.mms; ++m)
+            for (int w = 0; w + cfg.region_pages <= L.va_pages; ++w)
+                if (cfg.addr == mshare_addr::per_process || w == mshare::host_base)
+                    out.push_back({op::mshare_attach, {.mm = m, .start = w, .value = r}});
+        if (cfg.has(mutant::mshare_attach_during_flush))
+            for (int m = 0; m < L.mms; ++m) out.push_back({op::mshare_attach_join, {.mm = m, .value = r}});
+        for (int m = 0; m < L.mms; ++m) out.push_back({op::mshare_detach, {.mm = m, .value = r}});
+        out.push_back({op::mshare_unmap, {.value = r}});
+        out.push_back({op::mshare_advise, {.value = r}});
+        out.push_back({op::mshare_protect, {.value = r}});
+        if (cfg.flush == mshare_flush::attacher_list)
+            for (int m = 0; m < L.mms; ++m) out.push_back({op::mshare_flush, {.mm = m, .value = r}});
+        if (cfg.flush == mshare_flush::notifier) out.push_back({op::mshare_notifier, {.value = r}});
+        if (cfg.flush == mshare_flush::flush_all) out.push_back({op::mshare_flush_all, {.value = r}});
+        if (cfg.flush != mshare_flush::flush_all) out.push_back({op::mshare_free, {.value = r}});
+    }
+}
 
 /// Every concrete (action, parameters) value at these limits.
 inline std::vector<action> actions(const config& cfg) {
@@ -128,6 +167,7 @@ inline std::vector<action> actions(const config& cfg) {
     for (int m = 0; m < L.mms; ++m)
         for (int v = 0; v < L.va_pages; ++v)
             for (int val = 1; val <= 2; ++val) out.push_back({op::mem_write, {.mm = m, .start = v, .value = val}});
+    if (cfg.mshare()) mshare_actions(cfg, out);
     return out;
 }
 
@@ -156,6 +196,18 @@ template <class S> typename S::domain::Bool enabled(const config& cfg, const S& 
         case op::mprotect_enomem: return enabled_mprotect(cfg, s, x.a);
         case op::mem_write_faultin: return enabled_mem_write_faultin(cfg, s, x.a);
         case op::mem_write: return enabled_mem_write(cfg, s, x.a);
+        case op::mshare_create: return mshare::enabled_mshare_create(cfg, s, x.a);
+        case op::mshare_map: return mshare::enabled_mshare_map(cfg, s, x.a);
+        case op::mshare_attach: return mshare::enabled_mshare_attach(cfg, s, x.a);
+        case op::mshare_attach_join: return mshare::enabled_mshare_attach_join(cfg, s, x.a);
+        case op::mshare_detach: return mshare::enabled_mshare_detach(cfg, s, x.a);
+        case op::mshare_unmap: return mshare::enabled_mshare_unmap(cfg, s, x.a);
+        case op::mshare_advise: return mshare::enabled_mshare_advise(cfg, s, x.a);
+        case op::mshare_protect: return mshare::enabled_mshare_protect(cfg, s, x.a);
+        case op::mshare_flush: return mshare::enabled_mshare_flush(cfg, s, x.a);
+        case op::mshare_notifier: return mshare::enabled_mshare_notifier(cfg, s, x.a);
+        case op::mshare_flush_all: return mshare::enabled_mshare_flush_all(cfg, s, x.a);
+        case op::mshare_free: return mshare::enabled_mshare_free(cfg, s, x.a);
         case op::count_: break;
     }
     return false;
@@ -186,6 +238,18 @@ template <class S> void apply(const config& cfg, S& s, const action& x) {
         case op::mprotect_enomem: return do_mprotect(cfg, s, x.a);
         case op::mem_write_faultin: return do_mem_write_faultin(cfg, s, x.a);
         case op::mem_write: return do_mem_write(cfg, s, x.a);
+        case op::mshare_create: return mshare::do_mshare_create(cfg, s, x.a);
+        case op::mshare_map: return mshare::do_mshare_map(cfg, s, x.a);
+        case op::mshare_attach: return mshare::do_mshare_attach(cfg, s, x.a);
+        case op::mshare_attach_join: return mshare::do_mshare_attach_join(cfg, s, x.a);
+        case op::mshare_detach: return mshare::do_mshare_detach(cfg, s, x.a);
+        case op::mshare_unmap: return mshare::do_mshare_unmap(cfg, s, x.a);
+        case op::mshare_advise: return mshare::do_mshare_advise(cfg, s, x.a);
+        case op::mshare_protect: return mshare::do_mshare_protect(cfg, s, x.a);
+        case op::mshare_flush: return mshare::do_mshare_flush(cfg, s, x.a);
+        case op::mshare_notifier: return mshare::do_mshare_notifier(cfg, s, x.a);
+        case op::mshare_flush_all: return mshare::do_mshare_flush_all(cfg, s, x.a);
+        case op::mshare_free: return mshare::do_mshare_free(cfg, s, x.a);
         case op::count_: break;
     }
 }
@@ -261,6 +325,19 @@ inline std::string describe(const action& x) {
         case op::mem_write:
             return mm + " /proc/mem write [" + std::to_string(a.start) + "] = " + std::to_string(a.value) +
                    ": follow_page, copy";
+        case op::mshare_create: return mm + " mshare_create -> region" + std::to_string(a.value);
+        case op::mshare_map: return "region" + std::to_string(a.value) + " mshare_map (MSHAREFS_CREATE_MAPPING)";
+        case op::mshare_attach:
+            return mm + " mshare_attach region" + std::to_string(a.value) + " at " + std::to_string(a.start);
+        case op::mshare_attach_join: return mm + " joins region" + std::to_string(a.value) + "'s attacher list (late)";
+        case op::mshare_detach: return mm + " munmap window of region" + std::to_string(a.value);
+        case op::mshare_unmap: return "region" + std::to_string(a.value) + " MSHAREFS_UNMAP (zap)";
+        case op::mshare_advise: return "region" + std::to_string(a.value) + " mshare_advise MADV_DONTNEED (zap)";
+        case op::mshare_protect: return "region" + std::to_string(a.value) + " mshare_protect PROT_READ";
+        case op::mshare_flush: return "region" + std::to_string(a.value) + " walk: flush " + mm;
+        case op::mshare_notifier: return "region" + std::to_string(a.value) + " notifier range_end: flush attachers";
+        case op::mshare_flush_all: return "region" + std::to_string(a.value) + " flush_tlb_all, then free";
+        case op::mshare_free: return "region" + std::to_string(a.value) + " free gathered pages/tables";
         case op::count_: break;
     }
     return "?";

@@ -9,24 +9,43 @@
 //
 // Address space: each mm has `va_pages` virtual pages (vpage 0..va_pages-1);
 // a VMA covers [vm_start, vm_start + pages) of them.  Folios are single pages.
+//
+// mshare (--design mshare only): `regions` region slots of `region_pages` pages each
+// (model/mshare.hpp); `small` keeps one-page regions so a window fits at either of
+// its two virtual pages (per-process addresses differ from the host's).
 #pragma once
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace model {
 
 struct preset_small {
     static constexpr const char* name = "small";
     static constexpr int mms = 2, vmas = 2, va_pages = 2, folios = 2, anon_vmas = 3, cpus = 1, pins = 1;
+    static constexpr int regions = 1, region_pages = 1;   // mshare (design mshare only)
 };
 struct preset_default {
     static constexpr const char* name = "default";
     static constexpr int mms = 4, vmas = 2, va_pages = 4, folios = 6, anon_vmas = 6, cpus = 2, pins = 2;
+    static constexpr int regions = 1, region_pages = 2;
 };
 struct preset_double {
     static constexpr const char* name = "double";
     static constexpr int mms = 8, vmas = 4, va_pages = 8, folios = 12, anon_vmas = 12, cpus = 4, pins = 4;
+    static constexpr int regions = 1, region_pages = 2;
 };
+
+/// The mshare region sizes of a preset; presets that do not name them (e.g. the tests'
+/// own) get one one-page region.
+template <class P, class = void> struct mshare_bounds {
+    static constexpr int regions = 1, region_pages = 1;
+};
+template <class P> struct mshare_bounds<P, std::void_t<decltype(P::regions), decltype(P::region_pages)>> {
+    static constexpr int regions = P::regions, region_pages = P::region_pages;
+};
+template <class P> inline constexpr int regions_of = mshare_bounds<P>::regions;
+template <class P> inline constexpr int region_pages_of = mshare_bounds<P>::region_pages;
 
 /// Per-run limits, each at most the preset's array size.
 struct limits {

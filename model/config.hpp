@@ -15,7 +15,22 @@
 
 namespace model {
 
-enum class design { anon_vma, cow_context };
+/// anon_vma and cow_context are rmap designs; mshare keeps the anon_vma rmap for private
+/// anonymous memory and enables the mshare actions (model/mshare.hpp).
+enum class design { anon_vma, cow_context, mshare };
+
+/// How an mshare region's PTE change reaches the attachers' TLBs (--mshare-flush).
+///   flush_all      v1-v3 (2025): mshare_invalidate_tlbs -> flush_tlb_all(), every cpu, every mm,
+///                  synchronously from the host's flush, before tlb_flush_mmu_free.
+///   attacher_list  2026: walk the list of attached processes, flush each at its own window
+///                  address (one step per attacher), then free.
+///   notifier       an mmu_notifier on the host mm whose invalidate_range_end flushes every
+///                  attacher (one step for the whole list), before the host gather frees.
+/// The order each must keep: PTEs changed -> every attacher flushed -> pages/tables freed.
+enum class mshare_flush { attacher_list, flush_all, notifier };
+/// Where attachers put their windows (--mshare-addr): each its own address (2025/2026
+/// code), or the host's address in every process (Wilcox's proposal, 2024 code).
+enum class mshare_addr { per_process, same };
 
 enum class mutant : int {
     fork_keeps_exclusive,
@@ -27,6 +42,11 @@ enum class mutant : int {
     anon_vma_clone_stale_anon_vma,
     mremap_flush_after_unlock,
     dirty_cow,
+    mshare_flush_host_only,
+    mshare_flush_host_address,
+    mshare_free_before_flush,
+    mshare_attach_during_flush,
+    mshare_owner_exit_early_free,
     count_
 };
 
@@ -80,6 +100,24 @@ inline const std::vector<mutant_info>& mutants() {
          "after the COW fault of a forced write (/proc/self/mem) to a read-only private mapping, "
          "faultin_page drops FOLL_WRITE; MADV_DONTNEED zaps the fresh copy, the retry read-faults "
          "the shared zero page in, follow_page returns it and the write lands in the zero page"},
+        {mutant::mshare_flush_host_only, "mshare_flush_host_only", "mshare_flush_attacher (model/mshare.hpp)",
+         "mshare RFC v3 (Sept 2024) had no cross-process flush; Dave Hansen's review; v1 08/22 (flush_tlb_all)",
+         "the region's PTE change flushes only the host mm, which no cpu runs (its mm_cpumask "
+         "is never set): attachers keep their translations of freed or write-protected pages (H1)"},
+        {mutant::mshare_flush_host_address, "mshare_flush_host_address", "mshare_flush_attacher (model/mshare.hpp)",
+         "the 2026 attacher-list flush (LWN 'Revisiting mshare'); msharefs_get_unmapped_area lets each process choose its address",
+         "each attacher is flushed at the host's address instead of its own window's (H2)"},
+        {mutant::mshare_free_before_flush, "mshare_free_before_flush", "mshare_begin_walk (model/mshare.hpp)",
+         "v3 08/22: flush_tlb_all runs from arch_invalidate_secondary_tlbs before tlb_flush_mmu_free",
+         "the host gather frees the zapped pages (and tables) before the attachers are flushed (H3)"},
+        {mutant::mshare_attach_during_flush, "mshare_attach_during_flush", "do_mshare_attach (model/mshare.hpp)",
+         "2026 attacher list (LWN 'Revisiting mshare'): join the list before the table is reachable",
+         "attach makes the window (and, at the first fault, the table link) usable before the "
+         "process is on the attacher list; a walk that started in between misses it (H4)"},
+        {mutant::mshare_owner_exit_early_free, "mshare_owner_exit_early_free", "mshare_owner_exit (model/mshare.hpp)",
+         "2026 ownership: the owner's exit removes every window; v3 12/22 PUD share count",
+         "the owner's exit frees the region's pages, table and host mm at once, while attachers "
+         "still have windows, table links and TLB entries (H6)"},
     };
     return all;
 }
@@ -90,10 +128,29 @@ inline std::optional<mutant> mutant_by_name(std::string_view name) {
     return std::nullopt;
 }
 
-inline const char* design_name(design d) { return d == design::cow_context ? "cow_context" : "anon_vma"; }
+inline const char* design_name(design d) {
+    return d == design::cow_context ? "cow_context" : d == design::mshare ? "mshare" : "anon_vma";
+}
 inline std::optional<design> design_by_name(std::string_view n) {
     if (n == "anon_vma") return design::anon_vma;
     if (n == "cow_context") return design::cow_context;
+    if (n == "mshare") return design::mshare;
+    return std::nullopt;
+}
+
+inline const char* mshare_flush_name(mshare_flush f) {
+    return f == mshare_flush::flush_all ? "flush_all" : f == mshare_flush::notifier ? "notifier" : "attacher_list";
+}
+inline std::optional<mshare_flush> mshare_flush_by_name(std::string_view n) {
+    if (n == "attacher_list") return mshare_flush::attacher_list;
+    if (n == "flush_all") return mshare_flush::flush_all;
+    if (n == "notifier") return mshare_flush::notifier;
+    return std::nullopt;
+}
+inline const char* mshare_addr_name(mshare_addr a) { return a == mshare_addr::same ? "same" : "per_process"; }
+inline std::optional<mshare_addr> mshare_addr_by_name(std::string_view n) {
+    if (n == "per_process") return mshare_addr::per_process;
+    if (n == "same") return mshare_addr::same;
     return std::nullopt;
 }
 
@@ -155,16 +212,22 @@ struct config {
     std::uint64_t injected = 0;
     int pins = 0;   // pin slots (the preset's; not lowered by flags)
     std::uint32_t cow_fixed = 0;   // --cow-fix options (cow_context design only)
+    mshare_flush flush = mshare_flush::attacher_list;   // --mshare-flush (mshare design only)
+    mshare_addr addr = mshare_addr::per_process;         // --mshare-addr (mshare design only)
+    int regions = 0, region_pages = 0;   // mshare region slots and pages (the preset's)
 
     bool has(mutant m) const { return injected & (1ull << static_cast<int>(m)); }
     config& inject(mutant m) { injected |= 1ull << static_cast<int>(m); return *this; }
     bool fixed(cow_fix f) const { return cow_fixed & (1u << static_cast<int>(f)); }
     config& fix(cow_fix f) { cow_fixed |= 1u << static_cast<int>(f); return *this; }
     bool cow() const { return rmap == design::cow_context; }
+    bool mshare() const { return rmap == design::mshare; }
 
     template <class P> static config defaults() {
         config c{limits::of<P>()};
         c.pins = P::pins;
+        c.regions = regions_of<P>;
+        c.region_pages = region_pages_of<P>;
         return c;
     }
 
@@ -191,6 +254,7 @@ enum class bug : int {
     counter_underflow,          // a counter decremented below zero
     rmap_walk_freed_cow_context,   // cow_context_walk() started at a freed cow_context (use-after-free)
     cow_context_freed_with_children,  // VM_WARN_ON_ONCE(!list_empty(&context->children)) in __put_cow_context
+    mshare_fault_freed_table,   // a hardware walk through a linked mshare table that was freed (use-after-free)
     count_
 };
 
@@ -204,6 +268,7 @@ inline const char* bug_name(int b) {
         case bug::rmap_walk_freed_cow_context: return "cow_context_walk() read a freed cow_context (use-after-free)";
         case bug::cow_context_freed_with_children:
             return "VM_WARN_ON_ONCE(!list_empty(&context->children)) in __put_cow_context()";
+        case bug::mshare_fault_freed_table: return "a page walk went through a freed mshare page table (use-after-free)";
         default: return "unknown";
     }
 }

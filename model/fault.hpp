@@ -17,6 +17,7 @@
 // retry path (faults are atomic steps here).
 #pragma once
 #include "args.hpp"
+#include "mshare.hpp"
 #include "rmap.hpp"
 #include "tlb.hpp"
 
@@ -119,6 +120,7 @@ template <class S> void do_read(const config& cfg, S& s, const args& a) {
                     [&](S& s) { do_anonymous_page(cfg, s, m, i, v, false); });
         tlb_fill(s, c, m, v);
     });
+    mshare::window_fault(cfg, s, c, m, v, false);   // no VMA there: an mshare window's walk
     const auto& t = s.tlb[c][m][v];
     // A load that found no translation raised SIGSEGV and returned nothing.
     s.bad_read = s.bad_read || (t.valid && content_of(s, t.folio) != s.ref[m][v]);
@@ -143,12 +145,14 @@ template <class S> void do_write(const config& cfg, S& s, const args& a) {
         }
         D::when(s.pte[m][v].present && s.pte[m][v].writable, s, [&](S& s) { tlb_fill(s, c, m, v); });
     });
+    mshare::window_fault(cfg, s, c, m, v, true);    // no VMA there: an mshare window's walk
     // The store lands if a writable translation exists now; else SIGSEGV.
     const auto t2 = s.tlb[c][m][v];
     const B stored = t2.valid && t2.writable;
     D::update(s.folio, t2.folio, [&](auto& fo) { fo.content = D::ite(stored, I(a.value), fo.content); });
     pins_note_store(s, m, t2.folio, stored, I(a.value));
     s.ref[m][v] = D::ite(stored, I(a.value), s.ref[m][v]);
+    mshare::window_store(s, m, v, stored, I(a.value));   // every window onto the region sees it
 }
 
 /// switch_mm(): cpu c starts running mm m; c joins mm_cpumask(m) (bits are never

@@ -22,7 +22,8 @@ namespace model {
 
 template <class S> typename S::domain::Bool enabled_migrate(const config&, const S& s, const args& a) {
     const auto& fo = s.folio[a.folio];
-    return fo.allocated && fo.mapcount != 0 && fo.refcount == fo.mapcount && fo.pincount == 0;
+    // mshare region pages are shared (mapping nil), not anonymous: not migrated here.
+    return fo.allocated && !fo.shmem && fo.mapcount != 0 && fo.refcount == fo.mapcount && fo.pincount == 0;
 }
 
 template <class S> void do_migrate(const config& cfg, S& s, const args& a) {

@@ -19,6 +19,7 @@ namespace model {
 /// exit_mmap(mm) and the end of the mm: everything unmapped, flushed and freed.
 template <class S> void teardown_mm(const config& cfg, S& s, int m) {
     MODEL_TYPES(S);
+    mshare::mm_exit(cfg, s, m);           // windows detached; an owned mshare region torn down
     for (int i = 0; i < P::vmas; ++i) {   // unmap_vmas()
         const auto v = s.vma[m][i];
         for (int p = 0; p < P::va_pages; ++p)

@@ -34,6 +34,8 @@
 //                       foll_vpage: the GUP holds the mmap_lock for read in between
 //   the shared zero page's data -> zero_page (always 0 unless a forced write hit it)
 //   reference memory -> ref[mm][vpage]: what a read by a user process must return
+//   mshare region    -> region_t (model/mshare.hpp), psc[cpu][mm][region]: a paging-structure
+//                       cache entry through which cpu may still walk the region's table
 //
 // Left out here (see README "not modelled"): large folios, swap, file mappings,
 // KSM, page-table pages as objects, per-VMA locks.
@@ -92,7 +94,8 @@ template <class D> struct folio_t {
         (typename D::Bool, anon_exclusive),  // PageAnonExclusive
         (typename D::Int, mapping),    // folio_anon_vma(folio) (nil under cow_context: only the anon tag)
         (typename D::Int, index),      // folio->index (pgoff)
-        (typename D::Int, cow_context));  // folio->cow_context (cow_context design; nil otherwise)
+        (typename D::Int, cow_context),   // folio->cow_context (cow_context design; nil otherwise)
+        (typename D::Bool, shmem));       // a page of an mshare region's object (shared, mapping nil)
 };
 
 template <class D> struct anon_vma_t {
@@ -140,6 +143,36 @@ template <class D> struct pin_t {
         (typename D::Int, expect));    // what a read through the pin must return (the pinner's data)
 };
 
+/// An mshare region (model/mshare.hpp): the msharefs file, its host mm and the page
+/// table the host's object is mapped through, plus the attacher list and the state of
+/// an in-flight flush walk.  The host mm is not an mm slot: no process runs it.
+template <class D, class P> struct region_t {
+    using per_mm_b = std::array<typename D::Bool, P::mms>;
+    using per_mm_i = std::array<typename D::Int, P::mms>;
+    using ptes_t = std::array<pte_t<D>, region_pages_of<P>>;
+    using data_t = std::array<typename D::Int, region_pages_of<P>>;
+    using gather_t = std::array<typename D::Int, P::folios>;
+    BOOST_HANA_DEFINE_STRUCT(region_t,
+        (typename D::Bool, live),      // the region (msharefs file + host mm) exists; size set at create
+        (typename D::Int, owner),      // the creating process: its exit tears the region down (2026)
+        (typename D::Bool, mapped),    // an object is mapped in the host mm (MSHAREFS_CREATE_MAPPING)
+        (typename D::Bool, table),     // the host's PTE table for the region is allocated
+        (typename D::Int, share),      // PUD share count (v3 12/22): attachers linking the table
+        (typename D::Bool, readonly),  // mshare_protect(PROT_READ) done
+        (ptes_t, pte),                 // the region's PTEs (one table, not copied per process)
+        (data_t, data),                // reference: what a read through any window must return
+        (gather_t, gather),            // the host mmu_gather: zapped pages freed after the walk
+        (typename D::Bool, busy),      // an operation is in flight (host mmap_lock held): faults wait
+        (typename D::Bool, discard),   // ... it zapped pages: the data reads 0 once it ends
+        (typename D::Bool, free_table),// ... it frees the table at its end (if nobody links it)
+        (typename D::Bool, dying),     // ... it is the teardown: windows removed as each is flushed
+        (per_mm_b, attached),          // on the attacher list
+        (per_mm_b, windowed),          // has a window VMA onto the region
+        (per_mm_i, window),            // the window's first vpage in that process
+        (per_mm_b, linked),            // the table is linked into the process's page table (set_p4d)
+        (per_mm_b, todo));             // attachers the in-flight walk has still to flush
+};
+
 template <class D> struct cpu_t {
     BOOST_HANA_DEFINE_STRUCT(cpu_t,
         (typename D::Int, mm));        // current->active_mm (nil when idle)
@@ -158,6 +191,8 @@ template <class D, class P> struct state {
     using ref_t = std::array<std::array<typename D::Int, P::va_pages>, P::mms>;
     using pins_t = std::array<pin_t<D>, P::pins>;
     using cow_ctxs_t = std::array<cow_context_t<D, P>, P::anon_vmas>;
+    using regions_t = std::array<region_t<D, P>, regions_of<P>>;
+    using psc_t = std::array<std::array<std::array<typename D::Bool, regions_of<P>>, P::mms>, P::cpus>;
 
     BOOST_HANA_DEFINE_STRUCT(state,
         (mms_t, mm),
@@ -171,6 +206,8 @@ template <class D, class P> struct state {
         (pins_t, pin),                 // GUP pins (e.g. vmsplice, O_DIRECT, RDMA buffers)
         (ref_t, ref),                  // reference memory: the value a read must return
         (typename D::Int, zero_page),  // the data of the shared zero page: 0 unless a write landed in it
+        (regions_t, region),           // mshare regions (mshare design only)
+        (psc_t, psc),                  // paging-structure caches: cpu may still walk region r's table for mm
         (typename D::Bool, bad_read),  // a read action returned something other than ref
         (typename D::Int, bug),        // first BUG_ON/VM_WARN_ON that fired (0 = none)
         (typename D::Bool, out_of_bounds));  // a bounded pool ran out: the step is discarded

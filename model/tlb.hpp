@@ -24,6 +24,7 @@ template <class S> void flush_tlb_mm(S& s, int m) {
     for (int c = 0; c < P::cpus; ++c) {
         const B target = s.mm[m].cpumask[c];
         for (int v = 0; v < P::va_pages; ++v) s.tlb[c][m][v].valid = s.tlb[c][m][v].valid && !target;
+        for (auto& walked : s.psc[c][m]) walked = walked && !target;   // paging-structure caches too
     }
 }
 

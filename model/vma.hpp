@@ -16,6 +16,7 @@
 // with vm_pgoff = vm_start >> PAGE_SHIFT (do_mmap for anonymous private maps).
 #pragma once
 #include "args.hpp"
+#include "mshare.hpp"
 #include "rmap.hpp"
 #include "tlb.hpp"
 
@@ -29,7 +30,7 @@ template <class S> typename S::domain::Bool range_free(const S& s, int m, int st
         const auto& v = s.vma[m][i];
         free = free && !(v.used && v.start < start + n && I(start) < v.start + v.pages);
     }
-    return free;
+    return free && mshare::window_free(s, m, start, n);   // nor an mshare window
 }
 
 /// The VMA slot i of mm m covers all of [start, start + n).
@@ -340,7 +341,8 @@ template <class S> void do_tlb_finish_mmu(const config& cfg, S& s, const args& a
     tlb_finish_mmu(cfg, s, a.mm);
     s.mm[a.mm].locked = false;
     for (int v = 0; v < P::va_pages; ++v)  // the unmapped range has no reference value any more
-        s.ref[a.mm][v] = D::ite(find_vma(s, a.mm, I(v)) == nil, I(0), s.ref[a.mm][v]);
+        s.ref[a.mm][v] = D::ite(find_vma(s, a.mm, I(v)) == nil && mshare::window_free(s, a.mm, v, 1), I(0),
+                                s.ref[a.mm][v]);   // nor an mshare window
 }
 
 /// mprotect(start, pages, PROT_READ[|PROT_WRITE]): mprotect_fixup -> vma_modify_flags,

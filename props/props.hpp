@@ -89,6 +89,12 @@ enum class inv : int {
     counters_bounded,
     tlb_entry_backed,
     memory_matches_reference,
+    // mshare (design mshare; vacuous otherwise: no region is ever live).
+    mshare_no_write_after_protect,
+    mshare_no_read_outside_window,
+    mshare_attached_list_exact,
+    mshare_share_count_exact,
+    mshare_table_lifetime,
     count_
 };
 inline constexpr int inv_count = static_cast<int>(inv::count_);
@@ -231,6 +237,23 @@ inline const std::array<inv_info, inv_count>& invariants() {
          "a present PTE maps the data the process last wrote there; a page of a VMA without a PTE reads 0; "
          "outside the VMAs the reference memory is 0 unless a munmap is pending",
          "strengthening of every_read_matches_reference: the PTEs, not only the TLBs, hold the process's data"},
+        {inv::mshare_no_write_after_protect, "mshare_no_write_after_protect",
+         "once mshare_protect has finished its flush, no TLB entry of any process grants write to a region page",
+         "change_protection's flush must reach every attacher (mshare-tlb.md H1, H2)"},
+        {inv::mshare_no_read_outside_window, "mshare_no_read_outside_window",
+         "a TLB entry reaches a region page only through a window onto that region, unless the region's "
+         "in-flight walk still owes that process its flush (no read after detach or teardown)",
+         "detach flushes the process; teardown removes each window with its flush (H5, H6)"},
+        {inv::mshare_attached_list_exact, "mshare_attached_list_exact",
+         "the attacher list holds exactly the live processes with a window; a table link needs a window",
+         "the 2026 attacher list: join before the table is reachable (H4)"},
+        {inv::mshare_share_count_exact, "mshare_share_count_exact",
+         "the region table's share count equals the number of processes linking it",
+         "v3 12/22: PUD page table shared count"},
+        {inv::mshare_table_lifetime, "mshare_table_lifetime",
+         "a region table is allocated while any process links it or any cpu's paging-structure cache may "
+         "walk it, and a region with a window is live",
+         "free_pud_range skips shared tables; tables are freed only after the flush (tlb_remove_table, H6, H8)"},
     }};
     return all;
 }
@@ -261,7 +284,10 @@ template <class S> typename S::domain::Bool every_read_matches_reference(const m
         if (D::known_false(s.mm[m].live)) continue;
         for (int v = 0; v < P::va_pages; ++v) {
             const B has_vma = model::find_vma(s, m, I(v)) != nil;
-            const auto& p = s.pte[m][v];
+            const auto wp = model::mshare::window_pte(s, m, I(v));   // an mshare window's walk
+            auto p = s.pte[m][v];
+            p.present = p.present || wp.present;
+            p.folio = D::ite(s.pte[m][v].present, p.folio, wp.folio);
             const I via_pte = D::ite(p.present, model::content_of(s, p.folio), I(0));
             for (int c = 0; c < P::cpus; ++c) {
                 const auto& t = s.tlb[c][m][v];
@@ -352,6 +378,12 @@ template <class S> std::array<typename S::domain::Int, S::preset::folios> ptes_m
             const I one = count1<D>(p.present);
             D::update(n, p.folio, [&](auto& x) { x = x + one; });
         }
+    for (const auto& g : s.region)   // an mshare region's table maps its pages once
+        for (const auto& p : g.pte) {
+            if (D::known_false(p.present)) continue;
+            const I one = count1<D>(p.present);
+            D::update(n, p.folio, [&](auto& x) { x = x + one; });
+        }
     return n;
 }
 
@@ -370,6 +402,7 @@ template <class S> typename S::domain::Bool refcount_exact(const model::config&,
     for (int f = 0; f < P::folios; ++f) {
         I queued = 0;
         for (const auto& mm : s.mm) queued = queued + mm.gather[f];
+        for (const auto& g : s.region) queued = queued + g.gather[f];
         const auto& fo = s.folio[f];
         ok = ok && fo.refcount == n[f] + fo.pincount + queued;
     }
@@ -435,6 +468,9 @@ template <class S> typename S::domain::Bool no_pte_to_freed_folio(const model::c
         for (const auto& p : per_mm)
             if (!D::known_false(p.present))
                 ok = ok && (!(p.present && p.folio != zero_pfn) || D::select(s.folio, p.folio).allocated);
+    for (const auto& g : s.region)
+        for (const auto& p : g.pte)
+            if (!D::known_false(p.present)) ok = ok && (!p.present || D::select(s.folio, p.folio).allocated);
     return ok;
 }
 
@@ -454,7 +490,7 @@ template <class S> typename S::domain::Bool mapped_folio_anon_vma_live(const mod
     if (cfg.cow()) return true;   // no anon_vma objects under COW contexts
     B ok = true;
     for (const auto& fo : s.folio)
-        ok = ok && (!(fo.allocated && fo.mapcount != 0) || D::select(s.anon_vma, fo.mapping).live);
+        ok = ok && (!(fo.allocated && fo.mapcount != 0 && !fo.shmem) || D::select(s.anon_vma, fo.mapping).live);
     return ok;
 }
 
@@ -533,8 +569,9 @@ template <class S> typename S::domain::Bool writable_tlb_is_exclusive(const mode
             for (const auto& t : per_mm) {
                 if (D::known_false(t.valid && t.writable)) continue;
                 const auto fo = D::select(s.folio, t.folio);
+                // mshare region pages are shared by design (mshare_no_write_after_protect covers them).
                 ok = ok && (!(t.valid && t.writable) ||
-                            (t.folio != zero_pfn && fo.allocated && fo.anon_exclusive));
+                            (t.folio != zero_pfn && fo.allocated && (fo.anon_exclusive || fo.shmem)));
             }
     return ok;
 }
@@ -898,7 +935,10 @@ template <class S> typename S::domain::Bool tlb_entry_backed(const model::config
                                  (t.folio == zero_pfn || t.folio < I(cfg.lim.folios));
                 const B cached = p.present && p.folio == t.folio && (!t.writable || p.writable);
                 const B queued = mm.locked && (t.folio == zero_pfn || D::select(mm.gather, t.folio) != I(0));
-                ok = ok && (!t.valid || (inside && (cached || queued || mm.flush_pending)));
+                const auto wp = model::mshare::window_pte(s, m, I(v));
+                const B windowed = wp.present && wp.folio == t.folio && (!t.writable || wp.writable);
+                const B owed = model::mshare::flush_owed(s, m);
+                ok = ok && (!t.valid || (inside && (cached || queued || mm.flush_pending || windowed || owed)));
             }
     return ok;
 }
@@ -918,9 +958,110 @@ template <class S> typename S::domain::Bool memory_matches_reference(const model
             const auto& p = s.pte[m][v];
             const B covered = model::find_vma(s, m, I(v)) != nil;
             const I r = s.ref[m][v];
-            ok = ok && D::ite(p.present, model::content_of(s, p.folio) == r,
-                              r == I(0) || (!covered && s.mm[m].locked));
+            // Through an mshare window: the region's PTE, or (while a region operation is in
+            // flight, or before the first fault linked the table) the region's data.
+            B in_win = false, busy = false;
+            I data = 0;
+            for (int g = 0; g < model::regions_of<P>; ++g) {
+                const auto& rg = s.region[g];
+                const B here = model::mshare::in_window(s, g, m, I(v));
+                in_win = in_win || here;
+                busy = busy || (here && rg.busy);
+                data = D::ite(here, D::select(rg.data, I(v) - rg.window[m]), data);
+            }
+            const auto wp = model::mshare::window_pte(s, m, I(v));
+            const B win_ok = busy || D::ite(wp.present, model::content_of(s, wp.folio) == r, r == data);
+            ok = ok && D::ite(in_win, win_ok && !p.present, D::ite(p.present, model::content_of(s, p.folio) == r,
+                              r == I(0) || (!covered && s.mm[m].locked)));
         }
+    return ok;
+}
+
+// ---------------------------------------------------------------------------
+// mshare (model/mshare.hpp).  No region is live under the other designs, so these hold
+// vacuously there.
+// ---------------------------------------------------------------------------
+
+/// The folio is one a region's PTE maps or its host gather still holds.
+template <class S> typename S::domain::Bool region_folio(const S& s, int r, typename S::domain::Int f) {
+    PROP_TYPES(S);
+    const auto& g = s.region[r];
+    B hit = D::select(g.gather, f) != I(0);
+    for (const auto& p : g.pte) hit = hit || (p.present && p.folio == f);
+    return hit;
+}
+
+template <class S> typename S::domain::Bool mshare_no_write_after_protect(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (int r = 0; r < model::regions_of<P>; ++r) {
+        const auto& g = s.region[r];
+        const B done = g.live && g.readonly && !g.busy;
+        if (D::known_false(done)) continue;
+        for (const auto& per_cpu : s.tlb)
+            for (const auto& per_mm : per_cpu)
+                for (const auto& t : per_mm) {
+                    if (D::known_false(t.valid && t.writable)) continue;
+                    ok = ok && !(done && t.valid && t.writable && region_folio(s, r, t.folio));
+                }
+    }
+    return ok;
+}
+
+template <class S> typename S::domain::Bool mshare_no_read_outside_window(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (int r = 0; r < model::regions_of<P>; ++r)
+        for (int c = 0; c < P::cpus; ++c)
+            for (int m = 0; m < P::mms; ++m)
+                for (int v = 0; v < P::va_pages; ++v) {
+                    const auto& t = s.tlb[c][m][v];
+                    if (D::known_false(t.valid)) continue;
+                    const auto& g = s.region[r];
+                    const B owed = g.busy && g.todo[m];
+                    ok = ok && (!(t.valid && region_folio(s, r, t.folio)) ||
+                                model::mshare::in_window(s, r, m, I(v)) || owed);
+                }
+    return ok;
+}
+
+template <class S> typename S::domain::Bool mshare_attached_list_exact(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (const auto& g : s.region)
+        for (int m = 0; m < P::mms; ++m) {
+            // During the teardown walk the list keeps the windows still to be flushed and removed.
+            const B listed_ok = g.attached[m] == g.windowed[m] && (!g.windowed[m] || s.mm[m].live);
+            ok = ok && listed_ok && (!g.linked[m] || g.windowed[m]);
+        }
+    return ok;
+}
+
+template <class S> typename S::domain::Bool mshare_share_count_exact(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (const auto& g : s.region) {
+        I n = 0;
+        for (const auto& l : g.linked) n = n + count1<D>(l);
+        ok = ok && g.share == n;
+    }
+    return ok;
+}
+
+template <class S> typename S::domain::Bool mshare_table_lifetime(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (int r = 0; r < model::regions_of<P>; ++r) {
+        const auto& g = s.region[r];
+        B walked = false;
+        for (int c = 0; c < P::cpus; ++c)
+            for (int m = 0; m < P::mms; ++m) walked = walked || s.psc[c][m][r];
+        for (int m = 0; m < P::mms; ++m) {
+            walked = walked || g.linked[m];
+            ok = ok && (!g.windowed[m] || g.live);
+        }
+        ok = ok && (!walked || (g.live && g.table));
+    }
     return ok;
 }
 
@@ -972,6 +1113,11 @@ template <class S> typename S::domain::Bool holds(inv i, const model::config& cf
         PROP_CASE(counters_bounded)
         PROP_CASE(tlb_entry_backed)
         PROP_CASE(memory_matches_reference)
+        PROP_CASE(mshare_no_write_after_protect)
+        PROP_CASE(mshare_no_read_outside_window)
+        PROP_CASE(mshare_attached_list_exact)
+        PROP_CASE(mshare_share_count_exact)
+        PROP_CASE(mshare_table_lifetime)
 #undef PROP_CASE
         case inv::count_: break;
     }

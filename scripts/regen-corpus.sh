@@ -26,6 +26,12 @@ declare -A explore_args=(
   # is shown by tests/test_anon_vma_degree.cpp.
   [anon_vma_degree_reuse]="--bounds default --mms 4 --vmas 2 --va-pages 2 --folios 1 --anon-vmas 5 --cpus 1 --depth 11 --actions mmap,write,fork,exit_mmap,mprotect --invariant anon_vma_chain_shape --threads 1 --max-memory 4000"
 )
+# mshare mutants (counterexamples/mshare/): the small preset (one-page region), the
+# mshare actions plus the process actions they need (no mmap/mremap/pins: windows only).
+mshare_actions=mshare_create,mshare_map,mshare_attach,mshare_attach_join,mshare_detach,mshare_unmap,mshare_advise,mshare_protect,mshare_flush,mshare_notifier,mshare_flush_all,mshare_free,fork,switch_mm,read,write,exit_mmap
+for m in mshare_flush_host_only mshare_flush_host_address mshare_free_before_flush mshare_attach_during_flush mshare_owner_exit_early_free; do
+  explore_args[$m]="--design mshare --bounds small --depth 10 --actions $mshare_actions"
+done
 # Time limit of those searches (seconds; 60 unless listed).
 declare -A explore_seconds=(
   [anon_vma_degree_reuse]=400
@@ -34,6 +40,11 @@ declare -A explore_seconds=(
 trace_len() { [ -f "$1" ] && python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["states"]) - 1)' "$1"; }
 for m in $("$bin" list --json | python3 -c 'import json,sys; print(" ".join(x["name"] for x in json.load(sys.stdin)["mutants"]))'); do
   args=${explore_args[$m]:-"--bounds small --depth 8"}
+  case $m in
+    mshare_*|mermap_*) out=counterexamples/mshare; check_design="--design mshare" ;;
+    *) out=counterexamples/anon_vma; check_design="" ;;
+  esac
+  mkdir -p "$out"
   old=$(trace_len "$out/$m.itf.json" || true)
   secs=${explore_seconds[$m]:-60}
   rc=0
@@ -49,7 +60,8 @@ for m in $("$bin" list --json | python3 -c 'import json,sys; print(" ".join(x["n
     continue
   fi
   rc=0
-  "$bin" check --inject "$m" --seed 1 --budget 20000000 --quiet --save "$out" --force >/dev/null 2>&1 || rc=$?
+  # shellcheck disable=SC2086
+  "$bin" check $check_design --inject "$m" --seed 1 --budget 20000000 --quiet --save "$out" --force >/dev/null 2>&1 || rc=$?
   if [ $rc -eq 1 ]; then
     echo "$m: check (default preset, seed 1): shrunk, uncertified"
   else

@@ -379,6 +379,10 @@ itf_json to_itf(const config& cfg, const std::string& preset_name, const std::ve
     meta["bounds"] = itf_bounds(preset_name, cfg);
     meta["mutants"] = cfg.mutant_names();
     if (cfg.cow()) meta["cow_fixes"] = cfg.cow_fix_names();
+    if (cfg.mshare()) {
+        meta["mshare_flush"] = model::mshare_flush_name(cfg.flush);
+        meta["mshare_addr"] = model::mshare_addr_name(cfg.addr);
+    }
     if (meta_extra.is_object())
         for (const auto& item : meta_extra.items()) meta[item.key()] = item.value();
 
@@ -476,8 +480,20 @@ template <class S> itf_trace<S> from_itf(const itf_json& j) {
 
     const std::string design = str(field(meta, "#meta", "design"), "#meta.design");
     const auto d = model::design_by_name(design);
-    if (!d) fail("#meta.design", "unknown design " + quote(design) + " (known: anon_vma, cow_context)");
+    if (!d) fail("#meta.design", "unknown design " + quote(design) + " (known: anon_vma, cow_context, mshare)");
     out.cfg.rmap = *d;
+    if (meta.contains("mshare_flush")) {   // written for the mshare design only
+        const std::string f = str(meta["mshare_flush"], "#meta.mshare_flush");
+        const auto v = model::mshare_flush_by_name(f);
+        if (!v) fail("#meta.mshare_flush", "unknown flush strategy " + quote(f) + " (known: flush_all, attacher_list, notifier)");
+        out.cfg.flush = *v;
+    }
+    if (meta.contains("mshare_addr")) {
+        const std::string a = str(meta["mshare_addr"], "#meta.mshare_addr");
+        const auto v = model::mshare_addr_by_name(a);
+        if (!v) fail("#meta.mshare_addr", "unknown address mode " + quote(a) + " (known: per_process, same)");
+        out.cfg.addr = *v;
+    }
 
     const auto& bounds = object(field(meta, "#meta", "bounds"), "#meta.bounds");
     const std::string preset = str(field(bounds, "#meta.bounds", "preset"), "#meta.bounds.preset");

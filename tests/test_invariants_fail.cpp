@@ -30,7 +30,7 @@ template <class S> struct corruption {
     std::vector<action> base;       // a short valid trace
     std::function<void(S&)> corrupt;
     std::vector<inv> also;          // other invariants the corruption necessarily breaks
-    int design = 0;                 // 0 anon_vma, 1 cow_context as coded, 2 cow_context with every --cow-fix
+    int design = 0;                 // 0 anon_vma, 1 cow_context as coded, 2 cow_context with every --cow-fix, 3 mshare
 };
 
 constexpr int zero_pfn_ = model::zero_pfn;
@@ -40,6 +40,22 @@ const action pin_write0{model::op::pin_user_pages, {.mm = 0, .start = 0, .value 
 const std::vector<action> pinned = {act::mmap(0, 0, 1), pin_write0};
 const std::vector<action> pinned_ro = {act::mmap(0, 0, 1), pin_write0,
                                        action{model::op::mprotect, {.mm = 0, .start = 0, .pages = 1, .value = 0}}};
+
+const action mshare_create0{model::op::mshare_create, {.mm = 0, .value = 0}};
+const action mshare_map0{model::op::mshare_map, {.value = 0}};
+const std::vector<action> mshare_cached = {
+    mshare_create0, mshare_map0, act::fork(0, 1),
+    action{model::op::mshare_attach, {.mm = 0, .start = 0, .value = 0}},
+    action{model::op::mshare_attach, {.mm = 1, .start = 2, .value = 0}},
+    act::switch_mm(1, 1), act::write(0, 0, 1, 2), act::read(1, 1, 3)};
+const std::vector<action> mshare_protected = [] {
+    auto t = mshare_cached;
+    t.push_back({model::op::mshare_protect, {.value = 0}});
+    t.push_back({model::op::mshare_flush, {.mm = 0, .value = 0}});
+    t.push_back({model::op::mshare_flush, {.mm = 1, .value = 0}});
+    t.push_back({model::op::mshare_free, {.value = 0}});
+    return t;
+}();
 
 const std::vector<corruption<default_state>>& default_rows() {
     using S = default_state;
@@ -162,6 +178,19 @@ const std::vector<corruption<default_state>>& default_rows() {
          faulted, [](S& s) { s.pte[0][0].writable = false; }, {}},
         {inv::memory_matches_reference, "tlb_finish_mmu did not forget the unmapped range's data",
          {act::mmap(0, 0, 1)}, [](S& s) { s.ref[0][2] = 3; }, {}},
+        // mshare (design 3): mm0 owns region0, windows mm0 [0,2) and mm1 [2,4), page 1
+        // written by mm0 and read by mm1 on cpu1 (see tests/test_mshare.cpp).
+        {inv::mshare_no_write_after_protect, "mshare_protect's flush missed an attacher: its TLB still writes",
+         mshare_protected, [](S& s) { s.tlb[1][1][3] = {true, s.region[0].pte[1].folio, true}; }, {inv::tlb_entry_backed}, 3},
+        {inv::mshare_no_read_outside_window, "detach without flush: mm1 still reads the region at its old address",
+         mshare_cached, [](S& s) { s.tlb[1][1][0] = s.tlb[1][1][3]; },
+         {inv::tlb_entry_backed, inv::every_read_matches_reference}, 3},
+        {inv::mshare_attached_list_exact, "attach made the window usable before list_add (H4)", mshare_cached,
+         [](S& s) { s.region[0].attached[1] = false; }, {}, 3},
+        {inv::mshare_share_count_exact, "find_shared_vma linked the table without the PUD share count", mshare_cached,
+         [](S& s) { s.region[0].share = 1; }, {}, 3},
+        {inv::mshare_table_lifetime, "an attacher's free_pgtables freed the linked host table (H8)", mshare_cached,
+         [](S& s) { s.region[0].table = false; }, {}, 3},
     };
     return rows;
 }
@@ -210,6 +239,10 @@ std::string names(const std::set<int>& set) {
 /// rows: bound 2 x (VMA slots) = 4 inside its 5 anon_vma slots).
 template <class S> model::config row_config(int design = 0) {
     auto cfg = model::config::defaults<typename S::preset>();
+    if (design == 3) {
+        cfg.rmap = model::design::mshare;
+        return cfg;
+    }
     if (design > 0) cfg.rmap = model::design::cow_context;
     if (design > 1)
         for (const auto& f : model::cow_fixes()) cfg.fix(f.id);

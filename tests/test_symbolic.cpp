@@ -207,6 +207,16 @@ TEST_CASE("symbolic and concrete interpretations agree on random reachable state
         agreement(cfg, 7u, 200);
         solver::set_folding(true);
     }
+    SECTION("mshare design, every flush strategy and address mode (model/mshare.hpp)") {
+        for (auto f : {model::mshare_flush::attacher_list, model::mshare_flush::notifier, model::mshare_flush::flush_all})
+            for (auto a : {model::mshare_addr::per_process, model::mshare_addr::same}) {
+                config c = cfg;
+                c.rmap = model::design::mshare;
+                c.flush = f;
+                c.addr = a;
+                agreement(c, 31u + static_cast<unsigned>(f) * 2 + static_cast<unsigned>(a), 150);
+            }
+    }
 }
 
 TEST_CASE("symbolic corner cases match the concrete domain", "[symbolic]") {
