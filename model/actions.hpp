@@ -19,7 +19,7 @@ namespace model {
 enum class op : int {
     mmap, munmap, tlb_finish_mmu, mprotect, madvise, madvise_dontneed, mremap,
     read, write, fork, exit_mmap, execve, switch_mm, tlb_evict, migrate, tlb_flush_pending,
-    pin_user_pages, unpin_user_page, pin_read, pin_write, mprotect_enomem, count_
+    pin_user_pages, unpin_user_page, pin_read, pin_write, mprotect_enomem, fork_done, count_
 };
 inline constexpr int op_count = static_cast<int>(op::count_);
 
@@ -52,6 +52,7 @@ inline const std::array<op_info, op_count>& ops() {
         {op::pin_read, "pin_read", "a read through a pin (the pipe end of vmsplice, device DMA read)"},
         {op::pin_write, "pin_write", "device DMA write through a FOLL_WRITE pin"},
         {op::mprotect_enomem, "mprotect_enomem", "mprotect with fault injection: anon_vma_clone's AVC allocation fails (-ENOMEM)"},
+        {op::fork_done, "fork_done", "--phased fork: the end of dup_mmap after its VMA loop (dup_cow_context, unlock)"},
     }};
     return all;
 }
@@ -121,6 +122,10 @@ inline std::vector<action> actions(const config& cfg) {
         for (int w = 0; w <= 1; ++w)
             out.push_back({op::mprotect_enomem, {.mm = m, .start = st, .pages = n, .to = 1, .value = w}});
     });
+    if (cfg.has_phase(phased_op::fork))
+        for (int m = 0; m < L.mms; ++m)
+            for (int m2 = 0; m2 < L.mms; ++m2)
+                if (m != m2) out.push_back({op::fork_done, {.mm = m, .mm2 = m2}});
     return out;
 }
 
@@ -147,6 +152,7 @@ template <class S> typename S::domain::Bool enabled(const config& cfg, const S& 
         case op::pin_read: return enabled_pin_read(cfg, s, x.a);
         case op::pin_write: return enabled_pin_write(cfg, s, x.a);
         case op::mprotect_enomem: return enabled_mprotect(cfg, s, x.a);
+        case op::fork_done: return enabled_fork_done(cfg, s, x.a);
         case op::count_: break;
     }
     return false;
@@ -175,6 +181,7 @@ template <class S> void apply(const config& cfg, S& s, const action& x) {
         case op::pin_read: return do_pin_read(cfg, s, x.a);
         case op::pin_write: return do_pin_write(cfg, s, x.a);
         case op::mprotect_enomem: return do_mprotect(cfg, s, x.a);
+        case op::fork_done: return do_fork_done(cfg, s, x.a);
         case op::count_: break;
     }
 }
@@ -242,6 +249,7 @@ inline std::string describe(const action& x) {
         case op::unpin_user_page: return "unpin_user_page pin" + std::to_string(a.folio);
         case op::pin_read: return "read through pin" + std::to_string(a.folio);
         case op::pin_write: return "DMA write through pin" + std::to_string(a.folio) + " = " + std::to_string(a.value);
+        case op::fork_done: return mm + " fork -> mm" + std::to_string(a.mm2) + ": dup_mmap's end (fork_done)";
         case op::mprotect_enomem:
             return mm + " mprotect " + range() + (a.value ? " PROT_READ|PROT_WRITE" : " PROT_READ") +
                    " (anon_vma_clone: AVC allocation fails)";
