@@ -14,7 +14,11 @@
 //     and what a load through any entry returns,
 //   - the reference memory and the "a read returned the wrong value" flag (so every
 //     read result: a read returns the content through its TLB entry),
-//   - each allocated folio's map count and the first BUG/WARN that fired;
+//   - each folio's map count, data and pins, the number of allocated folios, and the
+//     first BUG/WARN that fired;
+// folios are compared under the pairing the PTEs, TLB entries and pins give
+// (folio_pairing: slot numbers are names, and the designs may allocate in another
+// order), and a migrate of folio f in the first design migrates its pair in the second;
 // and on the rmap: for every mapped anon folio, the set of (mm, vpage) the design's
 // rmap_walk_anon hands to rmap_one *and* page_vma_mapped_walk confirms (the PTE at
 // that address maps the folio).  anon_vma's false-positive visits (a VMA on the
@@ -41,6 +45,7 @@
 #pragma once
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -102,41 +107,88 @@ inline std::string set_text(const std::set<std::pair<int, int>>& xs) {
 }
 }  // namespace detail
 
+/// Folio slots are names, not observations: the two designs may allocate the same
+/// pages in a different slot order (fork copies pinned pages VMA by VMA, and the VMA
+/// layout can differ).  The pairing of a's folios with b's is read off the PTEs, TLB
+/// entries and pins that name them at the same place; it must be one-to-one.  Returns
+/// the pairing (a -> b), or the first place where none exists.
+template <class S>
+std::pair<std::map<int, int>, std::optional<std::string>> folio_pairing(const S& a, const S& b) {
+    using P = typename S::preset;
+    std::map<int, int> ab, ba;
+    auto bind = [&](int fa, int fb) {
+        const auto i = ab.find(fa), j = ba.find(fb);
+        if ((i != ab.end() && i->second != fb) || (j != ba.end() && j->second != fa)) return false;
+        ab[fa] = fb;
+        ba[fb] = fa;
+        return true;
+    };
+    auto anon = [](bool present, model::cint f) { return present && f != model::zero_pfn; };
+    for (int m = 0; m < P::mms; ++m)
+        for (int v = 0; v < P::va_pages; ++v) {
+            const auto &p = a.pte[m][v], &q = b.pte[m][v];
+            const bool pa = anon(p.present, p.folio), pb = anon(q.present, q.folio);
+            if (pa != pb || (pa && (p.writable != q.writable || !bind(p.folio.get(), q.folio.get()))))
+                return {ab, detail::where("PTE", m, v)};
+            for (int c = 0; c < P::cpus; ++c) {
+                const auto &t = a.tlb[c][m][v], &u = b.tlb[c][m][v];
+                const bool ta = anon(t.valid, t.folio), tb = anon(u.valid, u.folio);
+                if (ta != tb || (ta && (t.writable != u.writable || !bind(t.folio.get(), u.folio.get()))))
+                    return {ab, detail::where(("cpu" + std::to_string(c) + " TLB").c_str(), m, v)};
+            }
+        }
+    for (std::size_t k = 0; k < a.pin.size(); ++k) {
+        const auto &x = a.pin[k], &y = b.pin[k];
+        if (x.used != y.used || (x.used && !bind(x.folio.get(), y.folio.get())))
+            return {ab, "pin" + std::to_string(k)};
+    }
+    return {ab, std::nullopt};
+}
+
 /// The first observation on which the two states differ, or nullopt.
 template <class S>
 std::optional<std::string> observation_diff(const config& ca, const S& a, const config& cb, const S& b) {
     using P = typename S::preset;
     auto data = [](const S& s, model::cint f) { return model::content_of(s, f).get(); };
+    const auto [ab, bad] = folio_pairing(a, b);
+    if (bad) return bad;
     for (int m = 0; m < P::mms; ++m)
         for (int v = 0; v < P::va_pages; ++v) {
             const auto &p = a.pte[m][v], &q = b.pte[m][v];
-            const bool pa = p.present && p.folio != model::zero_pfn, pb = q.present && q.folio != model::zero_pfn;
-            if (pa != pb || (pa && (p.folio != q.folio || p.writable != q.writable)))
-                return detail::where("PTE", m, v);
             if (p.present && q.present && data(a, p.folio) != data(b, q.folio))
                 return detail::where("data through the PTE", m, v);
             if (a.ref[m][v] != b.ref[m][v]) return detail::where("reference memory", m, v);
             for (int c = 0; c < P::cpus; ++c) {
                 const auto &t = a.tlb[c][m][v], &u = b.tlb[c][m][v];
-                const bool ta = t.valid && t.folio != model::zero_pfn, tb = u.valid && u.folio != model::zero_pfn;
-                if (ta != tb || (ta && (t.folio != u.folio || t.writable != u.writable)))
-                    return detail::where(("cpu" + std::to_string(c) + " TLB").c_str(), m, v);
                 if (t.valid && u.valid && data(a, t.folio) != data(b, u.folio))
                     return detail::where(("a load by cpu" + std::to_string(c) + " from").c_str(), m, v);
             }
         }
     if (a.bad_read != b.bad_read) return std::string("a read returned a value other than the process's (bad_read)");
     if (a.bug != b.bug) return std::string("BUG/WARN: ") + model::bug_name(a.bug.get()) + " vs " + model::bug_name(b.bug.get());
-    for (int f = 0; f < P::folios; ++f) {
-        const auto &x = a.folio[f], &y = b.folio[f];
-        if (x.allocated != y.allocated) return "folio" + std::to_string(f) + " allocated in one design only";
-        if (!x.allocated) continue;
-        if (x.mapcount != y.mapcount) return "folio" + std::to_string(f) + " map count";
-        if (x.mapcount == 0) continue;
-        const auto ra = confirmed_mappings(ca, a, f), rb = confirmed_mappings(cb, b, f);
-        if (ra != rb) {
+    int na = 0, nb = 0;
+    for (int f = 0; f < P::folios; ++f) na += a.folio[f].allocated, nb += b.folio[f].allocated;
+    if (na != nb) return std::string("the number of allocated folios");
+    for (const auto& [fa, fb] : ab) {
+        const auto &x = a.folio[fa], &y = b.folio[fb];
+        auto name = [&] {
             std::string r = "folio";
-            r += std::to_string(f);
+            r += std::to_string(fa);
+            if (fb != fa) {
+                r += " (folio";
+                r += std::to_string(fb);
+                r += " under ";
+                r += model::design_name(cb.rmap);
+                r += ')';
+            }
+            return r;
+        };
+        if (x.mapcount != y.mapcount || x.content != y.content || x.pincount != y.pincount)
+            return name() + ": map count, data or pins";
+        if (x.mapcount == 0) continue;
+        const auto ra = confirmed_mappings(ca, a, fa), rb = confirmed_mappings(cb, b, fb);
+        if (ra != rb) {
+            std::string r = name();
             r += ": the rmap walk confirms ";
             r += detail::set_text(ra);
             r += " under ";
@@ -160,13 +212,21 @@ enum class pair_step { both, neither, bounds_split, guard_split };
 
 /// Apply x to both states: both took it, neither (disabled or out of bounds in both),
 /// only one ran out of bounds or only one's guard holds (the pair is discarded).
-template <class S> pair_step step_pair(const config& ca, S& a, const config& cb, S& b, const action& x) {
-    const bool ea = model::enabled(ca, a, x), eb = model::enabled(cb, b, x);
+template <class S> pair_step step_pair(const config& ca, S& a, const config& cb, S& b, const action& x0) {
+    // An action that names a folio (migrate) names the paired folio in b.
+    const action x = x0;
+    action y = x0;
+    if (x0.kind == model::op::migrate) {
+        const auto pr = folio_pairing(a, b);
+        const auto it = pr.first.find(x0.a.folio);
+        if (it != pr.first.end()) y.a.folio = it->second;
+    }
+    const bool ea = model::enabled(ca, a, x), eb = model::enabled(cb, b, y);
     if (ea != eb) return pair_step::guard_split;
     if (!ea) return pair_step::neither;
     S na = a, nb = b;
     model::apply(ca, na, x);
-    model::apply(cb, nb, x);
+    model::apply(cb, nb, y);
     if (na.out_of_bounds && nb.out_of_bounds) return pair_step::neither;
     if (na.out_of_bounds || nb.out_of_bounds) return pair_step::bounds_split;
     a = na;
@@ -240,7 +300,8 @@ template <class S> refine_result refine_random(const config& ca, const config& c
         if (!refinable(all[k])) continue;
         if (o.ops.empty() || std::find(o.ops.begin(), o.ops.end(), op) != o.ops.end()) by_op[op].push_back(k);
     }
-    std::vector<int> nonempty;
+    std::vector<int> nonempty, pool;
+    for (const auto& ks : by_op) pool.insert(pool.end(), ks.begin(), ks.end());
     for (int op = 0; op < model::op_count; ++op)
         if (!by_op[op].empty()) nonempty.push_back(op);
     for (long run = 0; run < o.runs && !nonempty.empty(); ++run) {
@@ -249,14 +310,12 @@ template <class S> refine_result refine_random(const config& ca, const config& c
         std::vector<action> trace;
         for (int st = 0; st < o.steps; ++st) {
             bool took = false;
-            for (int tries = 0; tries < 50 && !took; ++tries) {
-                const auto& ks = by_op[nonempty[g.below(static_cast<std::uint32_t>(nonempty.size()))]];
-                const action& x = all[ks[g.below(static_cast<std::uint32_t>(ks.size()))]];
+            auto attempt = [&](const action& x) {
                 const auto k = step_pair(ca, a, cb, b, x);
-                if (k == pair_step::neither) continue;
+                if (k == pair_step::neither) return;
                 if (k == pair_step::bounds_split || k == pair_step::guard_split) {
                     ++(k == pair_step::bounds_split ? r.bounds_split : r.guard_split);
-                    continue;   // the pair is unchanged: draw again
+                    return;   // the pair is unchanged: draw again
                 }
                 trace.push_back(x);
                 if (auto d = observation_diff(ca, a, cb, b)) {
@@ -265,7 +324,15 @@ template <class S> refine_result refine_random(const config& ca, const config& c
                 }
                 ++r.pairs;
                 took = true;
+            };
+            for (int tries = 0; tries < 50 && !took; ++tries) {
+                const auto& ks = by_op[nonempty[g.below(static_cast<std::uint32_t>(nonempty.size()))]];
+                attempt(all[ks[g.below(static_cast<std::uint32_t>(ks.size()))]]);
             }
+            // As solver/random.hpp: after the rejected draws, every action in turn from
+            // a random start (a run ends only when none is enabled in both designs).
+            const std::size_t off = g.below(static_cast<std::uint32_t>(pool.size()));
+            for (std::size_t k = 0; k < pool.size() && !took; ++k) attempt(all[pool[(off + k) % pool.size()]]);
             if (r.diverged) {
                 r.trace = trace;
                 r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -93,17 +93,45 @@ TEST_CASE("refine: as coded, the search finds the shortest divergence (mmap, wri
     CHECK_FALSE(solver::run_pair<S>(ca, fixed, r.trace).diverged);
 }
 
-TEST_CASE("refine: an observation difference is reported (a failed migration)", "[cow_context][refine]") {
-    // After the missed mapping, migration succeeds under anon_vma (new folio) and fails
-    // under the PoC (the folio stays): the PTEs differ.
+TEST_CASE("refine: folio slots are names; a migration is compared under the pairing", "[cow_context][refine]") {
+    // After the missed mapping, migration succeeds under anon_vma (the page moves to a
+    // new folio) and fails under the PoC (the old folio stays): a process sees the same
+    // memory, and the pairing maps anon_vma's new folio to the PoC's old one, whose walk
+    // still misses the mapping.
     const auto ca = pair_cfg(model::design::anon_vma, false), cb = pair_cfg(model::design::cow_context, false);
     S a = model::initial_state<S>(&ca), b = model::initial_state<S>(&cb);
     for (const auto& x : {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::mremap(0, 0, 1, 1)})
         REQUIRE(solver::step_pair(ca, a, cb, b, x) == solver::pair_step::both);
     REQUIRE(solver::step_pair(ca, a, cb, b, act::migrate(0)) == solver::pair_step::both);
+    CHECK(a.pte[0][1].folio == 1);
+    CHECK(b.pte[0][1].folio == 0);
+    const auto [pairing, bad] = solver::folio_pairing(a, b);
+    CHECK_FALSE(bad.has_value());
+    CHECK(pairing == std::map<int, int>{{1, 0}});
     const auto d = solver::observation_diff(ca, a, cb, b);
     REQUIRE(d.has_value());
-    CHECK(d->find("PTE mm0[1]") != std::string::npos);
+    CHECK(d->find("folio1 (folio0 under cow_context): the rmap walk confirms {mm0[1]}") != std::string::npos);
+    // With the fix the PoC migrates too: the same pages, no difference.
+    auto fixed = cb;
+    fixed.fix(model::cow_fix::early_stop_if_found);
+    CHECK_FALSE(solver::run_pair<S>(ca, fixed, {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::mremap(0, 0, 1, 1),
+                                                act::migrate(0)})
+                    .diverged);
+}
+
+TEST_CASE("refine: a PTE difference is an observation difference", "[cow_context][refine]") {
+    const auto ca = pair_cfg(model::design::anon_vma, false), cb = pair_cfg(model::design::cow_context, true);
+    S a = model::initial_state<S>(&ca), b = model::initial_state<S>(&cb);
+    for (const auto& x : {act::mmap(0, 0, 1), act::write(0, 0, 0, 1)})
+        REQUIRE(solver::step_pair(ca, a, cb, b, x) == solver::pair_step::both);
+    CHECK_FALSE(solver::observation_diff(ca, a, cb, b).has_value());
+    b.pte[0][0].writable = false;   // a hand-made difference
+    const auto d = solver::observation_diff(ca, a, cb, b);
+    REQUIRE(d.has_value());
+    CHECK(*d == "PTE mm0[0]");
+    b = a;
+    b.folio[0].content = model::cint(7);
+    REQUIRE(solver::observation_diff(ca, a, cb, b).has_value());
 }
 
 // ---------------------------------------------------------------------------
