@@ -84,6 +84,10 @@ std::vector<std::string> explore_args_for(const std::string& mutant) {
     if (mutant == "anon_vma_no_reuse")
         return {"--bounds", "default", "--mms", "2", "--vmas", "1", "--va-pages", "1", "--cpus", "1", "--folios", "2",
                 "--depth", "10", "--actions", "mmap,write,fork,exit_mmap,switch_mm"};
+    // A partial mremap needs a VMA of two pages and a free page to move to: three pages.
+    if (mutant == "cow_partial_remap_unrecorded" || mutant == "cow_remap_wrong_side")
+        return {"--bounds", "default", "--mms", "2", "--va-pages", "3", "--folios", "2", "--cpus", "1",
+                "--anon-vmas", "3", "--depth", "6"};
     return {"--bounds", "small", "--depth", "8"};
 }
 
