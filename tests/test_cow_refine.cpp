@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
 
+#include "cli_run.hpp"
 #include "solver/refine.hpp"
 #include "tests/scenario.hpp"
 
@@ -266,4 +267,43 @@ TEST_CASE("refine with --phased fork: every fix on agrees; without fork_links_fi
     REQUIRE(q.diverged);
     REQUIRE(q.trace.size() == 3);
     CHECK(q.trace[2].kind == op::fork);
+}
+
+// ---------------------------------------------------------------------------
+// The command line: refine's exit codes, ci's per-design mutants.
+// ---------------------------------------------------------------------------
+
+TEST_CASE("cowcheck refine: 0 when the designs agree, 1 with the diverging trace, 2 on bad input", "[cow_context][refine][cli]") {
+    auto r = cli_test::run("refine --bounds small --depth 3 --all-fixes");
+    CHECK(r.code == 0);
+    CHECK(r.out.find("refines: every sequence up to depth 3 agrees") != std::string::npos);
+    r = cli_test::run("refine --bounds small --depth 4");
+    CHECK(r.code == 1);
+    CHECK(r.out.find("DIVERGED after 3 steps") != std::string::npos);
+    CHECK(r.out.find("mm0 mremap [0,1) -> 1") != std::string::npos);
+    r = cli_test::run("refine --bounds small --depth 4 --json");
+    CHECK(r.code == 1);
+    CHECK(r.out.find("\"result\": \"diverged\"") != std::string::npos);
+    r = cli_test::run("refine --random --runs 300 --steps 30 --all-fixes --quiet");
+    CHECK(r.code == 0);
+    CHECK(cli_test::run("refine --depth 0").code == 2);
+    CHECK(cli_test::run("refine --cow-fix no_such_fix").code == 2);
+    CHECK(cli_test::run("refine --phased nothing").code == 2);
+    CHECK(cli_test::run("refine --bounds small --depth 9 --all-fixes --max-pairs 1000").code == 3);
+    CHECK(cli_test::run("bmc --phased fork --bounds small --depth 1").code == 2);
+}
+
+TEST_CASE("cowcheck ci --design cow_context: the design's mutants with every --cow-fix, not anon_vma's", "[cow_context][ci][cli]") {
+    const auto r = cli_test::run("ci --design cow_context --list");
+    REQUIRE(r.code == 0);
+    CHECK(r.out.find("cow_context/explore/cow_walk_skips_descendants") != std::string::npos);
+    CHECK(r.out.find("cow_context/check/cow_partial_remap_unrecorded") != std::string::npos);
+    CHECK(r.out.find("--cow-fix early_stop_if_found") != std::string::npos);
+    CHECK(r.out.find("cow_context/check/anon_vma_no_reuse") == std::string::npos);
+    CHECK(r.out.find("cow_context/check/fork_keeps_exclusive") != std::string::npos);   // a design-neutral mutant
+    const auto a = cli_test::run("ci --list");
+    REQUIRE(a.code == 0);
+    CHECK(a.out.find("cow_walk_skips_descendants") == std::string::npos);
+    const auto l = cli_test::run("list --json");
+    CHECK(l.out.find("\"designs\"") != std::string::npos);
 }
