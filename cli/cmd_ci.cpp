@@ -109,15 +109,13 @@ struct budget {
 constexpr budget quick_budget{"quick", 5'000'000, 60, 6, 2, 120, 90};
 constexpr budget full_budget{"full", 200'000'000, 600, 7, 3, 900, 1500};
 
-constexpr const char* default_corpus = "counterexamples/anon_vma";
-
 struct ci_options {
     std::vector<std::string> designs;
     std::string budget = "quick";
     std::string junit;
     bool json = false;
     std::string shard = "0/1";
-    std::string corpus = default_corpus;
+    std::string corpus = "counterexamples/anon_vma";
     std::string out = "cowcheck-ci";
     int jobs = 2;
     bool list = false;
@@ -258,10 +256,11 @@ corpus_entry read_entry(const std::string& file) {
 std::vector<ci_check> plan(const ci_options& o, const budget& b) {
     std::vector<ci_check> checks;
     std::vector<corpus_entry> corpus;
-    // The default corpus is anon_vma's; with --design cow_context its sibling directory
-    // (counterexamples/cow_context: the PoC's findings and the design's mutants) too.
+    // The corpus is anon_vma's (counterexamples/anon_vma); with --design cow_context its
+    // sibling directory (counterexamples/cow_context: the PoC's findings and the design's
+    // mutants) too.
     std::vector<std::string> dirs = {o.corpus};
-    if (o.corpus == default_corpus && std::find(o.designs.begin(), o.designs.end(), "cow_context") != o.designs.end()) {
+    if (fs::path(o.corpus).filename() == "anon_vma" && std::find(o.designs.begin(), o.designs.end(), "cow_context") != o.designs.end()) {
         const std::string cow_dir = (fs::path(o.corpus).parent_path() / "cow_context").string();
         std::error_code ec;
         if (fs::is_directory(cow_dir, ec)) dirs.push_back(cow_dir);

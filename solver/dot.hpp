@@ -250,11 +250,11 @@ std::string to_dot(const config& cfg, const S& s, int violated, const std::strin
                 edges << "  " << id("vma", m, i) << " -> " << id("pte", m, v) << " [style=invis];\n";
         }
         o << "  }\n";
-        if (const std::string c = cow_ref(mm.cow_context.v); !c.empty())
+        if (const std::string c = cfg.cow() ? cow_ref(mm.cow_context.v) : std::string(); !c.empty())
             edges << "  " << id("mm", m) << " -> " << c << " [label=\"cow_context\", color=\"#00838f\", penwidth=1.6];\n";
     }
     // COW contexts: mm (or NULL once dropped), refcnt, remap records; parent and children.
-    for (int k = 0; k < P::anon_vmas; ++k) {
+    for (int k = 0; k < P::anon_vmas && cfg.cow(); ++k) {
         const auto& x = s.cow_ctx[k];
         if (!x.live) continue;
         std::string label = "cow_context";   // built piecewise (GCC 12 -Wrestrict)

@@ -294,14 +294,16 @@ TEST_CASE("cowcheck refine: 0 when the designs agree, 1 with the diverging trace
 }
 
 TEST_CASE("cowcheck ci --design cow_context: the design's mutants with every --cow-fix, not anon_vma's", "[cow_context][ci][cli]") {
-    const auto r = cli_test::run("ci --design cow_context --list");
+    const std::string corpus = std::string(" --corpus ") + COWCHECK_SOURCE_DIR + "/counterexamples/anon_vma";
+    const auto r = cli_test::run("ci --design cow_context --list" + corpus);
     REQUIRE(r.code == 0);
     CHECK(r.out.find("cow_context/explore/cow_walk_skips_descendants") != std::string::npos);
     CHECK(r.out.find("cow_context/check/cow_partial_remap_unrecorded") != std::string::npos);
     CHECK(r.out.find("--cow-fix early_stop_if_found") != std::string::npos);
     CHECK(r.out.find("cow_context/check/anon_vma_no_reuse") == std::string::npos);
     CHECK(r.out.find("cow_context/check/fork_keeps_exclusive") != std::string::npos);   // a design-neutral mutant
-    const auto a = cli_test::run("ci --list");
+    CHECK(r.out.find("cow_context/fork_window_walk.itf.json") != std::string::npos);   // the sibling corpus
+    const auto a = cli_test::run("ci --list" + corpus);
     REQUIRE(a.code == 0);
     CHECK(a.out.find("cow_walk_skips_descendants") == std::string::npos);
     const auto l = cli_test::run("list --json");
