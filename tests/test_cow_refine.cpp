@@ -10,6 +10,7 @@
 #include <rapidcheck/catch.h>
 
 #include "cli_run.hpp"
+#include "solver/dot.hpp"
 #include "solver/refine.hpp"
 #include "tests/scenario.hpp"
 
@@ -308,4 +309,20 @@ TEST_CASE("cowcheck ci --design cow_context: the design's mutants with every --c
     CHECK(a.out.find("cow_walk_skips_descendants") == std::string::npos);
     const auto l = cli_test::run("list --json");
     CHECK(l.out.find("\"designs\"") != std::string::npos);
+}
+
+TEST_CASE("dot: cow_context objects are drawn under the COW context design only", "[cow_context][dot]") {
+    const std::vector<action> t = {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::mremap(0, 0, 1, 1), act::fork(0, 1)};
+    const auto cow = cow_all({});
+    const auto o = run<default_state>(cow, t);
+    const std::string g = solver::to_dot(cow, o.final(), -1, "");
+    CHECK(g.find("cow_ctx0 [label=\"cow_context0\\nmm0  refcnt 3\\nremap [0,0] {1} simple\"") != std::string::npos);
+    CHECK(g.find("cow_ctx1 -> cow_ctx0 [label=\"parent\"") != std::string::npos);
+    CHECK(g.find("cow_ctx0 -> cow_ctx1 [label=\"child 0\"") != std::string::npos);
+    CHECK(g.find("folio0 -> cow_ctx0 [label=\"cow_context\"") != std::string::npos);
+    CHECK(g.find("mm1 -> cow_ctx1") != std::string::npos);
+    CHECK(g.find("offset 1  DUMMY_ANON_VMA") != std::string::npos);
+    const auto anon = model::config::defaults<model::preset_default>();
+    const auto p = run<default_state>(anon, t);
+    CHECK(solver::to_dot(anon, p.final(), -1, "").find("cow_ctx") == std::string::npos);
 }
