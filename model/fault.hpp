@@ -106,15 +106,6 @@ template <class S> typename S::domain::Bool cpu_runs(const S& s, int c, int m) {
     return s.mm[m].live && s.cpu[c].mm == m;
 }
 
-/// --phased fork: mm m is the parent or the child of a fork between its VMA loop and
-/// fork_done.  dup_mmap holds both mmap_locks (and every parent VMA's write lock), so a
-/// page fault there waits; an access the TLB serves needs no lock.
-template <class S> bool in_fork(const S& s, int m) {
-    for (std::size_t k = 0; k < s.fork_parent.size(); ++k)
-        if (s.fork_parent[k] != 0 && (static_cast<int>(k) == m || s.fork_parent[k] == m + 1)) return true;
-    return false;
-}
-
 /// A user load by cpu c at vpage v of mm m.
 template <class S> typename S::domain::Bool enabled_read(const config&, const S& s, const args& a) {
     if (in_fork(s, a.mm)) return cpu_runs(s, a.cpu, a.mm) && s.tlb[a.cpu][a.mm][a.start].valid;

@@ -11,6 +11,7 @@
 
 #include "cli_run.hpp"
 #include "solver/dot.hpp"
+#include "solver/explore.hpp"
 #include "solver/refine.hpp"
 #include "tests/scenario.hpp"
 
@@ -325,4 +326,23 @@ TEST_CASE("dot: cow_context objects are drawn under the COW context design only"
     const auto anon = model::config::defaults<model::preset_default>();
     const auto p = run<default_state>(anon, t);
     CHECK(solver::to_dot(anon, p.final(), -1, "").find("cow_ctx") == std::string::npos);
+}
+
+TEST_CASE("phased fork: with every fix the design stays clean to depth 5 at small; the window holds the locks",
+          "[cow_context][phased]") {
+    auto cfg = model::config::defaults<model::preset_small>();
+    cfg.rmap = model::design::cow_context;
+    for (const auto& f : model::cow_fixes()) cfg.fix(f.id);
+    cfg.phase(model::phased_op::fork);
+    solver::explore_options eo;
+    eo.depth = 5;
+    const auto r = solver::explore<S>(cfg, eo);
+    INFO((r.violated >= 0 ? props::inv_name(static_cast<inv>(r.violated)) : "clean") << " " << trace_text(r.trace));
+    CHECK(r.violated < 0);
+    CHECK(r.clean_depth == 5);
+    // munmap's second phase must not release the fork's mmap_lock.
+    auto s = run<S>(cfg, {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::fork(0, 1)}).final();
+    CHECK_FALSE(model::enabled(cfg, s, act::tlb_finish_mmu(0)));
+    CHECK_FALSE(model::enabled(cfg, s, act::munmap(0, 0, 1)));
+    CHECK_FALSE(model::enabled(cfg, s, act::exit(1)));
 }
