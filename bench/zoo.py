@@ -82,13 +82,19 @@ def main():
     harm_dir = os.path.join(ROOT, "counterexamples", "anon_vma", "harm")
     os.makedirs(harm_dir, exist_ok=True)
     rows = []
+    all_fixes = " ".join(f"--cow-fix {f['name']}" for f in listing.get("cow_fixes", []))
     for m in mutants:
         name = m["name"]
         row = {"mutant": name, "cites": m["cites"]}
+        # The design the mutant applies to (`cowcheck list --json`): anon_vma when it can,
+        # else the COW context with every --cow-fix on (its holes as coded would come first).
+        designs = m.get("designs", ["anon_vma"])
+        dflags = "" if "anon_vma" in designs else f"--design cow_context {all_fixes} "
+        row["design"] = "anon_vma" if "anon_vma" in designs else "cow_context"
         # random, default preset, the same flags for every mutant
         times, found = [], []
         for s in seeds:
-            rc, wall, j = run(b, f"check --inject {name} --seed {s} --budget 200000000 --seconds 60 --quiet --json", 90)
+            rc, wall, j = run(b, f"check {dflags}--inject {name} --seed {s} --budget 200000000 --seconds 60 --quiet --json", 90)
             if rc == 1:
                 times.append(wall)
                 found.append(s)
@@ -100,7 +106,7 @@ def main():
         # explore: certified shortest
         eargs = EXPLORE_ARGS.get(name, DEFAULT_EXPLORE)
         esecs = EXPLORE_SECONDS.get(name, 120)
-        rc, wall, j = run(b, f"explore {eargs} --inject {name} --seconds {esecs} --quiet --json", esecs + 30)
+        rc, wall, j = run(b, f"explore {dflags}{eargs} --inject {name} --seconds {esecs} --quiet --json", esecs + 30)
         row["explore_args"] = eargs
         if rc == 1:
             row["explore_s"] = wall
@@ -116,7 +122,7 @@ def main():
             for extra in (eargs.replace("--bounds small", "").replace("--bounds default", "").split("--depth")[0].split("--actions")[0],
                           "--vmas 1 --va-pages 1"):
                 bargs = f"{base} {extra}".strip()
-                rc, wall, j = run(b, f"bmc {bargs} --inject {name} --depth {row['length']} --timeout 60 --json", 90)
+                rc, wall, j = run(b, f"bmc {dflags}{bargs} --inject {name} --depth {row['length']} --timeout 60 --json", 90)
                 if rc == 1 and j and j["violation"]["length"] == row["length"] and j["violation"]["replayed"]:
                     row["bmc_s"], row["bmc_args"] = wall, bargs
                     break
@@ -127,7 +133,7 @@ def main():
         # harm
         harm = HARM.get(name)
         if harm and harm != row.get("invariant") and name not in EXPLORE_SECONDS:
-            rc, wall, j = run(b, f"explore {eargs} --inject {name} --invariant {harm} --seconds 120 --quiet --json "
+            rc, wall, j = run(b, f"explore {dflags}{eargs} --inject {name} --invariant {harm} --seconds 120 --quiet --json "
                                  f"--save {harm_dir} --force", 150)
             row["harm"] = harm
             row["harm_length"] = j["violation"]["length"] if rc == 1 else None

@@ -120,6 +120,8 @@ template <class P> int run_check(const check_options& o) {
         std::cout << "\n  action             tried    enabled  out-of-bounds      taken\n";
         for (int k = 0; k < model::op_count; ++k) {
             const auto& st = r.ops[k];
+            if (static_cast<model::op>(k) == model::op::fork_done && !cfg.has_phase(model::phased_op::fork))
+                continue;   // an action only with --phased fork
             std::printf("  %-16s %9ld  %9ld  %13ld  %9ld%s\n", model::op_name(static_cast<model::op>(k)), st.tried,
                         st.enabled, st.out_of_bounds, st.taken,
                         st.taken != 0 ? ""

@@ -92,6 +92,10 @@ std::vector<std::string> explore_args_for(const std::string& mutant) {
                 "mshare_create,mshare_map,mshare_attach,mshare_attach_join,mshare_detach,mshare_unmap,mshare_advise,"
                 "mshare_protect,mshare_flush,mshare_notifier,mshare_flush_all,mshare_free,fork,switch_mm,read,write,"
                 "exit_mmap"};
+    // A partial mremap needs a VMA of two pages and a free page to move to: three pages.
+    if (mutant == "cow_partial_remap_unrecorded" || mutant == "cow_remap_wrong_side")
+        return {"--bounds", "default", "--mms", "2", "--va-pages", "3", "--folios", "2", "--cpus", "1",
+                "--anon-vmas", "3", "--depth", "6"};
     return {"--bounds", "small", "--depth", "8"};
 }
 
@@ -260,12 +264,27 @@ corpus_entry read_entry(const std::string& file) {
 std::vector<ci_check> plan(const ci_options& o, const budget& b) {
     std::vector<ci_check> checks;
     std::vector<corpus_entry> corpus;
-    for (const auto& f : corpus_files(o.corpus)) corpus.push_back(read_entry(f));
-    for (const auto& c : corpus) {
+    // The corpus is anon_vma's (counterexamples/anon_vma); with --design cow_context its
+    // sibling directory (counterexamples/cow_context: the PoC's findings and the design's
+    // mutants) too.
+    std::vector<std::string> dirs = {o.corpus};
+    if (fs::path(o.corpus).filename() == "anon_vma" && std::find(o.designs.begin(), o.designs.end(), "cow_context") != o.designs.end()) {
+        const std::string cow_dir = (fs::path(o.corpus).parent_path() / "cow_context").string();
+        std::error_code ec;
+        if (fs::is_directory(cow_dir, ec)) dirs.push_back(cow_dir);
+    }
+    std::vector<std::string> dir_of;
+    for (const auto& d : dirs)
+        for (const auto& f : corpus_files(d)) {
+            corpus.push_back(read_entry(f));
+            dir_of.push_back(d);
+        }
+    for (std::size_t i = 0; i < corpus.size(); ++i) {
+        const auto& c = corpus[i];
         ci_check k;
         k.design = c.design.empty() ? "anon_vma" : c.design;
         k.engine = "replay";
-        k.subject = fs::relative(c.file, o.corpus).string();
+        k.subject = fs::relative(c.file, dirs.size() > 1 ? fs::path(dir_of[i]).parent_path() : fs::path(o.corpus)).string();
         k.args = {"replay", c.file, "--json"};
         k.trace = c.file;
         checks.push_back(k);
@@ -273,7 +292,22 @@ std::vector<ci_check> plan(const ci_options& o, const budget& b) {
     const std::string steps = std::to_string(b.check_steps);
     for (const auto& d : o.designs) {
         const std::string out = o.out + "/" + d;
+        // The COW context design is checked with every --cow-fix on: as coded it has the
+        // holes of docs/cow-context-findings.md (checked by replaying their corpus traces),
+        // and a mutant must be found on the fixed design, not through an unfixed hole.
+        std::vector<std::string> fixes;
+        if (d == "cow_context")
+            for (const auto& f : model::cow_fixes()) {
+                fixes.push_back("--cow-fix");
+                fixes.push_back(f.name);
+            }
+        auto with_fixes = [&](std::vector<std::string> args) {
+            args.insert(args.begin() + 1, fixes.begin(), fixes.end());
+            return args;
+        };
+        const auto dsg = model::design_by_name(d);
         for (const auto& m : model::mutants()) {
+            if (dsg && !m.applies(*dsg)) continue;   // a mutant of the other design's code
             const std::string name = m.name;
             const corpus_entry* trace = nullptr;
             for (const auto& c : corpus)
@@ -283,7 +317,7 @@ std::vector<ci_check> plan(const ci_options& o, const budget& b) {
                 k.design = d;
                 k.engine = engine;
                 k.subject = name;
-                k.args = std::move(args);
+                k.args = with_fixes(std::move(args));
                 k.expect = exit_violation;
                 if (trace) k.trace = trace->file;
                 k.skipped = known_gap(d, name, engine);
@@ -321,7 +355,7 @@ std::vector<ci_check> plan(const ci_options& o, const budget& b) {
             args.push_back("--save");
             args.push_back(k.save_dir);
             args.push_back("--force");
-            k.args = std::move(args);
+            k.args = with_fixes(std::move(args));
             k.expect = exit_clean;
             for (const auto& m : o.inject) {
                 k.args.insert(k.args.begin() + 1, m);

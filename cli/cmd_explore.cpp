@@ -60,6 +60,7 @@ template <class P> int run_explore(const explore_cli& o) {
     std::tie(eo.shard, eo.shards) = parse_shard(o.shard);
     if (o.shard_depth < 0 || o.shard_depth > 64) throw usage_error("--shard-depth must be between 0 and 64");
     eo.shard_depth = o.shard_depth;
+    if (o.symmetry && cfg.phased) throw usage_error("--symmetry cannot be combined with --phased");
     if (o.symmetry && cfg.rmap != model::design::anon_vma)
         throw usage_error("--symmetry is implemented for the anon_vma design only");
     if (!o.json && !o.quiet) {

@@ -15,10 +15,15 @@ void add_list(CLI::App& app, int& code) {
         for (const auto& o : model::ops()) j["actions"].push_back({{"name", o.name}, {"kernel", o.kernel}});
         for (const auto& i : props::invariants())
             j["invariants"].push_back({{"name", i.name}, {"claim", i.claim}, {"rule", i.rule}});
-        j["designs"] = {"anon_vma", "cow_context"};
+        j["designs"] = {"anon_vma", "cow_context", "mshare"};
         for (const auto& f : model::cow_fixes()) j["cow_fixes"].push_back({{"name", f.name}, {"summary", f.summary}});
-        for (const auto& m : model::mutants())
-            j["mutants"].push_back({{"name", m.name}, {"cites", m.cites}, {"where", m.where}, {"summary", m.summary}});
+        for (const auto& m : model::mutants()) {
+            nlohmann::json ds = nlohmann::json::array();
+            for (auto d : {model::design::anon_vma, model::design::cow_context, model::design::mshare})
+                if (m.applies(d)) ds.push_back(model::design_name(d));
+            j["mutants"].push_back({{"name", m.name}, {"cites", m.cites}, {"where", m.where}, {"summary", m.summary},
+                                    {"designs", ds}});
+        }
         auto preset = [&](auto p) {
             using P = decltype(p);
             j["presets"].push_back({{"name", P::name}, {"mms", P::mms}, {"vmas_per_mm", P::vmas}, {"va_pages", P::va_pages},
@@ -40,8 +45,16 @@ void add_list(CLI::App& app, int& code) {
             std::cout << "\ncow_context fixes (--cow-fix NAME):\n";
             for (const auto& f : model::cow_fixes()) std::cout << "  " << f.name << "\n      " << f.summary << "\n";
             std::cout << "\nmutants (--inject NAME):\n";
-            for (const auto& m : model::mutants())
-                std::cout << "  " << m.name << "\n      " << m.summary << "\n      [" << m.cites << "; in " << m.where << "]\n";
+            for (const auto& m : model::mutants()) {
+                std::string ds;
+                for (auto d : {model::design::anon_vma, model::design::cow_context, model::design::mshare})
+                    if (m.applies(d)) {
+                        if (!ds.empty()) ds += ", ";
+                        ds += model::design_name(d);
+                    }
+                std::cout << "  " << m.name << "\n      " << m.summary << "\n      [" << m.cites << "; in " << m.where
+                          << "; designs: " << ds << "]\n";
+            }
             std::cout << "\nbounds presets (--bounds NAME):\n";
             for (const auto& p : j["presets"])
                 std::cout << "  " << p["name"].get<std::string>() << ": mms " << p["mms"] << ", vmas/mm " << p["vmas_per_mm"]

@@ -28,6 +28,7 @@ struct model_options {
     std::vector<std::string> cow_fix;
     std::vector<std::string> invariants;
     std::string mshare_flush, mshare_addr;
+    std::vector<std::string> phased;
 
     void add_to(CLI::App& app) {
         app.add_option("--bounds", bounds, "bounds preset: small, default or double")->capture_default_str();
@@ -44,6 +45,9 @@ struct model_options {
         app.add_option("--cow-fix", cow_fix, "cow_context only: apply a fix to the PoC (repeatable; see `cowcheck list`)");
         app.add_option("--inject", inject, "inject a mutant (repeatable; see `cowcheck list`)");
         app.add_option("--invariant", invariants, "check only this invariant (repeatable; default: all)");
+        app.add_option("--phased", phased,
+                       "split an operation into phases so that other actions can run between them (repeatable; "
+                       "`fork`; concrete engines only, see `cowcheck list`)");
     }
 
     /// Build the run's config for preset P; bad names or bounds are usage errors.
@@ -82,6 +86,11 @@ struct model_options {
             if (!f) throw usage_error("unknown --cow-fix '" + name + "' (see `cowcheck list`)");
             if (!cfg.cow()) throw usage_error("--cow-fix " + name + " needs --design cow_context");
             cfg.fix(*f);
+        }
+        for (const auto& name : phased) {
+            auto p = model::phased_by_name(name);
+            if (!p) throw usage_error("unknown --phased '" + name + "' (known: fork)");
+            cfg.phase(*p);
         }
         for (const auto& name : inject) {
             auto m = model::mutant_by_name(name);
@@ -122,7 +131,7 @@ template <class P> nlohmann::json bounds_json(const model::config& cfg) {
 /// The head every engine's --json summary starts with: engine, design, bounds, mutants.
 template <class P> nlohmann::json summary_head(const std::string& engine, const model::config& cfg) {
     return {{"engine", engine}, {"design", model::design_name(cfg.rmap)}, {"bounds", bounds_json<P>(cfg)},
-            {"mutants", cfg.mutant_names()}, {"cow_fixes", cfg.cow_fix_names()}};
+            {"mutants", cfg.mutant_names()}, {"cow_fixes", cfg.cow_fix_names()}, {"phased", cfg.phased_names()}};
 }
 
 inline std::string bounds_text(const char* preset, const model::config& cfg) {
@@ -152,5 +161,6 @@ void add_shrink(CLI::App& app, int& code);
 void add_litmus(CLI::App& app, int& code);
 void add_ci(CLI::App& app, int& code);
 void add_merge(CLI::App& app, int& code);
+void add_refine(CLI::App& app, int& code);
 
 }  // namespace cli

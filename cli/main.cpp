@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
     cli::add_litmus(app, code);
     cli::add_ci(app, code);
     cli::add_merge(app, code);
+    cli::add_refine(app, code);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

@@ -22,7 +22,7 @@ enum class op : int {
     read, write, fork, exit_mmap, execve, switch_mm, tlb_evict, migrate, tlb_flush_pending,
     pin_user_pages, unpin_user_page, pin_read, pin_write, mprotect_enomem, mem_write_faultin, mem_write,
     mshare_create, mshare_map, mshare_attach, mshare_attach_join, mshare_detach, mshare_unmap, mshare_advise,
-    mshare_protect, mshare_flush, mshare_notifier, mshare_flush_all, mshare_free, count_
+    mshare_protect, mshare_flush, mshare_notifier, mshare_flush_all, mshare_free, fork_done, count_
 };
 inline constexpr int op_count = static_cast<int>(op::count_);
 
@@ -69,6 +69,7 @@ inline const std::array<op_info, op_count>& ops() {
         {op::mshare_notifier, "mshare_notifier", "notifier: mmu_notifier_invalidate_range_end on the host flushes every attacher"},
         {op::mshare_flush_all, "mshare_flush_all", "flush_all: host tlb_finish_mmu: mshare_invalidate_tlbs -> flush_tlb_all (v1-v3 08/22), then free"},
         {op::mshare_free, "mshare_free", "tlb_finish_mmu on the host gather: free pages, the unlinked table, the region"},
+        {op::fork_done, "fork_done", "--phased fork: the end of dup_mmap after its VMA loop (dup_cow_context, unlock)"},
     }};
     return all;
 }
@@ -168,6 +169,10 @@ inline std::vector<action> actions(const config& cfg) {
         for (int v = 0; v < L.va_pages; ++v)
             for (int val = 1; val <= 2; ++val) out.push_back({op::mem_write, {.mm = m, .start = v, .value = val}});
     if (cfg.mshare()) mshare_actions(cfg, out);
+    if (cfg.has_phase(phased_op::fork))
+        for (int m = 0; m < L.mms; ++m)
+            for (int m2 = 0; m2 < L.mms; ++m2)
+                if (m != m2) out.push_back({op::fork_done, {.mm = m, .mm2 = m2}});
     return out;
 }
 
@@ -208,6 +213,7 @@ template <class S> typename S::domain::Bool enabled(const config& cfg, const S& 
         case op::mshare_notifier: return mshare::enabled_mshare_notifier(cfg, s, x.a);
         case op::mshare_flush_all: return mshare::enabled_mshare_flush_all(cfg, s, x.a);
         case op::mshare_free: return mshare::enabled_mshare_free(cfg, s, x.a);
+        case op::fork_done: return enabled_fork_done(cfg, s, x.a);
         case op::count_: break;
     }
     return false;
@@ -250,6 +256,7 @@ template <class S> void apply(const config& cfg, S& s, const action& x) {
         case op::mshare_notifier: return mshare::do_mshare_notifier(cfg, s, x.a);
         case op::mshare_flush_all: return mshare::do_mshare_flush_all(cfg, s, x.a);
         case op::mshare_free: return mshare::do_mshare_free(cfg, s, x.a);
+        case op::fork_done: return do_fork_done(cfg, s, x.a);
         case op::count_: break;
     }
 }
@@ -317,6 +324,7 @@ inline std::string describe(const action& x) {
         case op::unpin_user_page: return "unpin_user_page pin" + std::to_string(a.folio);
         case op::pin_read: return "read through pin" + std::to_string(a.folio);
         case op::pin_write: return "DMA write through pin" + std::to_string(a.folio) + " = " + std::to_string(a.value);
+        case op::fork_done: return mm + " fork -> mm" + std::to_string(a.mm2) + ": dup_mmap's end (fork_done)";
         case op::mprotect_enomem:
             return mm + " mprotect " + range() + (a.value ? " PROT_READ|PROT_WRITE" : " PROT_READ") +
                    " (anon_vma_clone: AVC allocation fails)";

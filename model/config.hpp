@@ -47,8 +47,17 @@ enum class mutant : int {
     mshare_free_before_flush,
     mshare_attach_during_flush,
     mshare_owner_exit_early_free,
+    cow_partial_remap_unrecorded,
+    cow_walk_skips_descendants,
+    cow_folio_ref_not_taken,
+    cow_remap_wrong_side,
     count_
 };
+
+/// The designs a mutant applies to (a mutant of anon_vma internals is never reached by
+/// the COW context's code, and the other way round; mshare keeps the anon_vma rmap, and
+/// its own mutants need its regions): bits of 1 << design.
+inline constexpr unsigned on_anon_vma = 1u | 4u, on_cow_context = 2u, on_mshare = 4u, on_both = 7u;
 
 struct mutant_info {
     mutant id;
@@ -56,6 +65,8 @@ struct mutant_info {
     const char* where;     // the model function that carries the switch
     const char* cites;     // CVE / commit
     const char* summary;
+    unsigned designs = on_both;   // on_anon_vma, on_cow_context, on_mshare or on_both (every design)
+    bool applies(design d) const { return designs & (1u << static_cast<int>(d)); }
 };
 
 inline const std::vector<mutant_info>& mutants() {
@@ -67,12 +78,12 @@ inline const std::vector<mutant_info>& mutants() {
         {mutant::anon_vma_no_reuse, "anon_vma_no_reuse", "anon_vma_clone (model/anon_vma.hpp)",
          "fix 7a3ef208e662 (mm: prevent endless growth of anon_vma hierarchy)",
          "fork never reuses an idle ancestor anon_vma: fork-and-exit loops grow the chain "
-         "by one anon_vma per generation"},
+         "by one anon_vma per generation", on_anon_vma},
         {mutant::anon_vma_degree_reuse, "anon_vma_degree_reuse", "anon_vma_fork (model/anon_vma.hpp)",
          "CVE-2022-42703, fix 2555283eb40d (mm/rmap: Fix anon_vma->degree ambiguity leading to double-reuse)",
          "reuse decided by the old degree = num_children + num_active_vmas < 2, which also "
          "admits an anon_vma that is still some VMA's anon_vma: two VMAs share an anon_vma "
-         "with different chains"},
+         "with different chains", on_anon_vma},
         {mutant::munmap_free_before_flush, "munmap_free_before_flush", "tlb_finish_mmu (model/tlb.hpp)",
          "the mmu_gather rule of include/asm-generic/tlb.h (free only after the TLB flush)",
          "the gathered pages are freed before the TLB flush; the flush comes as a later step, "
@@ -90,7 +101,7 @@ inline const std::vector<mutant_info>& mutants() {
          "fix 3a206a8649f8 (mm/rmap: clear vma->anon_vma on error), 2026",
          "when the AVC allocation of a merge's dup_anon_vma fails, the target keeps "
          "vma->anon_vma without an AVC and without num_active_vmas++: its later folios are "
-         "invisible to the rmap and the counter underflows at unlink"},
+         "invisible to the rmap and the counter underflows at unlink", on_anon_vma},
         {mutant::mremap_flush_after_unlock, "mremap_flush_after_unlock", "do_mremap (model/mremap.hpp)",
          "CVE-2018-18281, fix eb66ae030829 (mremap: properly flush TLB before releasing the page)",
          "move_ptes drops the page-table lock before flushing the old range; an rmap walk "
@@ -103,21 +114,49 @@ inline const std::vector<mutant_info>& mutants() {
         {mutant::mshare_flush_host_only, "mshare_flush_host_only", "mshare_flush_attacher (model/mshare.hpp)",
          "mshare RFC v3 (Sept 2024) had no cross-process flush; Dave Hansen's review; v1 08/22 (flush_tlb_all)",
          "the region's PTE change flushes only the host mm, which no cpu runs (its mm_cpumask "
-         "is never set): attachers keep their translations of freed or write-protected pages (H1)"},
+         "is never set): attachers keep their translations of freed or write-protected pages (H1)",
+         on_mshare},
         {mutant::mshare_flush_host_address, "mshare_flush_host_address", "mshare_flush_attacher (model/mshare.hpp)",
          "the 2026 attacher-list flush (LWN 'Revisiting mshare'); msharefs_get_unmapped_area lets each process choose its address",
-         "each attacher is flushed at the host's address instead of its own window's (H2)"},
+         "each attacher is flushed at the host's address instead of its own window's (H2)",
+         on_mshare},
         {mutant::mshare_free_before_flush, "mshare_free_before_flush", "mshare_begin_walk (model/mshare.hpp)",
          "v3 08/22: flush_tlb_all runs from arch_invalidate_secondary_tlbs before tlb_flush_mmu_free",
-         "the host gather frees the zapped pages (and tables) before the attachers are flushed (H3)"},
+         "the host gather frees the zapped pages (and tables) before the attachers are flushed (H3)",
+         on_mshare},
         {mutant::mshare_attach_during_flush, "mshare_attach_during_flush", "do_mshare_attach (model/mshare.hpp)",
          "2026 attacher list (LWN 'Revisiting mshare'): join the list before the table is reachable",
          "attach makes the window (and, at the first fault, the table link) usable before the "
-         "process is on the attacher list; a walk that started in between misses it (H4)"},
+         "process is on the attacher list; a walk that started in between misses it (H4)",
+         on_mshare},
         {mutant::mshare_owner_exit_early_free, "mshare_owner_exit_early_free", "mshare_owner_exit (model/mshare.hpp)",
          "2026 ownership: the owner's exit removes every window; v3 12/22 PUD share count",
          "the owner's exit frees the region's pages, table and host mm at once, while attachers "
-         "still have windows, table links and TLB entries (H6)"},
+         "still have windows, table links and TLB entries (H6)",
+         on_mshare},
+        // The COW context design's mutants: plausible slips in the proof of concept's code,
+        // checked with every --cow-fix on (docs/cow-context-findings.md, "Mutants").
+        {mutant::cow_partial_remap_unrecorded, "cow_partial_remap_unrecorded",
+         "copy_vma_remap (model/rmap.hpp)", "COW context PoC: cow_context_do_remap() from copy_vma()",
+         "copy_vma() calls cow_context_do_remap() only when the whole VMA moves, so a partial mremap "
+         "of a faulted VMA leaves the moved pages without a remap record",
+         on_cow_context},
+        {mutant::cow_walk_skips_descendants, "cow_walk_skips_descendants", "walk (model/cow_context.hpp)",
+         "COW context PoC: traverse_contexts()",
+         "cow_context_walk() walks the folio's own context only and never descends to the child "
+         "contexts, so mappings inherited by forked children are missed",
+         on_cow_context},
+        {mutant::cow_folio_ref_not_taken, "cow_folio_ref_not_taken", "add_new (model/cow_context.hpp)",
+         "COW context PoC: __folio_set_anon_cow(), the folio's reference",
+         "__folio_set_anon_cow() stores the context in the folio without get_cow_context() (and the "
+         "folio drops none when freed): the context is freed at __mmdrop while a child's folio still "
+         "points to it, and the next walk reads freed memory",
+         on_cow_context},
+        {mutant::cow_remap_wrong_side, "cow_remap_wrong_side", "copy_vma_remap (model/rmap.hpp)",
+         "COW context PoC: cow_context_do_remap() after the split of a partial mremap",
+         "the moved part's offset is recorded over the pgoff range of the part left behind (the "
+         "source VMA's vm_pgoff instead of the moved part's), i.e. on the wrong side of the split",
+         on_cow_context},
     };
     return all;
 }
@@ -164,6 +203,7 @@ enum class cow_fix : int {
     copy_vma_merge_records,
     fault_records_remap,
     dynarray_insert_moves,
+    fork_links_first,
     count_
 };
 
@@ -196,12 +236,47 @@ inline const std::vector<cow_fix_info>& cow_fixes() {
          "__dynarray_append_value() moves the element at the insertion point up too (as coded the move "
          "loop breaks at i <= insert_idx, so inserting a smaller offset overwrites an existing one, in "
          "a remap record and in the walk's on-stack array)"},
+        {cow_fix::fork_links_first, "fork_links_first",
+         "dup_mmap() calls dup_cow_context() before the VMA loop copies any PTE, as anon_vma_fork() links "
+         "the child's VMA before copy_page_range() (as coded it runs after the loop, so with --phased fork "
+         "an rmap walk between the two misses the child's mappings)"},
     };
     return all;
 }
 
 inline std::optional<cow_fix> cow_fix_by_name(std::string_view name) {
     for (const auto& f : cow_fixes())
+        if (name == f.name) return f.id;
+    return std::nullopt;
+}
+
+/// Operations split into phases so that other actions can run between them
+/// (`--phased NAME`); off by default, so the default action list and every recorded
+/// trace stay as they are.  Concrete engines only (bmc and prove refuse them).
+enum class phased_op : int {
+    fork,   // dup_mmap: the VMA loop (PTEs copied, flush), then fork_done (dup_cow_context, unlock)
+    count_
+};
+
+struct phased_info {
+    phased_op id;
+    const char* name;
+    const char* summary;
+};
+
+inline const std::vector<phased_info>& phased_ops() {
+    static const std::vector<phased_info> all = {
+        {phased_op::fork, "fork",
+         "fork in two steps: `fork` runs dup_mmap's VMA loop (VMAs, anon_vma_fork, copy_page_range) with both "
+         "mmap_locks held (and the parent's TLB flushed), `fork_done` what follows it (dup_cow_context, unlock); "
+         "an rmap walk (migrate), a TLB eviction or another process can run between them, as the rmap takes "
+         "no mmap_lock"},
+    };
+    return all;
+}
+
+inline std::optional<phased_op> phased_by_name(std::string_view name) {
+    for (const auto& f : phased_ops())
         if (name == f.name) return f.id;
     return std::nullopt;
 }
@@ -215,6 +290,7 @@ struct config {
     mshare_flush flush = mshare_flush::attacher_list;   // --mshare-flush (mshare design only)
     mshare_addr addr = mshare_addr::per_process;         // --mshare-addr (mshare design only)
     int regions = 0, region_pages = 0;   // mshare region slots and pages (the preset's)
+    std::uint32_t phased = 0;      // --phased options
 
     bool has(mutant m) const { return injected & (1ull << static_cast<int>(m)); }
     config& inject(mutant m) { injected |= 1ull << static_cast<int>(m); return *this; }
@@ -222,6 +298,14 @@ struct config {
     config& fix(cow_fix f) { cow_fixed |= 1u << static_cast<int>(f); return *this; }
     bool cow() const { return rmap == design::cow_context; }
     bool mshare() const { return rmap == design::mshare; }
+    bool has_phase(phased_op p) const { return phased & (1u << static_cast<int>(p)); }
+    config& phase(phased_op p) { phased |= 1u << static_cast<int>(p); return *this; }
+    std::vector<std::string> phased_names() const {
+        std::vector<std::string> out;
+        for (const auto& p : phased_ops())
+            if (has_phase(p.id)) out.push_back(p.name);
+        return out;
+    }
 
     template <class P> static config defaults() {
         config c{limits::of<P>()};

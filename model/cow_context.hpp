@@ -322,11 +322,13 @@ void do_remap(S& s, int m, const V& v, typename S::domain::Int pgoff_orig, bool 
 /// __folio_set_anon() + __folio_set_anon_cow(): the anon tag only (mapping stays nil),
 /// index = linear_page_index(vma, addr), a reference on the faulting mm's context.
 template <class S>
-void add_new(S& s, typename S::domain::Int f, int m, int i, typename S::domain::Int vp) {
+void add_new(const config& cfg, S& s, typename S::domain::Int f, int m, int i, typename S::domain::Int vp) {
     MODEL_TYPES(S);
     const auto v = s.vma[m][i];
     const I c = s.mm[m].cow_context;
-    get(s, c);
+    // --inject cow_folio_ref_not_taken: the pointer is stored without get_cow_context();
+    // the folio's free still puts one, so the context goes one put early.
+    if (!cfg.has(mutant::cow_folio_ref_not_taken)) get(s, c);
     D::update(s.folio, f, [&](auto& fo) {
         fo.mapping = nil;
         fo.index = linear_page_index(v, vp);
@@ -422,6 +424,8 @@ void walk(const config& cfg, S& s, typename S::domain::Int f, typename S::domain
     // traverse_contexts(root, walk_context): root first, then post-order descendants.
     B go = active && root != nil;
     go = go && walk_context(root, go);
+    // --inject cow_walk_skips_descendants: the traversal ends after the folio's context.
+    if (cfg.has(mutant::cow_walk_skips_descendants)) go = false;
     I curr = root, parent = nil;
     for (int it = 0; it < 2 * P::anon_vmas + 1; ++it) {
         if (D::known_false(go)) break;

@@ -109,6 +109,7 @@ template <class S> typename S::domain::Bool cpu_runs(const S& s, int c, int m) {
 
 /// A user load by cpu c at vpage v of mm m.
 template <class S> typename S::domain::Bool enabled_read(const config&, const S& s, const args& a) {
+    if (in_fork(s, a.mm)) return cpu_runs(s, a.cpu, a.mm) && s.tlb[a.cpu][a.mm][a.start].valid;
     return cpu_runs(s, a.cpu, a.mm);
 }
 template <class S> void do_read(const config& cfg, S& s, const args& a) {
@@ -128,6 +129,10 @@ template <class S> void do_read(const config& cfg, S& s, const args& a) {
 
 /// A user store of `value` by cpu c at vpage v of mm m.
 template <class S> typename S::domain::Bool enabled_write(const config&, const S& s, const args& a) {
+    if (in_fork(s, a.mm)) {   // --phased fork: only a store the TLB allows without a fault
+        const auto& t = s.tlb[a.cpu][a.mm][a.start];
+        return cpu_runs(s, a.cpu, a.mm) && t.valid && t.writable;
+    }
     return cpu_runs(s, a.cpu, a.mm);
 }
 template <class S> void do_write(const config& cfg, S& s, const args& a) {

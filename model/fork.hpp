@@ -54,12 +54,19 @@ template <class S> typename S::domain::Bool enabled_fork(const config& cfg, cons
     const I lowest = lowest_free<D>(s.mm, cfg.lim.mms, [](const auto& x) { return x.live; });
     return mmap_writable(s, a.mm) && lowest == a.mm2;
 }
+
+/// --phased fork: is mm m2 a child between dup_mmap's VMA loop and fork_done?
+template <class S> bool fork_pending(const S& s, int m2) { return s.fork_parent[m2] != 0; }
+
 template <class S> void do_fork(const config& cfg, S& s, const args& a) {
     MODEL_TYPES(S);
     const int m = a.mm, m2 = a.mm2;
     s.mm[m2] = mm_t<D, P>{};
     s.mm[m2].live = true;   // mm_init()
     rmap::mm_init(cfg, s, m2);
+    // --cow-fix fork_links_first: dup_cow_context() before the VMA loop copies any PTE.
+    const bool link_first = cfg.cow() && cfg.fixed(cow_fix::fork_links_first);
+    if (link_first) rmap::fork_done(cfg, s, m, m2);
     for (int i = 0; i < P::vmas; ++i) {
         const auto pv = s.vma[m][i];
         const B copied = pv.used && (pv.flags & I(VM_DONTCOPY)) == 0;
@@ -78,8 +85,35 @@ template <class S> void do_fork(const config& cfg, S& s, const args& a) {
         for (int v = 0; v < P::va_pages; ++v)
             s.ref[m2][v] = D::ite(copied && !wipe && vma_covers(pv, I(v)), s.ref[m][v], s.ref[m2][v]);
     }
-    rmap::fork_done(cfg, s, m, m2);   // dup_cow_context() once the VMA loop succeeded
+    if (cfg.has_phase(phased_op::fork)) {
+        // The VMA loop is done; dup_mmap still holds both mmap_locks (mmap_write_lock of
+        // the parent, of the child nested) until fork_done.  The parent's TLB is flushed
+        // here, at the end of the loop (simplification: a store through a stale writable
+        // entry in the window would be concurrent with the fork, which the reference
+        // memory does not order; the model leaves that race out).
+        flush_tlb_mm(s, m);
+        s.mm[m].locked = true;
+        s.mm[m2].locked = true;
+        s.fork_parent[m2] = static_cast<std::uint8_t>(m + 1);
+        return;
+    }
+    if (!link_first) rmap::fork_done(cfg, s, m, m2);   // dup_cow_context() once the VMA loop succeeded
     flush_tlb_mm(s, m);
+}
+
+/// --phased fork, second phase: what dup_mmap does after its VMA loop: dup_cow_context()
+/// (as coded: the walk could not reach the child's mappings before this), then both
+/// mmap_locks are released.
+template <class S> typename S::domain::Bool enabled_fork_done(const config& cfg, const S& s, const args& a) {
+    using B = typename S::domain::Bool;
+    return B(cfg.has_phase(phased_op::fork) && s.fork_parent[a.mm2] == a.mm + 1);
+}
+template <class S> void do_fork_done(const config& cfg, S& s, const args& a) {
+    const int m = a.mm, m2 = a.mm2;
+    if (!(cfg.cow() && cfg.fixed(cow_fix::fork_links_first))) rmap::fork_done(cfg, s, m, m2);
+    s.mm[m].locked = false;
+    s.mm[m2].locked = false;
+    s.fork_parent[m2] = 0;
 }
 
 }  // namespace model

@@ -66,7 +66,7 @@ template <class S> void prepare(const config& cfg, S& s, int m, int i) {
 template <class S>
 void add_new(const config& cfg, S& s, typename S::domain::Int f, int m, int i, typename S::domain::Int vp) {
     using D = typename S::domain;
-    if (cfg.cow()) return cow::add_new(s, f, m, i, vp);
+    if (cfg.cow()) return cow::add_new(cfg, s, f, m, i, vp);
     const auto v = s.vma[m][i];
     D::update(s.folio, f, [&](auto& fo) {
         fo.mapping = v.anon_vma;
@@ -138,9 +138,18 @@ template <class S> void unlink(const config& cfg, S& s, int m, int i) {
 /// with vma the whole source VMA; nothing on the merged path.
 template <class S, class V>
 void copy_vma_remap(const config& cfg, S& s, int m, const V& new_vma, const V& src, typename S::domain::Bool on) {
-    if (cfg.cow())
-        cow::do_remap(s, m, new_vma, src.start, true, on && src.anon_vma != nil,
-                      cfg.fixed(cow_fix::remap_clips_entries), cfg.fixed(cow_fix::dynarray_insert_moves));
+    if (!cfg.cow()) return;
+    // --inject cow_partial_remap_unrecorded: only a move of the whole VMA is recorded.
+    if (cfg.has(mutant::cow_partial_remap_unrecorded)) on = on && new_vma.pages == src.pages;
+    // --inject cow_remap_wrong_side: the moved part's offset goes over the pgoff range the
+    // source VMA starts at (src->vm_pgoff, the part left behind when the tail moves).
+    V w = new_vma;
+    if (cfg.has(mutant::cow_remap_wrong_side)) {
+        w.pgoff = src.pgoff;
+        w.start = new_vma.start - new_vma.pgoff + src.pgoff;
+    }
+    cow::do_remap(s, m, w, src.start - new_vma.pgoff + w.pgoff, true, on && src.anon_vma != nil,
+                  cfg.fixed(cow_fix::remap_clips_entries), cfg.fixed(cow_fix::dynarray_insert_moves));
 }
 
 /// copy_vma()'s merged path makes no call as coded; with --cow-fix copy_vma_merge_records

@@ -41,6 +41,7 @@
 // KSM, page-table pages as objects, per-VMA locks.
 #pragma once
 #include <array>
+#include <cstdint>
 #include <boost/hana.hpp>
 
 #include "bounds.hpp"
@@ -211,6 +212,13 @@ template <class D, class P> struct state {
         (typename D::Bool, bad_read),  // a read action returned something other than ref
         (typename D::Int, bug),        // first BUG_ON/VM_WARN_ON that fired (0 = none)
         (typename D::Bool, out_of_bounds));  // a bounded pool ran out: the step is discarded
+
+    /// --phased fork only: fork_parent[m2] = m + 1 while mm m2 is a child whose fork has
+    /// run its VMA loop but not fork_done (0: none).  Concrete bytes outside the Hana
+    /// description on purpose: the fingerprint (explore) sees it, the ITF writer and the
+    /// recorded traces do not (replay rebuilds it from the actions), and the symbolic
+    /// engines refuse --phased.
+    std::array<std::uint8_t, P::mms> fork_parent{};
 };
 
 }  // namespace model

@@ -34,6 +34,15 @@ template <class S> void flush_tlb_page(S& s, int m, int v) {
     for (int c = 0; c < P::cpus; ++c) s.tlb[c][m][v].valid = s.tlb[c][m][v].valid && !s.mm[m].cpumask[c];
 }
 
+/// --phased fork: mm m is the parent or the child of a fork between its VMA loop and
+/// fork_done.  dup_mmap holds both mmap_locks (and every parent VMA's write lock), so a
+/// page fault there waits; an access the TLB serves needs no lock.
+template <class S> bool in_fork(const S& s, int m) {
+    for (std::size_t k = 0; k < s.fork_parent.size(); ++k)
+        if (s.fork_parent[k] != 0 && (static_cast<int>(k) == m || s.fork_parent[k] == m + 1)) return true;
+    return false;
+}
+
 /// folio_put(folio, n): drop n references; the last one frees the folio (and, under
 /// COW contexts, its reference on folio->cow_context, which is nil otherwise).
 template <class S> void folio_put(S& s, typename S::domain::Int f, typename S::domain::Int n) {

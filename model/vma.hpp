@@ -334,7 +334,8 @@ template <class S> void do_munmap(const config& cfg, S& s, const args& a) {
 
 /// munmap() phase 2: tlb_finish_mmu() — flush the mm's TLBs, then free the queued pages.
 template <class S> typename S::domain::Bool enabled_tlb_finish_mmu(const config&, const S& s, const args& a) {
-    return s.mm[a.mm].live && s.mm[a.mm].locked && !s.mm[a.mm].flush_pending;
+    // A lock held by a phased fork (--phased fork) is released by fork_done, not here.
+    return s.mm[a.mm].live && s.mm[a.mm].locked && !s.mm[a.mm].flush_pending && !in_fork(s, a.mm);
 }
 template <class S> void do_tlb_finish_mmu(const config& cfg, S& s, const args& a) {
     MODEL_TYPES(S);

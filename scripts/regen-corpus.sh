@@ -38,7 +38,7 @@ declare -A explore_seconds=(
 )
 # Length (steps) of a saved trace, or empty if there is none.
 trace_len() { [ -f "$1" ] && python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["states"]) - 1)' "$1"; }
-for m in $("$bin" list --json | python3 -c 'import json,sys; print(" ".join(x["name"] for x in json.load(sys.stdin)["mutants"]))'); do
+for m in $("$bin" list --json | python3 -c 'import json,sys; print(" ".join(x["name"] for x in json.load(sys.stdin)["mutants"] if "anon_vma" in x.get("designs", ["anon_vma"])))'); do
   args=${explore_args[$m]:-"--bounds small --depth 8"}
   case $m in
     mshare_*|mermap_*) out=counterexamples/mshare; check_design="--design mshare" ;;
@@ -69,5 +69,53 @@ for m in $("$bin" list --json | python3 -c 'import json,sys; print(" ".join(x["n
     status=1
   fi
 done
+# The COW context design's mutants (`cowcheck list`: designs cow_context), found on the
+# design with every --cow-fix on (as coded its holes would come first), into
+# counterexamples/cow_context/<mutant>.itf.json.
+cow_out=counterexamples/cow_context
+all_fixes=$("$bin" list --json | python3 -c 'import json,sys; print(" ".join("--cow-fix " + f["name"] for f in json.load(sys.stdin)["cow_fixes"]))')
+for m in $("$bin" list --json | python3 -c 'import json,sys; print(" ".join(x["name"] for x in json.load(sys.stdin)["mutants"] if x.get("designs") == ["cow_context"]))'); do
+  old=$(trace_len "$cow_out/$m.itf.json" || true)
+  # A partial mremap needs three pages (cli/cmd_ci.cpp explore_args_for, keep in step).
+  case $m in
+    cow_partial_remap_unrecorded|cow_remap_wrong_side)
+      cargs="--bounds default --mms 2 --va-pages 3 --folios 2 --cpus 1 --anon-vmas 3 --depth 6" ;;
+    *) cargs="--bounds small --depth 8" ;;
+  esac
+  rc=0
+  # shellcheck disable=SC2086
+  "$bin" explore --design cow_context $all_fixes $cargs --inject "$m" --seconds 120 --quiet \
+    --save "$cow_out" --force >/dev/null 2>&1 || rc=$?
+  if [ $rc -eq 1 ]; then
+    echo "$m: explore (cow_context, every --cow-fix, $cargs): certified shortest"
+    new=$(trace_len "$cow_out/$m.itf.json")
+    if [ -n "$old" ] && [ "$new" -gt "$old" ]; then echo "$m: the trace grew from $old to $new steps" >&2; status=1; fi
+    continue
+  fi
+  rc=0
+  # shellcheck disable=SC2086
+  "$bin" check --design cow_context $all_fixes --inject "$m" --seed 1 --budget 20000000 --quiet --save "$cow_out" \
+    --force >/dev/null 2>&1 || rc=$?
+  if [ $rc -eq 1 ]; then echo "$m: check (cow_context, default preset, seed 1): shrunk, uncertified"
+  else echo "$m: NOT FOUND on cow_context" >&2; status=1; fi
+done
+# The phased fork (docs/cow-context-findings.md, finding 7): an rmap walk between
+# dup_mmap's VMA loop and dup_cow_context, on the PoC with every other fix on.
+tmp=$(mktemp -d)
+no_link=${all_fixes/--cow-fix fork_links_first/}
+rc=0
+# shellcheck disable=SC2086
+"$bin" explore --design cow_context $no_link --phased fork --bounds small --depth 6 --seconds 120 --quiet \
+  --save "$tmp" --force >/dev/null 2>&1 || rc=$?
+if [ $rc -eq 1 ] && [ -f "$tmp/rmap_complete.itf.json" ]; then
+  for ext in itf.json txt dot; do
+    sed 's/rmap_complete\.itf\.json/fork_window_walk.itf.json/g' "$tmp/rmap_complete.$ext" > "$cow_out/fork_window_walk.$ext"
+  done
+  echo "fork_window_walk: explore (--phased fork): certified shortest"
+else
+  echo "fork_window_walk: NOT FOUND (explore --phased fork)" >&2
+  status=1
+fi
+rm -rf "$tmp"
 scripts/corpus-html.sh "$bin" >/dev/null || status=1
 exit $status

@@ -5,7 +5,12 @@
 // links; the anon_vma_chain as dashed VMA -> anon_vma edges; folios with their
 // mapping (folio_anon_vma); PTE -> folio and TLB entry -> folio translations,
 // the TLB grouped per cpu.  Pointers to freed objects are drawn to a dashed
-// "(freed)" node so use-after-free shows as an edge.
+// "(freed)" node so use-after-free shows as an edge.  Under the COW context design
+// (model/cow_context.hpp) the rmap objects are the contexts instead: one per mm
+// (mm -> cow_context), the parent link and the children list (parent -> child,
+// dashed, in list order), folio -> cow_context, and each context's remap records
+// (remap_mt: one line per maple-tree entry, pgoff range -> offsets); a VMA shows
+// its PoC offset (vm_start - vm_pgoff) and DUMMY_ANON_VMA once faulted.
 //
 // Highlighting: the kinds of object the broken invariant talks about
 // (solver::objects_of).  For invariants over folios the culprits are narrowed
@@ -15,6 +20,7 @@
 // are the culprits.  Invariants about what reads return highlight the
 // translations whose folio holds something other than the expected value.
 #pragma once
+#include <cstdint>
 #include <set>
 #include <sstream>
 #include <string>
@@ -106,6 +112,8 @@ template <class S> std::set<std::string> involved(const config& cfg, const S& s,
             out.insert(id("folio", f));
             if ((kinds & obj_anon_vma) && s.folio[f].allocated && s.folio[f].mapping.v < P::anon_vmas)
                 out.insert(id("anon_vma", s.folio[f].mapping.v));
+            if ((kinds & obj_anon_vma) && cfg.cow() && s.folio[f].allocated && s.folio[f].cow_context.v < P::anon_vmas)
+                out.insert(id("cow_ctx", s.folio[f].cow_context.v));
         }
     for (int m = 0; m < P::mms; ++m) {
         if ((kinds & (obj_mm | obj_ref)) && s.mm[m].live) {
@@ -129,8 +137,10 @@ template <class S> std::set<std::string> involved(const config& cfg, const S& s,
                 if (s.vma[m][i].used) out.insert(id("vma", m, i));
     }
     if (!narrow && (kinds & obj_anon_vma))
-        for (int k = 0; k < P::anon_vmas; ++k)
+        for (int k = 0; k < P::anon_vmas; ++k) {
             if (s.anon_vma[k].live) out.insert(id("anon_vma", k));
+            if (cfg.cow() && s.cow_ctx[k].live) out.insert(id("cow_ctx", k));
+        }
     return out;
 }
 
@@ -166,6 +176,11 @@ std::string to_dot(const config& cfg, const S& s, int violated, const std::strin
         if (f < 0 || f >= P::folios) return "";
         if (!s.folio[f].allocated) freed.insert(id("folio", f));
         return id("folio", f);
+    };
+    auto cow_ref = [&](int k) -> std::string {
+        if (k < 0 || k >= P::anon_vmas) return "";
+        if (!s.cow_ctx[k].live) freed.insert(id("cow_ctx", k));
+        return id("cow_ctx", k);
     };
     auto anon_vma_ref = [&](int k) -> std::string {
         if (k < 0 || k >= P::anon_vmas) return "";
@@ -208,8 +223,12 @@ std::string to_dot(const config& cfg, const S& s, int violated, const std::strin
             const int fl = v.flags.v;
             o << "    " << id("vma", m, i) << " [label=\"vma" << i << " [" << int(v.start.v) << ","
               << int(v.start.v + v.pages.v) << ")\\nvm_pgoff " << int(v.pgoff.v) << ((fl & model::VM_WRITE) ? "  rw" : "  r-")
-              << ((fl & model::VM_WIPEONFORK) ? "\\nVM_WIPEONFORK" : "") << ((fl & model::VM_DONTCOPY) ? "\\nVM_DONTCOPY" : "")
-              << "\", fillcolor=\"#fff4c2\"" << attrs(id("vma", m, i)) << "];\n";
+              << ((fl & model::VM_WIPEONFORK) ? "\\nVM_WIPEONFORK" : "") << ((fl & model::VM_DONTCOPY) ? "\\nVM_DONTCOPY" : "");
+            if (cfg.cow()) {   // the PoC's offset, and the "faulted" marker
+                o << "\\noffset " << static_cast<int>(static_cast<std::int8_t>(model::cow::vma_offset(v).v));
+                if (v.anon_vma.v == model::cow::dummy_anon_vma) o << "  DUMMY_ANON_VMA";
+            }
+            o << "\", fillcolor=\"#fff4c2\"" << attrs(id("vma", m, i)) << "];\n";
             edges << "  " << id("mm", m) << " -> " << id("vma", m, i) << ";\n";
             const std::string av = anon_vma_ref(v.anon_vma.v);
             if (!av.empty()) edges << "  " << id("vma", m, i) << " -> " << av << " [label=\"anon_vma\", penwidth=1.6];\n";
@@ -231,6 +250,50 @@ std::string to_dot(const config& cfg, const S& s, int violated, const std::strin
                 edges << "  " << id("vma", m, i) << " -> " << id("pte", m, v) << " [style=invis];\n";
         }
         o << "  }\n";
+        if (const std::string c = cfg.cow() ? cow_ref(mm.cow_context.v) : std::string(); !c.empty())
+            edges << "  " << id("mm", m) << " -> " << c << " [label=\"cow_context\", color=\"#00838f\", penwidth=1.6];\n";
+    }
+    // COW contexts: mm (or NULL once dropped), refcnt, remap records; parent and children.
+    for (int k = 0; k < P::anon_vmas && cfg.cow(); ++k) {
+        const auto& x = s.cow_ctx[k];
+        if (!x.live) continue;
+        std::string label = "cow_context";   // built piecewise (GCC 12 -Wrestrict)
+        label += std::to_string(k);
+        label += "\\n";
+        if (x.mm.v == model::nil) label += "mm NULL (dropped)";
+        else {
+            label += "mm";
+            label += std::to_string(x.mm.v);
+        }
+        label += "  refcnt ";
+        label += std::to_string(x.refcount.v);
+        for (int p = 0; p < P::va_pages; ++p) {
+            const int st = x.rstart[p].v;
+            if (st == model::nil || (p > 0 && x.rstart[p - 1].v == st)) continue;
+            int last = p;
+            while (last + 1 < P::va_pages && x.rstart[last + 1].v == st) ++last;
+            label += "\\nremap [";
+            label += std::to_string(p);
+            label += ',';
+            label += std::to_string(last);
+            label += "] {";
+            for (int j = 0; j < x.rnr[p].v && j < static_cast<int>(x.roff[p].size()); ++j) {
+                if (j) label += ",";
+                label += std::to_string(static_cast<std::int8_t>(x.roff[p][j].v));
+            }
+            label += x.rnr[p].v == 1 ? "} simple" : "} dynarray";
+        }
+        o << "  " << id("cow_ctx", k) << " [label=\"" << label << "\", shape=box, style=\"filled\", fillcolor=\"#d4f1f4\""
+          << attrs(id("cow_ctx", k)) << "];\n";
+        if (const std::string par = cow_ref(x.parent.v); !par.empty())
+            edges << "  " << id("cow_ctx", k) << " -> " << par << " [label=\"parent\", color=\"#00838f\"];\n";
+        // The children list, in list order (first_child, then next sibling).
+        int n = 0;
+        for (int c = x.first_child.v; c != model::nil && c < P::anon_vmas && n < P::anon_vmas; ++n) {
+            edges << "  " << id("cow_ctx", k) << " -> " << cow_ref(c) << " [label=\"child " << n
+                  << "\", style=dashed, color=\"#00838f\", fontcolor=\"#00838f\"];\n";
+            c = s.cow_ctx[c].next_sibling.v;
+        }
     }
     // anon_vmas with their root and parent.
     for (int k = 0; k < P::anon_vmas; ++k) {
@@ -261,6 +324,9 @@ std::string to_dot(const config& cfg, const S& s, int violated, const std::strin
           << int(fo.content.v) << "\", shape=box, style=filled, fillcolor=\"#fde3cf\"" << attrs(id("folio", f)) << "];\n";
         const std::string av = anon_vma_ref(fo.mapping.v);
         if (!av.empty()) edges << "  " << id("folio", f) << " -> " << av << " [label=\"mapping\", color=\"#b35900\"];\n";
+        if (cfg.cow())
+            if (const std::string c = cow_ref(fo.cow_context.v); !c.empty())
+                edges << "  " << id("folio", f) << " -> " << c << " [label=\"cow_context\", color=\"#b35900\"];\n";
     }
     // TLB entries, per cpu.
     for (int c = 0; c < P::cpus; ++c) {

@@ -383,6 +383,7 @@ itf_json to_itf(const config& cfg, const std::string& preset_name, const std::ve
         meta["mshare_flush"] = model::mshare_flush_name(cfg.flush);
         meta["mshare_addr"] = model::mshare_addr_name(cfg.addr);
     }
+    if (cfg.phased) meta["phased"] = cfg.phased_names();
     if (meta_extra.is_object())
         for (const auto& item : meta_extra.items()) meta[item.key()] = item.value();
 
@@ -535,6 +536,18 @@ template <class S> itf_trace<S> from_itf(const itf_json& j) {
             const auto f = model::cow_fix_by_name(name);
             if (!f) fail(path, "unknown --cow-fix " + quote(name) + " (see `cowcheck list`)");
             out.cfg.fix(*f);
+        }
+    }
+
+    if (meta.contains("phased")) {   // written only when an operation is phased (--phased)
+        const auto& ph = meta["phased"];
+        if (!ph.is_array()) fail("#meta.phased", "expected a sequence of --phased names, got " + kind(ph));
+        for (std::size_t i = 0; i < ph.size(); ++i) {
+            const std::string path = "#meta.phased[" + std::to_string(i) + "]";
+            const std::string name = str(ph[i], path);
+            const auto p = model::phased_by_name(name);
+            if (!p) fail(path, "unknown --phased " + quote(name) + " (see `cowcheck list`)");
+            out.cfg.phase(*p);
         }
     }
 

@@ -64,7 +64,11 @@ template <class S> std::string objects_text(const S& s, unsigned kinds, const st
     if (kinds & obj_mm)
         for (int m = 0; m < P::mms; ++m) {
             if (!s.mm[m].live) continue;
-            o << ind << "mm" << m << (s.mm[m].locked ? " (mmap_lock held by munmap)" : "") << " mm_cpumask={";
+            o << ind << "mm" << m
+              << (!s.mm[m].locked          ? ""
+                  : model::in_fork(s, m)   ? " (mmap_lock held by fork, until fork_done)"
+                                           : " (mmap_lock held by munmap)")
+              << " mm_cpumask={";
             for (int c = 0, n = 0; c < P::cpus; ++c)
                 if (s.mm[m].cpumask[c]) o << (n++ ? "," : "") << "cpu" << c;
             o << "}";

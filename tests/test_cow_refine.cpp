@@ -1,0 +1,348 @@
+// tests/test_cow_refine.cpp — refinement of anon_vma by the COW context design
+// (solver/refine.hpp), the COW context mutants, and the phased fork.
+//
+// Refinement: the same action sequence on both designs gives the same observations
+// (PTEs, TLB entries, read results, reference memory) and the same confirmed rmap
+// mappings.  With every --cow-fix on it holds (a RapidCheck property over random
+// sequences, and every sequence to a depth); as coded it fails, and the check
+// names the walk that misses a mapping.
+#include <catch2/catch.hpp>
+#include <rapidcheck/catch.h>
+
+#include "cli_run.hpp"
+#include "solver/dot.hpp"
+#include "solver/explore.hpp"
+#include "solver/refine.hpp"
+#include "tests/scenario.hpp"
+
+using namespace scenario;
+using props::inv;
+
+namespace {
+
+using S = model::state<model::concrete, model::preset_small>;
+
+model::config pair_cfg(model::design d, bool fixes) {
+    auto cfg = model::config::defaults<model::preset_small>();
+    cfg.rmap = d;
+    if (fixes)
+        for (const auto& f : model::cow_fixes()) cfg.fix(f.id);
+    return cfg;
+}
+
+/// Run RapidCheck-chosen words as actions on both designs (words whose action is
+/// disabled in both are skipped); the divergence text, or "" if they agree.
+std::string pair_walk(const model::config& ca, const model::config& cb, const solver::picker& pick,
+                      const std::vector<std::uint32_t>& words) {
+    std::vector<action> trace;
+    for (auto w : words) trace.push_back(pick(w));
+    const auto r = solver::run_pair<S>(ca, cb, trace, /*skip_disabled=*/true);
+    return r.diverged ? r.what + " after: " + trace_text(r.trace) : std::string();
+}
+
+}  // namespace
+
+TEST_CASE("refine: with every --cow-fix, random sequences agree with anon_vma (RapidCheck)", "[cow_context][refine][property]") {
+    const auto ca = pair_cfg(model::design::anon_vma, false), cb = pair_cfg(model::design::cow_context, true);
+    const solver::picker pick(ca);
+    rc::prop("observations and confirmed rmap mappings agree", [&] {
+        const auto words = *rc::gen::container<std::vector<std::uint32_t>>(80, rc::gen::arbitrary<std::uint32_t>());
+        const std::string d = pair_walk(ca, cb, pick, words);
+        if (!d.empty()) RC_FAIL(d);
+    });
+}
+
+TEST_CASE("refine: as coded, the RapidCheck property finds a divergence", "[cow_context][refine][property]") {
+    const auto ca = pair_cfg(model::design::anon_vma, false), cb = pair_cfg(model::design::cow_context, false);
+    const solver::picker pick(ca);
+    // The property must be able to fail: rc::check reports (and shrinks) the counterexample.
+    const bool held = rc::check("as coded: observations and confirmed rmap mappings agree", [&] {
+        const auto words = *rc::gen::container<std::vector<std::uint32_t>>(80, rc::gen::arbitrary<std::uint32_t>());
+        RC_ASSERT(pair_walk(ca, cb, pick, words).empty());
+    });
+    CHECK_FALSE(held);
+}
+
+TEST_CASE("refine: every sequence to depth 4 at small agrees with every --cow-fix", "[cow_context][refine]") {
+    const auto ca = pair_cfg(model::design::anon_vma, false), cb = pair_cfg(model::design::cow_context, true);
+    solver::refine_options o;
+    o.depth = 4;
+    const auto r = solver::refine_search<S>(ca, cb, o);
+    INFO(r.what << " after " << trace_text(r.trace));
+    CHECK_FALSE(r.diverged);
+    CHECK(r.complete);
+    CHECK(r.clean_depth == 4);
+    CHECK(r.pairs > 1000);
+}
+
+TEST_CASE("refine: as coded, the search finds the shortest divergence (mmap, write, mremap)", "[cow_context][refine]") {
+    const auto ca = pair_cfg(model::design::anon_vma, false), cb = pair_cfg(model::design::cow_context, false);
+    solver::refine_options o;
+    o.depth = 4;
+    const auto r = solver::refine_search<S>(ca, cb, o);
+    REQUIRE(r.diverged);
+    CHECK(r.clean_depth == 2);
+    REQUIRE(r.trace.size() == 3);
+    CHECK(r.trace[0].kind == op::mmap);
+    CHECK(r.trace[1].kind == op::write);
+    CHECK(r.trace[2].kind == op::mremap);
+    // The moved exclusive folio: anon_vma's walk confirms the mapping, the PoC's stops early.
+    CHECK(r.what.find("rmap walk confirms {mm0[") != std::string::npos);
+    CHECK(r.what.find("{} under cow_context") != std::string::npos);
+    // Replaying it gives the same divergence; with early_stop_if_found it agrees.
+    CHECK(solver::run_pair<S>(ca, cb, r.trace).diverged);
+    auto fixed = cb;
+    fixed.fix(model::cow_fix::early_stop_if_found);
+    CHECK_FALSE(solver::run_pair<S>(ca, fixed, r.trace).diverged);
+}
+
+TEST_CASE("refine: folio slots are names; a migration is compared under the pairing", "[cow_context][refine]") {
+    // After the missed mapping, migration succeeds under anon_vma (the page moves to a
+    // new folio) and fails under the PoC (the old folio stays): a process sees the same
+    // memory, and the pairing maps anon_vma's new folio to the PoC's old one, whose walk
+    // still misses the mapping.
+    const auto ca = pair_cfg(model::design::anon_vma, false), cb = pair_cfg(model::design::cow_context, false);
+    S a = model::initial_state<S>(&ca), b = model::initial_state<S>(&cb);
+    for (const auto& x : {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::mremap(0, 0, 1, 1)})
+        REQUIRE(solver::step_pair(ca, a, cb, b, x) == solver::pair_step::both);
+    REQUIRE(solver::step_pair(ca, a, cb, b, act::migrate(0)) == solver::pair_step::both);
+    CHECK(a.pte[0][1].folio == 1);
+    CHECK(b.pte[0][1].folio == 0);
+    const auto [pairing, bad] = solver::folio_pairing(a, b);
+    CHECK_FALSE(bad.has_value());
+    CHECK(pairing == std::map<int, int>{{1, 0}});
+    const auto d = solver::observation_diff(ca, a, cb, b);
+    REQUIRE(d.has_value());
+    CHECK(d->find("folio1 (folio0 under cow_context): the rmap walk confirms {mm0[1]}") != std::string::npos);
+    // With the fix the PoC migrates too: the same pages, no difference.
+    auto fixed = cb;
+    fixed.fix(model::cow_fix::early_stop_if_found);
+    CHECK_FALSE(solver::run_pair<S>(ca, fixed, {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::mremap(0, 0, 1, 1),
+                                                act::migrate(0)})
+                    .diverged);
+}
+
+TEST_CASE("refine: a PTE difference is an observation difference", "[cow_context][refine]") {
+    const auto ca = pair_cfg(model::design::anon_vma, false), cb = pair_cfg(model::design::cow_context, true);
+    S a = model::initial_state<S>(&ca), b = model::initial_state<S>(&cb);
+    for (const auto& x : {act::mmap(0, 0, 1), act::write(0, 0, 0, 1)})
+        REQUIRE(solver::step_pair(ca, a, cb, b, x) == solver::pair_step::both);
+    CHECK_FALSE(solver::observation_diff(ca, a, cb, b).has_value());
+    b.pte[0][0].writable = false;   // a hand-made difference
+    const auto d = solver::observation_diff(ca, a, cb, b);
+    REQUIRE(d.has_value());
+    CHECK(*d == "PTE mm0[0]");
+    b = a;
+    b.folio[0].content = model::cint(7);
+    REQUIRE(solver::observation_diff(ca, a, cb, b).has_value());
+}
+
+// ---------------------------------------------------------------------------
+// Mutants of the COW context design, on the fixed design.
+// ---------------------------------------------------------------------------
+
+namespace {
+
+model::config cow_all(std::initializer_list<model::mutant> ms) {
+    auto cfg = model::config::defaults<model::preset_default>();
+    cfg.rmap = model::design::cow_context;
+    for (const auto& f : model::cow_fixes()) cfg.fix(f.id);
+    for (auto m : ms) cfg.inject(m);
+    return cfg;
+}
+
+struct cow_mutant_case {
+    model::mutant m;
+    std::vector<action> trace;
+    inv broken;
+};
+
+}  // namespace
+
+TEST_CASE("cow_context mutants: each trace breaks the fixed design with the mutant, not without", "[cow_context][mutant]") {
+    using M = model::mutant;
+    const std::vector<cow_mutant_case> cases = {
+        {M::cow_partial_remap_unrecorded,
+         {act::mmap(0, 0, 2), act::write(0, 0, 0, 1), act::write(0, 0, 1, 1), act::mremap(0, 1, 1, 3)},
+         inv::rmap_complete},
+        {M::cow_walk_skips_descendants, {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::fork(0, 1)},
+         inv::rmap_complete},
+        {M::cow_folio_ref_not_taken, {act::mmap(0, 0, 1), act::write(0, 0, 0, 1)}, inv::cow_context_refcount_exact},
+        {M::cow_remap_wrong_side,
+         {act::mmap(0, 0, 2), act::write(0, 0, 0, 1), act::write(0, 0, 1, 1), act::mremap(0, 1, 1, 3)},
+         inv::rmap_complete},
+    };
+    for (const auto& c : cases) {
+        const auto& info = model::mutants()[static_cast<int>(c.m)];
+        DYNAMIC_SECTION(info.name) {
+            CHECK(info.applies(model::design::cow_context));
+            CHECK_FALSE(info.applies(model::design::anon_vma));
+            const auto cfg = cow_all({c.m});
+            const auto o = run<default_state>(cfg, c.trace, /*check_invariants=*/false);
+            CHECK_FALSE(props::holds(c.broken, cfg, o.final()));
+            run<default_state>(cow_all({}), c.trace);   // clean without the mutant, every invariant every step
+        }
+    }
+}
+
+TEST_CASE("cow_folio_ref_not_taken: the context is freed while a folio points to it", "[cow_context][mutant]") {
+    const auto cfg = cow_all({model::mutant::cow_folio_ref_not_taken});
+    // Two folios, the first one unmapped: its free puts the reference it never took,
+    // and mm0's context goes while folio1 (and mm0 itself) still point to it.
+    const auto o = run<default_state>(cfg,
+                                      {act::mmap(0, 0, 2), act::write(0, 0, 0, 1), act::write(0, 0, 1, 1),
+                                       act::munmap(0, 0, 1), act::tlb_finish_mmu(0)},
+                                      /*check_invariants=*/false);
+    const auto& s = o.final();
+    REQUIRE(s.folio[1].allocated);
+    CHECK_FALSE(s.cow_ctx[s.folio[1].cow_context.get()].live);
+    auto t = s;
+    REQUIRE(model::step(cfg, t, act::migrate(1)));
+    CHECK(t.bug == static_cast<int>(model::bug::rmap_walk_freed_cow_context));
+}
+
+// ---------------------------------------------------------------------------
+// The phased fork: an rmap walk between dup_mmap's VMA loop and dup_cow_context.
+// ---------------------------------------------------------------------------
+
+TEST_CASE("phased fork: the walk in dup_mmap's window misses the child under the PoC, not under anon_vma",
+          "[cow_context][phased]") {
+    auto cow = cow_all({});
+    cow.cow_fixed &= ~(1u << static_cast<int>(model::cow_fix::fork_links_first));
+    cow.phase(model::phased_op::fork);
+    auto anon = model::config::defaults<model::preset_default>();
+    anon.phase(model::phased_op::fork);
+    const std::vector<action> t = {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::fork(0, 1)};
+    const action done{op::fork_done, {.mm = 0, .mm2 = 1}};
+    {
+        const auto o = run<default_state>(cow, t, /*check_invariants=*/false);
+        const auto& s = o.final();
+        CHECK(s.mm[0].locked);
+        CHECK(s.mm[1].locked);
+        CHECK(model::enabled(cow, s, done));
+        CHECK_FALSE(model::enabled(cow, s, act::write(0, 0, 0, 2)));   // the fault waits for the mmap_lock
+        CHECK_FALSE(props::holds(inv::rmap_complete, cow, s));
+        CHECK(solver::confirmed_mappings(cow, s, 0) == std::set<std::pair<int, int>>{{0, 0}});
+        // Migration in the window fails: the child's mapping was not found.
+        auto m = s;
+        REQUIRE(model::step(cow, m, act::migrate(0)));
+        CHECK(m.folio[0].allocated);
+        // After fork_done the walk finds both.
+        auto d = s;
+        REQUIRE(model::step(cow, d, done));
+        CHECK_FALSE(d.mm[0].locked);
+        CHECK(props::holds(inv::rmap_complete, cow, d));
+    }
+    {
+        // anon_vma links the child's VMA (anon_vma_fork) before copy_page_range: complete.
+        const auto o = run<default_state>(anon, t);
+        CHECK(props::holds(inv::rmap_complete, anon, o.final()));
+    }
+    {
+        // --cow-fix fork_links_first: dup_cow_context before the loop.
+        auto fixed = cow;
+        fixed.fix(model::cow_fix::fork_links_first);
+        const auto o = run<default_state>(fixed, t);   // every invariant every step
+        CHECK(solver::confirmed_mappings(fixed, o.final(), 0) == solver::mapped_at(o.final(), 0));
+        auto d = o.final();
+        REQUIRE(model::step(fixed, d, done));
+        CHECK(props::holds(inv::rmap_complete, fixed, d));
+    }
+    // Without --phased the fork_done action does not exist and fork is one step.
+    const auto plain = cow_all({});
+    for (const auto& x : model::actions(plain)) CHECK(x.kind != op::fork_done);
+}
+
+TEST_CASE("refine with --phased fork: every fix on agrees; without fork_links_first it diverges", "[cow_context][refine][phased]") {
+    auto ca = pair_cfg(model::design::anon_vma, false), cb = pair_cfg(model::design::cow_context, true);
+    ca.phase(model::phased_op::fork);
+    cb.phase(model::phased_op::fork);
+    solver::refine_options o;
+    o.depth = 4;
+    const auto r = solver::refine_search<S>(ca, cb, o);
+    INFO(r.what << " after " << trace_text(r.trace));
+    CHECK_FALSE(r.diverged);
+    CHECK(r.clean_depth == 4);
+    auto unfixed = cb;
+    unfixed.cow_fixed &= ~(1u << static_cast<int>(model::cow_fix::fork_links_first));
+    const auto q = solver::refine_search<S>(ca, unfixed, o);
+    REQUIRE(q.diverged);
+    REQUIRE(q.trace.size() == 3);
+    CHECK(q.trace[2].kind == op::fork);
+}
+
+// ---------------------------------------------------------------------------
+// The command line: refine's exit codes, ci's per-design mutants.
+// ---------------------------------------------------------------------------
+
+TEST_CASE("cowcheck refine: 0 when the designs agree, 1 with the diverging trace, 2 on bad input", "[cow_context][refine][cli]") {
+    auto r = cli_test::run("refine --bounds small --depth 3 --all-fixes");
+    CHECK(r.code == 0);
+    CHECK(r.out.find("refines: every sequence up to depth 3 agrees") != std::string::npos);
+    r = cli_test::run("refine --bounds small --depth 4");
+    CHECK(r.code == 1);
+    CHECK(r.out.find("DIVERGED after 3 steps") != std::string::npos);
+    CHECK(r.out.find("mm0 mremap [0,1) -> 1") != std::string::npos);
+    r = cli_test::run("refine --bounds small --depth 4 --json");
+    CHECK(r.code == 1);
+    CHECK(r.out.find("\"result\": \"diverged\"") != std::string::npos);
+    r = cli_test::run("refine --random --runs 300 --steps 30 --all-fixes --quiet");
+    CHECK(r.code == 0);
+    CHECK(cli_test::run("refine --depth 0").code == 2);
+    CHECK(cli_test::run("refine --cow-fix no_such_fix").code == 2);
+    CHECK(cli_test::run("refine --phased nothing").code == 2);
+    CHECK(cli_test::run("refine --bounds small --depth 9 --all-fixes --max-pairs 1000").code == 3);
+    CHECK(cli_test::run("bmc --phased fork --bounds small --depth 1").code == 2);
+}
+
+TEST_CASE("cowcheck ci --design cow_context: the design's mutants with every --cow-fix, not anon_vma's", "[cow_context][ci][cli]") {
+    const std::string corpus = std::string(" --corpus ") + COWCHECK_SOURCE_DIR + "/counterexamples/anon_vma";
+    const auto r = cli_test::run("ci --design cow_context --list" + corpus);
+    REQUIRE(r.code == 0);
+    CHECK(r.out.find("cow_context/explore/cow_walk_skips_descendants") != std::string::npos);
+    CHECK(r.out.find("cow_context/check/cow_partial_remap_unrecorded") != std::string::npos);
+    CHECK(r.out.find("--cow-fix early_stop_if_found") != std::string::npos);
+    CHECK(r.out.find("cow_context/check/anon_vma_no_reuse") == std::string::npos);
+    CHECK(r.out.find("cow_context/check/fork_keeps_exclusive") != std::string::npos);   // a design-neutral mutant
+    CHECK(r.out.find("cow_context/fork_window_walk.itf.json") != std::string::npos);   // the sibling corpus
+    const auto a = cli_test::run("ci --list" + corpus);
+    REQUIRE(a.code == 0);
+    CHECK(a.out.find("cow_walk_skips_descendants") == std::string::npos);
+    const auto l = cli_test::run("list --json");
+    CHECK(l.out.find("\"designs\"") != std::string::npos);
+}
+
+TEST_CASE("dot: cow_context objects are drawn under the COW context design only", "[cow_context][dot]") {
+    const std::vector<action> t = {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::mremap(0, 0, 1, 1), act::fork(0, 1)};
+    const auto cow = cow_all({});
+    const auto o = run<default_state>(cow, t);
+    const std::string g = solver::to_dot(cow, o.final(), -1, "");
+    CHECK(g.find("cow_ctx0 [label=\"cow_context0\\nmm0  refcnt 3\\nremap [0,0] {1} simple\"") != std::string::npos);
+    CHECK(g.find("cow_ctx1 -> cow_ctx0 [label=\"parent\"") != std::string::npos);
+    CHECK(g.find("cow_ctx0 -> cow_ctx1 [label=\"child 0\"") != std::string::npos);
+    CHECK(g.find("folio0 -> cow_ctx0 [label=\"cow_context\"") != std::string::npos);
+    CHECK(g.find("mm1 -> cow_ctx1") != std::string::npos);
+    CHECK(g.find("offset 1  DUMMY_ANON_VMA") != std::string::npos);
+    const auto anon = model::config::defaults<model::preset_default>();
+    const auto p = run<default_state>(anon, t);
+    CHECK(solver::to_dot(anon, p.final(), -1, "").find("cow_ctx") == std::string::npos);
+}
+
+TEST_CASE("phased fork: with every fix the design stays clean to depth 5 at small; the window holds the locks",
+          "[cow_context][phased]") {
+    auto cfg = model::config::defaults<model::preset_small>();
+    cfg.rmap = model::design::cow_context;
+    for (const auto& f : model::cow_fixes()) cfg.fix(f.id);
+    cfg.phase(model::phased_op::fork);
+    solver::explore_options eo;
+    eo.depth = 5;
+    const auto r = solver::explore<S>(cfg, eo);
+    INFO((r.violated >= 0 ? props::inv_name(static_cast<inv>(r.violated)) : "clean") << " " << trace_text(r.trace));
+    CHECK(r.violated < 0);
+    CHECK(r.clean_depth == 5);
+    // munmap's second phase must not release the fork's mmap_lock.
+    auto s = run<S>(cfg, {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::fork(0, 1)}).final();
+    CHECK_FALSE(model::enabled(cfg, s, act::tlb_finish_mmu(0)));
+    CHECK_FALSE(model::enabled(cfg, s, act::munmap(0, 0, 1)));
+    CHECK_FALSE(model::enabled(cfg, s, act::exit(1)));
+}
