@@ -38,7 +38,7 @@ declare -A explore_seconds=(
 )
 # Length (steps) of a saved trace, or empty if there is none.
 trace_len() { [ -f "$1" ] && python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["states"]) - 1)' "$1"; }
-for m in $("$bin" list --json | python3 -c 'import json,sys; print(" ".join(x["name"] for x in json.load(sys.stdin)["mutants"] if "anon_vma" in x.get("designs", ["anon_vma"])))'); do
+for m in $("$bin" list --json | python3 -c 'import json,sys; print(" ".join(x["name"] for x in json.load(sys.stdin)["mutants"] if x.get("designs") != ["cow_context"]))'); do
   args=${explore_args[$m]:-"--bounds small --depth 8"}
   case $m in
     mshare_*|mermap_*) out=counterexamples/mshare; check_design="--design mshare" ;;

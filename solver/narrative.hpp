@@ -53,6 +53,12 @@ inline unsigned objects_of(int which) {
         case inv::anon_exclusive_mapped_once:
         case inv::writable_pte_is_exclusive: return obj_pte | obj_folio;
         case inv::zero_page_never_written: return obj_mm | obj_pte | obj_folio;
+        case inv::tlb_entry_backed:
+        case inv::mshare_no_write_after_protect:
+        case inv::mshare_no_read_outside_window: return obj_tlb | obj_folio | obj_mm;
+        case inv::mshare_attached_list_exact:
+        case inv::mshare_share_count_exact:
+        case inv::mshare_table_lifetime: return obj_mm | obj_tlb;
         default: return obj_vma | obj_anon_vma | obj_folio;
     }
 }
