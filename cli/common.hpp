@@ -162,5 +162,6 @@ void add_litmus(CLI::App& app, int& code);
 void add_ci(CLI::App& app, int& code);
 void add_merge(CLI::App& app, int& code);
 void add_refine(CLI::App& app, int& code);
+void add_compare(CLI::App& app, int& code);
 
 }  // namespace cli

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
     cli::add_ci(app, code);
     cli::add_merge(app, code);
     cli::add_refine(app, code);
+    cli::add_compare(app, code);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

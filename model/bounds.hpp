@@ -10,6 +10,17 @@
 // Address space: each mm has `va_pages` virtual pages (vpage 0..va_pages-1);
 // a VMA covers [vm_start, vm_start + pages) of them.  Folios are single pages.
 //
+// `cost` is for `cowcheck compare` only (solver/cost.hpp, cli/cmd_compare.cpp; concrete
+// domain, instantiated in that one file: every preset instantiated across the engines
+// costs build time).  One preset holds the maximum of every sweep at once, because the
+// sweeps vary one dimension at a time and none needs the others' maxima together: fork
+// depth or width 16 needs 17 mms (one VMA each); 64 one-page VMAs with a gap between
+// each need 128 virtual pages, and after one fork 128 folios and 128 anon_vmas (a
+// context per mm in the other design: the rmap-object slots are shared); 32 mremaps of
+// a two-page VMA need 66 pages.  The state is then about 1.4 MB (the remap_mt arrays,
+// per context x per pgoff x (vmas + 1) offsets, are most of it): too large for the
+// exhaustive or symbolic engines, a few milliseconds per step concretely.
+//
 // mshare (--design mshare only): `regions` region slots of `region_pages` pages each
 // (model/mshare.hpp); `small` keeps one-page regions so a window fits at either of
 // its two virtual pages (per-process addresses differ from the host's).
@@ -34,6 +45,11 @@ struct preset_double {
     static constexpr const char* name = "double";
     static constexpr int mms = 8, vmas = 4, va_pages = 8, folios = 12, anon_vmas = 12, cpus = 4, pins = 4;
     static constexpr int regions = 1, region_pages = 2;
+};
+
+struct preset_cost {
+    static constexpr const char* name = "cost";
+    static constexpr int mms = 17, vmas = 64, va_pages = 128, folios = 136, anon_vmas = 136, cpus = 1, pins = 1;
 };
 
 /// The mshare region sizes of a preset; presets that do not name them (e.g. the tests'

@@ -8,9 +8,15 @@
 // the original folio of page 0 (now mapped by the last process only) and of page 1
 // (shared by all) examines: VMAs handed to rmap_one, and how many of them map the folio.
 // The figures are printed (`cowcheck_tests "[cost]" -s`, README "COW context design");
-// the assertions are the per-design rules the figures must follow.
+// the assertions are the per-design rules the figures must follow.  The counting helpers
+// and the sweeps' workloads are solver/cost.hpp's, shared with `cowcheck compare`; the
+// second test runs those workloads at the double preset's sizes and asserts the rules
+// bench/cost.md shows at the cost preset's; the third runs the command.
 #include <iostream>
+#include <nlohmann/json.hpp>
 
+#include "solver/cost.hpp"
+#include "tests/cli_run.hpp"
 #include "tests/scenario.hpp"
 
 using namespace scenario;
@@ -18,55 +24,16 @@ using namespace scenario;
 namespace {
 
 using double_state = model::state<model::concrete, model::preset_double>;
+using solver::cost::counts;
+using solver::cost::rmap_objects;
 
-struct counts {
-    int objects = 0;   // anon_vmas, or contexts
-    int links = 0;     // anon_vma_chain entries, or remap-tree entries
-};
-
-counts rmap_objects(const model::config& cfg, const double_state& s) {
-    counts c;
-    if (!cfg.cow()) {
-        for (const auto& a : s.anon_vma) c.objects += a.live;
-        for (const auto& per_mm : s.vma)
-            for (const auto& v : per_mm)
-                if (v.used) c.links += model::chain_length<model::concrete>(v).get();
-        return c;
-    }
-    for (const auto& x : s.cow_ctx) {
-        if (!x.live) continue;
-        ++c.objects;
-        for (int p = 0; p < model::preset_double::va_pages; ++p)
-            c.links += x.rstart[p] != model::nil && (p == 0 || x.rstart[p - 1] != x.rstart[p]);
-    }
-    return c;
-}
-
-struct walk_figures {
-    int handed = 0;      // VMAs handed to rmap_one
-    int confirmed = 0;   // of those, mapping the folio
-};
-
-walk_figures walk_of(const model::config& cfg, const double_state& s, int f) {
-    walk_figures w;
+/// The rmap walk of folio f on a scratch copy of s.
+solver::cost::walk_figures walk_of(const model::config& cfg, const double_state& s, int f) {
     double_state t = s;
-    model::rmap::walk(cfg, t, model::cint(f), true, [&](bool visit, int m, int, model::cint vp) {
-        if (!visit) return;
-        ++w.handed;
-        if (vp.get() < model::preset_double::va_pages && s.pte[m][vp.get()].present && s.pte[m][vp.get()].folio == f)
-            ++w.confirmed;
-    });
-    return w;
+    return solver::cost::walk_of(cfg, t, f);
 }
 
-model::config design(bool cow) {
-    auto cfg = model::config::defaults<model::preset_double>();
-    if (cow) {
-        cfg.rmap = model::design::cow_context;
-        for (const auto& f : model::cow_fixes()) cfg.fix(f.id);
-    }
-    return cfg;
-}
+model::config design(bool cow) { return solver::cost::design_config<model::preset_double>(cow); }
 
 }  // namespace
 
@@ -116,4 +83,165 @@ TEST_CASE("rmap cost: objects per fork and walk length, anon_vma vs COW contexts
             if (!cow) CHECK(w0.handed == depth + 1);   // every VMA in the root's tree covers the pgoff
         }
     }
+}
+
+namespace {
+
+/// The sweeps' points that fit the double preset (solver::cost::needs_of).
+std::vector<int> points_in_double(solver::cost::sweep w) {
+    using P = model::preset_double;
+    std::vector<int> xs;
+    for (const auto& s : solver::cost::sweeps()) {
+        if (s.id != w) continue;
+        for (int x = s.lo; x <= s.hi; ++x) {
+            const auto n = solver::cost::needs_of(w, x);
+            if (n.mms > P::mms || n.vmas > P::vmas || n.va_pages > P::va_pages || n.folios > P::folios ||
+                n.slots > P::anon_vmas)
+                break;
+            xs.push_back(x);
+        }
+    }
+    return xs;
+}
+
+/// Sum of the map counts of every folio at the end: the mappings a complete rmap finds.
+int mappings(const model::config& cfg, const std::vector<model::action>& t) {
+    const auto o = run<double_state>(cfg, t);   // every invariant after every step
+    int n = 0;
+    for (const auto& f : o.final().folio) n += f.allocated ? f.mapcount.get() : 0;
+    return n;
+}
+
+}  // namespace
+
+namespace Catch {
+template <> struct StringMaker<counts> {
+    static std::string convert(const counts& c) {
+        return std::to_string(c.objects) + " objects + " + std::to_string(c.links) + " links";
+    }
+};
+}  // namespace Catch
+
+TEST_CASE("rmap cost: the compare sweeps follow each design's allocation and walk rules", "[cost][cow_context]") {
+    using solver::cost::sweep;
+    using solver::cost::measure;
+    const auto av_cfg = design(false), cc_cfg = design(true);
+    auto both = [&](sweep w, int x) {
+        const auto t = solver::cost::workload(w, x);
+        const auto av = measure<double_state>(av_cfg, t), cc = measure<double_state>(cc_cfg, t);
+        CHECK(av.broken == "");
+        CHECK(cc.broken == "");
+        // Both designs find every mapping of every folio (no walk misses one).
+        const int maps = mappings(av_cfg, t);
+        CHECK(av.walk_total.confirmed == maps);
+        CHECK(cc.walk_total.confirmed == maps);
+        CHECK(mappings(cc_cfg, t) == maps);
+        CHECK(av.folios == cc.folios);
+        return std::pair{av, cc};
+    };
+
+    SECTION("fork-chain depth: anon_vma_fork links the child to every ancestor; one context per fork") {
+        const auto xs = points_in_double(sweep::depth);
+        REQUIRE(xs.size() >= 6);
+        for (int d : xs) {
+            CAPTURE(d);
+            const auto [av, cc] = both(sweep::depth, d);
+            int chain = 0, alive_links = 0;
+            for (int k = 0; k < d; ++k) chain += k + 2;           // the k-th child's chain: k + 2 AVCs
+            for (int k = 0; k <= d; ++k) alive_links += k + 1;
+            CHECK(av.forks == d);
+            CHECK(av.fork_alloc == counts{d, chain});
+            CHECK(cc.fork_alloc == counts{d, 0});
+            // Only the VMA's first fault allocates (anon_vma + its AVC); COW faults reuse the
+            // anon_vma fork gave the child.  Contexts are allocated at fork, never at a fault.
+            CHECK(av.faults == d + 2);
+            CHECK(av.fault_alloc == counts{1, 1});
+            CHECK(cc.fault_alloc == counts{0, 0});
+            CHECK(av.alive == counts{d + 1, alive_links});
+            CHECK(cc.alive == counts{d + 1, 0});
+            // Every folio of the chain's root anon_vma is walked over the whole tree.
+            CHECK(av.walk_max_handed == d + 1);
+            // anon_vma: page 1 and page 0's original folio walk d + 1 VMAs, mm k's copy d + 1 - k.
+            int handed = 2 * (d + 1);
+            for (int k = 0; k < d; ++k) handed += d + 1 - k;
+            CHECK(av.walk_total.handed == handed);
+            // COW contexts: the shared folio walks every context, the original page-0 folio
+            // (mapped by mm<d> only) stops at the first context that maps it (the deepest,
+            // post-order) after the root's VMA; each copy stops in its own context.
+            CHECK(cc.walk_total.handed == (d + 1) + 2 + d);
+            CHECK(cc.walk_total.wasted() == 1);
+        }
+    }
+    SECTION("fork width: two AVCs and an anon_vma per child; one context per child") {
+        const auto xs = points_in_double(sweep::width);
+        REQUIRE(xs.size() >= 6);
+        for (int w : xs) {
+            CAPTURE(w);
+            const auto [av, cc] = both(sweep::width, w);
+            CHECK(av.fork_alloc == counts{w, 2 * w});
+            CHECK(cc.fork_alloc == counts{w, 0});
+            CHECK(av.walk_max_handed == w + 1);
+            CHECK(cc.walk_max_handed == w + 1);              // the folio every child still shares
+            CHECK(av.walk_total.wasted() == w);              // page 0's original: every child's VMA, mm0 maps it
+            CHECK(cc.walk_total.wasted() == 0);              // ... found in mm0's own context: the walk stops
+        }
+    }
+    SECTION("VMAs per mm: anon_vma allocates per VMA at fault and at fork; one context per fork") {
+        const auto xs = points_in_double(sweep::vmas);
+        REQUIRE(xs.size() >= 4);
+        for (int n : xs) {
+            CAPTURE(n);
+            const auto [av, cc] = both(sweep::vmas, n);
+            CHECK(av.fork_alloc == counts{n, 2 * n});
+            CHECK(cc.fork_alloc == counts{1, 0});
+            CHECK(av.faults == 2 * n);
+            CHECK(av.fault_alloc == counts{n, n});            // first fault of each VMA
+            CHECK(cc.fault_alloc == counts{0, 0});
+            CHECK(av.walk_total.handed == 3 * n);             // original: parent's and child's VMA; copy: child's
+            CHECK(cc.walk_total.handed == 2 * n);             // each folio found in its own context first
+        }
+    }
+    SECTION("mremaps: anon_vma_clone links each new VMA; the context records the move") {
+        const auto xs = points_in_double(sweep::mremaps);
+        REQUIRE(xs.size() >= 3);
+        for (int r : xs) {
+            CAPTURE(r);
+            const auto [av, cc] = both(sweep::mremaps, r);
+            CHECK(av.mremaps == r);
+            CHECK(av.mremap_alloc == counts{0, r});           // one AVC for each new VMA (the old one's freed)
+            CHECK(cc.mremap_alloc.objects == 0);
+            CHECK(cc.mremap_alloc.links == (r > 0 ? 1 : 0));   // one remap entry, rewritten by later moves
+            CHECK(av.fork_alloc == counts{1, 2});
+            CHECK(cc.fork_alloc == counts{1, r > 0 ? 1 : 0});  // fork_records_remaps: the child records the move
+        }
+    }
+}
+
+TEST_CASE("cowcheck compare: usage errors exit 2, a small sweep prints both designs", "[cost][cli]") {
+    auto bad = cli_test::run("compare --no-such-flag");
+    CHECK(bad.code == 2);
+    auto unknown = cli_test::run("compare --sweep nope");
+    CHECK(unknown.code == 2);
+    CHECK(cli_test::lines(unknown.out) == 1);
+    CHECK(unknown.out.find("nope") != std::string::npos);
+    CHECK(cli_test::run("compare --max 0").code == 2);
+
+    auto r = cli_test::run("compare --sweep width --max 3");
+    REQUIRE(r.code == 0);
+    CHECK(r.out.find("### width") != std::string::npos);
+    CHECK(r.out.find("### depth") == std::string::npos);
+    CHECK(r.out.find("| 3 | anon_vma | 1 + 2 |") != std::string::npos);      // one anon_vma + two AVCs per child
+    CHECK(r.out.find("| 3 | cow_context | 1 + 0 |") != std::string::npos);   // one context per child
+
+    auto j = cli_test::run("compare --sweep vmas --sweep mremaps --max 2 --json");
+    REQUIRE(j.code == 0);
+    const auto doc = nlohmann::json::parse(j.out);
+    REQUIRE(doc["sweeps"].size() == 2);
+    CHECK(doc["bounds"]["preset"] == "cost");
+    const auto& pts = doc["sweeps"][0]["points"];
+    REQUIRE(pts.size() == 2);
+    CHECK(pts[1]["x"] == 2);
+    CHECK(pts[1]["anon_vma"]["per_fork"]["objects"] == 2);
+    CHECK(pts[1]["cow_context"]["per_fork"]["objects"] == 1);
+    CHECK(doc["sweeps"][1]["points"].size() == 3);   // mremaps 0, 1, 2
 }
