@@ -148,35 +148,41 @@ void plot(const std::vector<sweep_result>& results, const std::string& dir) {
                   << examined(p.av) << ' ' << examined(p.cc) << "\n";
         }
         const bool mremaps = r.info->id == cost::sweep::mremaps;
+        const bool logy = r.info->id == cost::sweep::vmas;   // 1 context vs 3n anon_vma objects: log y
         std::ofstream g(gp);
         g << "set terminal " << term << "\n"
-          << "set output '" << base << ".png'\n"
+          << "set output '" << base << ".png'\nset termoption noenhanced\n"
           << "set multiplot layout 2,2 title \"" << r.info->name << " sweep: x = " << r.info->axis
           << "   (anon_vma: anon_vmas + AVCs; cow_context, every fix on: contexts + remap entries)\" font ',14'\n"
-          << "set grid\nset key top left box opaque\nset xlabel '" << r.info->axis << "'\n"
+          << "set grid\nset key top left box opaque\nset offsets 0, 0, graph 0.35, 0\n"
+          << "set xlabel '" << r.info->axis << "'\n"
           << "set xrange [" << r.points.front().x - 0.5 << ":" << r.points.back().x + 0.5 << "]\n"
           << "set yrange [0:*]\n"
           << "av = 'lw 2 lc rgb \"#c0392b\" pt 7 ps 0.8'\ncc = 'lw 2 lc rgb \"#2471a3\" pt 5 ps 0.8'\n"
-          << "set title 'rmap objects allocated per fork'\nset ylabel 'objects + links'\n"
+          << (logy ? "set logscale y\nset yrange [0.5:*]\nset offsets 0, 0, 0, 0\n" : "")
+          << "set title 'rmap objects allocated per fork" << (logy ? " (log scale)" : "") << "'\nset ylabel 'objects + links'\n"
           << "plot '" << dat << "' using 1:2 with linespoints @av title 'anon_vma', '' using 1:3 with linespoints @cc "
-             "title 'cow\\_context'\n";
+             "title 'cow_context'\n";
+        if (logy) g << "unset logscale y\nset yrange [0:*]\nset offsets 0, 0, graph 0.35, 0\n";
         if (mremaps)
             g << "set title 'rmap objects allocated per mremap'\nset ylabel 'objects + links'\n"
               << "plot '" << dat << "' using 1:6 with linespoints @av title 'anon_vma', '' using 1:7 with linespoints "
-                 "@cc title 'cow\\_context'\n";
+                 "@cc title 'cow_context'\n";
         else
             g << "set title 'rmap objects allocated per write fault (first touch and COW)'\nset ylabel 'objects + links'\n"
               << "plot '" << dat << "' using 1:4 with linespoints @av title 'anon_vma', '' using 1:5 with linespoints "
-                 "@cc title 'cow\\_context'\n";
-        g << "set title 'rmap objects alive at the end'\nset ylabel 'objects + links'\n"
+                 "@cc title 'cow_context'\n";
+        g << (logy ? "set logscale y\nset yrange [0.5:*]\nset offsets 0, 0, 0, 0\n" : "")
+          << "set title 'rmap objects alive at the end" << (logy ? " (log scale)" : "") << "'\nset ylabel 'objects + links'\n"
           << "plot '" << dat << "' using 1:8 with linespoints @av title 'anon_vma', '' using 1:9 with linespoints @cc "
-             "title 'cow\\_context'\n"
+             "title 'cow_context'\n"
+          << (logy ? "unset logscale y\nset yrange [0:*]\nset offsets 0, 0, graph 0.35, 0\n" : "")
           << "set title 'rmap walk, mean per folio (every allocated folio at the end)'\nset ylabel 'count'\n"
-          << "plot '" << dat << "' using 1:10 with linespoints @av title 'anon\\_vma: VMAs handed to rmap\\_one', "
-          << "'' using 1:11 with linespoints @av dt 2 title 'anon\\_vma: wasted (not mapping the folio)', "
-          << "'' using 1:12 with linespoints @cc title 'cow\\_context: VMAs handed', "
-          << "'' using 1:13 with linespoints @cc dt 2 title 'cow\\_context: wasted', "
-          << "'' using 1:15 with linespoints lw 2 lc rgb '#27ae60' pt 9 dt 3 title 'cow\\_context: contexts examined'\n"
+          << "plot '" << dat << "' using 1:10 with linespoints @av title 'anon_vma: VMAs handed to rmap_one', "
+          << "'' using 1:11 with linespoints @av dt 2 title 'anon_vma: wasted (not mapping the folio)', "
+          << "'' using 1:12 with linespoints @cc title 'cow_context: VMAs handed', "
+          << "'' using 1:13 with linespoints @cc dt 2 title 'cow_context: wasted', "
+          << "'' using 1:15 with linespoints lw 2 lc rgb '#27ae60' pt 9 dt 3 title 'cow_context: contexts examined'\n"
           << "unset multiplot\n";
         g.close();
         const std::string cmd = "gnuplot '" + gp + "'";

@@ -162,8 +162,9 @@ inline const std::vector<sweep_info>& sweeps() {
          "mm0 maps n one-page VMAs at pages 0, 2, 4, ... (gaps: no merge) and writes each; mm0 forks mm1; "
          "mm1 writes every page (COW copies)", 1, 64},
         {sweep::mremaps, "mremaps", "mremaps r",
-         "mm0 maps one 2-page VMA at page 0 and writes both pages; moves it r times (mremap to pages 2, 4, "
-         "..., 2r); forks mm1; mm1 writes page 0 at the final place (COW copy)", 0, 32},
+         "mm0 maps one (r+1)-page VMA at page 0 and writes every page; moves pages 1 .. r one at a time "
+         "(mremap of page k to page r + 2k: each moved page becomes a VMA of its own, at its own offset, "
+         "a page apart from the others so nothing merges); forks mm1; mm1 writes every page (COW copies)", 0, 32},
     };
     return all;
 }
@@ -183,7 +184,7 @@ inline needs needs_of(sweep w, int x) {
         case sweep::depth: return {x + 1, 1, 2, 2 + x, x + 1};
         case sweep::width: return {x + 1, 1, 2, 2 + x, x + 1};
         case sweep::vmas: return {2, x, 2 * x, 2 * x, 2 * x};
-        case sweep::mremaps: return {2, 1, 2 * x + 2, 3, 2};
+        case sweep::mremaps: return {2, x + 1, 3 * x + 1, 2 * x + 2, x + 2};
     }
     return {};
 }
@@ -222,11 +223,13 @@ inline std::vector<action> workload(sweep w, int x) {
             for (int k = 0; k < x; ++k) t.push_back(write_(1, 2 * k, 2));
             break;
         case sweep::mremaps:
-            t = {mmap_(0, 0, 2), write_(0, 0, 1), write_(0, 1, 1)};
-            for (int k = 0; k < x; ++k) t.push_back(mremap_(0, 2 * k, 2, 2 * k + 2));
+            t = {mmap_(0, 0, x + 1)};
+            for (int k = 0; k <= x; ++k) t.push_back(write_(0, k, 1));
+            for (int k = 1; k <= x; ++k) t.push_back(mremap_(0, k, 1, x + 2 * k));
             t.push_back(fork_(0, 1));
             run_on(1);
-            t.push_back(write_(1, 2 * x, 2));
+            t.push_back(write_(1, 0, 2));
+            for (int k = 1; k <= x; ++k) t.push_back(write_(1, x + 2 * k, 2));
             break;
     }
     return t;

@@ -201,18 +201,20 @@ TEST_CASE("rmap cost: the compare sweeps follow each design's allocation and wal
             CHECK(cc.walk_total.handed == 2 * n);             // each folio found in its own context first
         }
     }
-    SECTION("mremaps: anon_vma_clone links each new VMA; the context records the move") {
+    SECTION("mremaps: each moved page is a VMA (AVCs, an anon_vma per VMA at fork) and a remap entry") {
         const auto xs = points_in_double(sweep::mremaps);
         REQUIRE(xs.size() >= 3);
         for (int r : xs) {
             CAPTURE(r);
             const auto [av, cc] = both(sweep::mremaps, r);
             CHECK(av.mremaps == r);
-            CHECK(av.mremap_alloc == counts{0, r});           // one AVC for each new VMA (the old one's freed)
-            CHECK(cc.mremap_alloc.objects == 0);
-            CHECK(cc.mremap_alloc.links == (r > 0 ? 1 : 0));   // one remap entry, rewritten by later moves
-            CHECK(av.fork_alloc == counts{1, 2});
-            CHECK(cc.fork_alloc == counts{1, r > 0 ? 1 : 0});  // fork_records_remaps: the child records the move
+            // anon_vma_clone: the split-off rest of the VMA and the moved page's new VMA get
+            // one AVC each, except the last move, which moves the whole remaining VMA.
+            CHECK(av.mremap_alloc == counts{0, r > 0 ? 2 * r - 1 : 0});
+            CHECK(cc.mremap_alloc == counts{0, r});            // cow_context_do_remap: one entry per move
+            CHECK(av.fork_alloc == counts{r + 1, 2 * (r + 1)});  // anon_vma_fork per VMA
+            CHECK(cc.fork_alloc == counts{1, r});               // fork_records_remaps: the child records each move
+            CHECK(cc.alive == counts{2, 2 * r});
         }
     }
 }
