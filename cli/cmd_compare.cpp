@@ -1,9 +1,9 @@
 // cli/cmd_compare.cpp — `cowcheck compare`: what the anon_vma and COW context designs
 // cost on the same workloads (issue 8, "What it costs").
 //
-// Each sweep (solver/cost.hpp: fork-chain depth, fork width, VMAs per mm, mremaps) runs
-// one deterministic workload per point through the model's own actions, once per design,
-// on the `cost` bounds preset (model/bounds.hpp; instantiated here only, concrete domain
+// Each sweep (solver/cost.hpp: fork-chain depth, fork width, VMAs per mm, mremaps, children
+// that unmapped) runs one deterministic workload per point through the model's own
+// actions, once per design, on the `cost` bounds preset (model/bounds.hpp; instantiated here only, concrete domain
 // only), and counts rmap objects allocated per fork, per fault and per mremap, the objects
 // alive at the end, and what the rmap walk of every folio examines.  The COW context
 // design runs with every --cow-fix on (as coded the PoC breaks invariants the fixes
@@ -198,7 +198,11 @@ int run_compare(const compare_cli& o) {
     std::vector<const cost::sweep_info*> chosen;
     for (const auto& name : o.sweeps) {
         const auto* s = cost::sweep_by_name(name);
-        if (!s) throw usage_error("--sweep: unknown sweep '" + name + "' (known: depth, width, vmas, mremaps)");
+        if (!s) {
+            std::string known;
+            for (const auto& k : cost::sweeps()) known += (known.empty() ? "" : ", ") + std::string(k.name);
+            throw usage_error("--sweep: unknown sweep '" + name + "' (known: " + known + ")");
+        }
         chosen.push_back(s);
     }
     if (chosen.empty())
@@ -267,10 +271,11 @@ void add_compare(CLI::App& app, int& code) {
         "compare",
         "what the anon_vma and COW context designs cost on the same workloads: rmap objects allocated per fork, per "
         "fault and per mremap, objects alive, and the rmap walk per folio (VMAs handed to rmap_one, confirmed vs "
-        "wasted), as fork-chain depth (1-16), fork width (1-16), VMAs per mm (1-64) and mremaps (0-32) grow.  "
+        "wasted), as fork-chain depth (1-16), fork width (1-16), VMAs per mm (1-64), mremaps (0-32) and children "
+        "that unmapped (1-16) grow.  "
         "Workloads run through the model's own actions on the `cost` bounds preset; cow_context runs with every "
         "--cow-fix on.  Prints a markdown table (or --json).  Exit 0, 1 if an invariant broke in a workload, 2 usage.");
-    cmd->add_option("--sweep", o->sweeps, "run only this sweep (repeatable): depth, width, vmas, mremaps");
+    cmd->add_option("--sweep", o->sweeps, "run only this sweep (repeatable): depth, width, vmas, mremaps, unmapped");
     cmd->add_option("--max", o->max, "end every sweep at x = N (at least its first point), for a quick run");
     cmd->add_flag("--json", o->json, "print one JSON object instead of the table");
     cmd->add_option("--plots", o->plots, "write DIR/cost-<sweep>.png with gnuplot (one 4-panel plot per sweep)");

@@ -140,7 +140,7 @@ template <class S> walk_figures walk_of(const model::config& cfg, S& s, int f) {
 // The workloads (deterministic action lists; cpu0 runs every process in turn).
 // ---------------------------------------------------------------------------
 
-enum class sweep : int { depth, width, vmas, mremaps };
+enum class sweep : int { depth, width, vmas, mremaps, unmapped };
 
 struct sweep_info {
     sweep id;
@@ -165,6 +165,9 @@ inline const std::vector<sweep_info>& sweeps() {
          "mm0 maps one (r+1)-page VMA at page 0 and writes every page; moves pages 1 .. r one at a time "
          "(mremap of page k to page r + 2k: each moved page becomes a VMA of its own, at its own offset, "
          "a page apart from the others so nothing merges); forks mm1; mm1 writes every page (COW copies)", 0, 32},
+        {sweep::unmapped, "unmapped", "children w (all but the oldest unmap)",
+         "mm0 maps one 2-page VMA and writes both pages; forks mm1 .. mm<w>; then mm0 and mm2 .. mm<w> "
+         "munmap the VMA (and tlb_finish_mmu): only mm1, the oldest child, still maps the two folios", 1, 16},
     };
     return all;
 }
@@ -185,6 +188,7 @@ inline needs needs_of(sweep w, int x) {
         case sweep::width: return {x + 1, 1, 2, 2 + x, x + 1};
         case sweep::vmas: return {2, x, 2 * x, 2 * x, 2 * x};
         case sweep::mremaps: return {2, x + 1, 3 * x + 1, 2 * x + 2, x + 2};
+        case sweep::unmapped: return {x + 1, 1, 2, 2, x + 1};
     }
     return {};
 }
@@ -193,6 +197,7 @@ inline action mmap_(int mm, int start, int pages) { return {op::mmap, {.mm = mm,
 inline action write_(int mm, int vpage, int value) { return {op::write, {.mm = mm, .cpu = 0, .start = vpage, .value = value}}; }
 inline action fork_(int mm, int mm2) { return {op::fork, {.mm = mm, .mm2 = mm2}}; }
 inline action switch_(int mm) { return {op::switch_mm, {.mm = mm, .cpu = 0}}; }
+inline action munmap_(int mm, int start, int pages) { return {op::munmap, {.mm = mm, .start = start, .pages = pages}}; }
 inline action mremap_(int mm, int start, int pages, int to) {
     return {op::mremap, {.mm = mm, .start = start, .pages = pages, .to = to}};
 }
@@ -230,6 +235,12 @@ inline std::vector<action> workload(sweep w, int x) {
             run_on(1);
             t.push_back(write_(1, 0, 2));
             for (int k = 1; k <= x; ++k) t.push_back(write_(1, x + 2 * k, 2));
+            break;
+        case sweep::unmapped:
+            t = {mmap_(0, 0, 2), write_(0, 0, 1), write_(0, 1, 1)};
+            for (int c = 1; c <= x; ++c) t.push_back(fork_(0, c));
+            for (int m = 0; m <= x; ++m)
+                if (m != 1) t.push_back(munmap_(m, 0, 2)), t.push_back({op::tlb_finish_mmu, {.mm = m}});
             break;
     }
     return t;

@@ -219,6 +219,32 @@ TEST_CASE("rmap cost: the compare sweeps follow each design's allocation and wal
     }
 }
 
+TEST_CASE("rmap cost: a walk visits every descendant context, mapped or not", "[cost][cow_context]") {
+    // The unmapped sweep: only mm1 (the oldest child) still maps the two folios.
+    using solver::cost::sweep;
+    const auto xs = points_in_double(sweep::unmapped);
+    REQUIRE(xs.size() >= 6);
+    for (int w : xs) {
+        CAPTURE(w);
+        const auto t = solver::cost::workload(sweep::unmapped, w);
+        const auto av = solver::cost::measure<double_state>(design(false), t);
+        const auto cc = solver::cost::measure<double_state>(design(true), t);
+        CHECK(av.broken == "");
+        CHECK(cc.broken == "");
+        REQUIRE(av.folios == 2);
+        REQUIRE(cc.folios == 2);
+        // unlink_anon_vmas took the unmapped VMAs out of the tree: one VMA, the right one.
+        CHECK(av.walk_total.handed == 2);
+        CHECK(av.walk_total.confirmed == 2);
+        CHECK(av.walk_total.examined == 2);
+        // The folios' context is mm0's: the walk examines it and its children, newest first
+        // (list_add_rcu at the head), until mm1's confirms: every context of the fan.
+        CHECK(cc.walk_total.handed == 2);
+        CHECK(cc.walk_total.confirmed == 2);
+        CHECK(cc.walk_total.examined == 2 * (w + 1));
+    }
+}
+
 TEST_CASE("cowcheck compare: usage errors exit 2, a small sweep prints both designs", "[cost][cli]") {
     auto bad = cli_test::run("compare --no-such-flag");
     CHECK(bad.code == 2);
