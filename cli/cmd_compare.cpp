@@ -129,7 +129,9 @@ void plot(const std::vector<sweep_result>& results, const std::string& dir) {
     namespace fs = std::filesystem;
     if (std::system("command -v gnuplot >/dev/null 2>&1") != 0)
         throw usage_error("--plots/--out need gnuplot on PATH (Debian package gnuplot-nox)");
-    fs::create_directories(dir);
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec || !fs::is_directory(dir)) throw usage_error("cannot create the plot directory '" + dir + "': " + ec.message());
     const std::string term = std::system("gnuplot -e 'set terminal pngcairo' >/dev/null 2>&1") == 0
                                  ? "pngcairo size 1400,1000 font 'sans,12'"
                                  : "png size 1400,1000";
@@ -138,6 +140,7 @@ void plot(const std::vector<sweep_result>& results, const std::string& dir) {
         const std::string dat = base + ".dat", gp = base + ".gp";
         {
             std::ofstream d(dat);
+            if (!d) throw usage_error("cannot write '" + dat + "'");
             d << "# x av_fork cc_fork av_fault cc_fault av_mremap cc_mremap av_alive cc_alive av_handed av_wasted "
                  "cc_handed cc_wasted av_examined cc_examined\n";
             for (const auto& p : r.points)

@@ -253,6 +253,9 @@ TEST_CASE("cowcheck compare: usage errors exit 2, a small sweep prints both desi
     CHECK(cli_test::lines(unknown.out) == 1);
     CHECK(unknown.out.find("nope") != std::string::npos);
     CHECK(cli_test::run("compare --max 0").code == 2);
+    auto nodir = cli_test::run("compare --max 1 --sweep width --plots /proc/no-such-dir");
+    CHECK(nodir.code == 2);
+    CHECK(nodir.out.find("/proc/no-such-dir") != std::string::npos);
 
     auto r = cli_test::run("compare --sweep width --max 3");
     REQUIRE(r.code == 0);
