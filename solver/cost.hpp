@@ -1,7 +1,7 @@
 // solver/cost.hpp — what each rmap design allocates and walks (issue 8, "What it costs").
 //
 // Shared by `cowcheck compare` (cli/cmd_compare.cpp) and tests/test_cow_cost.cpp: the
-// counting helpers, the four deterministic workloads of the sweeps, and `measure`, which
+// counting helpers, the five deterministic workloads of the sweeps, and `measure`, which
 // runs a workload through the model's own actions (model::enabled / model::apply, the code
 // paths every engine uses: there is no separate cost model) and counts, per step kind:
 //
