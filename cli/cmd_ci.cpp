@@ -264,15 +264,17 @@ corpus_entry read_entry(const std::string& file) {
 std::vector<ci_check> plan(const ci_options& o, const budget& b) {
     std::vector<ci_check> checks;
     std::vector<corpus_entry> corpus;
-    // The corpus is anon_vma's (counterexamples/anon_vma); with --design cow_context its
-    // sibling directory (counterexamples/cow_context: the PoC's findings and the design's
-    // mutants) too.
+    // The corpus is anon_vma's (counterexamples/anon_vma); each other design checked adds
+    // its sibling directory (counterexamples/cow_context: the PoC's findings and the
+    // design's mutants; counterexamples/mshare: the mshare mutants).
     std::vector<std::string> dirs = {o.corpus};
-    if (fs::path(o.corpus).filename() == "anon_vma" && std::find(o.designs.begin(), o.designs.end(), "cow_context") != o.designs.end()) {
-        const std::string cow_dir = (fs::path(o.corpus).parent_path() / "cow_context").string();
-        std::error_code ec;
-        if (fs::is_directory(cow_dir, ec)) dirs.push_back(cow_dir);
-    }
+    if (fs::path(o.corpus).filename() == "anon_vma")
+        for (const auto& d : o.designs) {
+            const std::string dir = (fs::path(o.corpus).parent_path() / d).string();
+            std::error_code ec;
+            if (d != "anon_vma" && fs::is_directory(dir, ec) && std::find(dirs.begin(), dirs.end(), dir) == dirs.end())
+                dirs.push_back(dir);
+        }
     std::vector<std::string> dir_of;
     for (const auto& d : dirs)
         for (const auto& f : corpus_files(d)) {
