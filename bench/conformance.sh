@@ -19,22 +19,22 @@ cd "$here" || exit 4
 tmp=$(mktemp -d) || exit 4
 trap 'rm -rf "$tmp"' EXIT
 
-run() {   # name, then the litmus check arguments: one table row
-    name=$1; shift
+run() {   # name, the command as shown, then the litmus check arguments: one table row
+    name=$1; shown=$2; shift 2
     start=$(date +%s.%N)
     "$cowcheck" litmus check "$@" > "$tmp/out" 2>&1
     rc=$?
     end=$(date +%s.%N)
     summary=$(grep '^litmus check:' "$tmp/out" | tail -1)
     [ -n "$summary" ] || summary=$(tail -1 "$tmp/out")
-    printf '| %s | `litmus check %s` | %s | %s | %.1f |\n' "$name" "$*" "$rc" "$summary" \
+    printf '| %s | `litmus check %s` | %s | %s | %.1f |\n' "$name" "$shown" "$rc" "$summary" \
         "$(awk "BEGIN{print $end - $start}")" >> "$tmp/rows"
     grep -v ': agree (' "$tmp/out" | grep -v '^litmus check:' | head -40 >> "$tmp/details"
 }
 
-run "the suite" conformance/litmus/*.jsonl
-run "random, 25 steps" --generate 1000 --seed 42 --steps 25 --quiet
-run "random, 40 steps" --generate 500 --seed 43 --steps 40 --quiet
+run "the suite" "conformance/litmus/*.jsonl" conformance/litmus/*.jsonl
+run "random, 25 steps" "--generate 1000 --seed 42 --steps 25 --quiet" --generate 1000 --seed 42 --steps 25 --quiet
+run "random, 40 steps" "--generate 500 --seed 43 --steps 40 --quiet" --generate 500 --seed 43 --steps 40 --quiet
 
 {
     echo "# Conformance: the model against the running kernel"

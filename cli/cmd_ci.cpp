@@ -311,9 +311,18 @@ std::vector<ci_check> plan(const ci_options& o, const budget& b) {
         for (const auto& m : model::mutants()) {
             if (dsg && !m.applies(*dsg)) continue;   // a mutant of the other design's code
             const std::string name = m.name;
+            // The mutant's trace under this design; else one under another design it applies to
+            // (e.g. an anon_vma mutant under --design mshare, which keeps the anon_vma rmap):
+            // that one counts for the corpus check, but BMC's depth is taken only from this
+            // design's own trace.
             const corpus_entry* trace = nullptr;
+            const corpus_entry* other = nullptr;
             for (const auto& c : corpus)
-                if (c.mutants == std::vector<std::string>{name} && (c.design.empty() || c.design == d)) trace = &c;
+                if (c.mutants == std::vector<std::string>{name}) {
+                    const auto cd = model::design_by_name(c.design.empty() ? "anon_vma" : c.design);
+                    if (c.design.empty() ? d == "anon_vma" : c.design == d) trace = &c;
+                    else if (cd && m.applies(*cd)) other = &c;
+                }
             auto add = [&](const std::string& engine, std::vector<std::string> args) {
                 ci_check k;
                 k.design = d;
@@ -321,7 +330,7 @@ std::vector<ci_check> plan(const ci_options& o, const budget& b) {
                 k.subject = name;
                 k.args = with_fixes(std::move(args));
                 k.expect = exit_violation;
-                if (trace) k.trace = trace->file;
+                if (trace || other) k.trace = (trace ? trace : other)->file;
                 k.skipped = known_gap(d, name, engine);
                 checks.push_back(k);
             };
@@ -331,7 +340,7 @@ std::vector<ci_check> plan(const ci_options& o, const budget& b) {
                 k.engine = "corpus";
                 k.subject = name;
                 k.skipped = known_gap(d, name, "corpus");
-                if (trace) k.trace = trace->file;
+                if (trace || other) k.trace = (trace ? trace : other)->file;
                 else if (k.skipped.empty())
                     k.missing = "no trace for this mutant in " + o.corpus + " (scripts/regen-corpus.sh)";
                 checks.push_back(k);
