@@ -264,15 +264,17 @@ corpus_entry read_entry(const std::string& file) {
 std::vector<ci_check> plan(const ci_options& o, const budget& b) {
     std::vector<ci_check> checks;
     std::vector<corpus_entry> corpus;
-    // The corpus is anon_vma's (counterexamples/anon_vma); with --design cow_context its
-    // sibling directory (counterexamples/cow_context: the PoC's findings and the design's
-    // mutants) too.
+    // The corpus is anon_vma's (counterexamples/anon_vma); each other design checked adds
+    // its sibling directory (counterexamples/cow_context: the PoC's findings and the
+    // design's mutants; counterexamples/mshare: the mshare mutants).
     std::vector<std::string> dirs = {o.corpus};
-    if (fs::path(o.corpus).filename() == "anon_vma" && std::find(o.designs.begin(), o.designs.end(), "cow_context") != o.designs.end()) {
-        const std::string cow_dir = (fs::path(o.corpus).parent_path() / "cow_context").string();
-        std::error_code ec;
-        if (fs::is_directory(cow_dir, ec)) dirs.push_back(cow_dir);
-    }
+    if (fs::path(o.corpus).filename() == "anon_vma")
+        for (const auto& d : o.designs) {
+            const std::string dir = (fs::path(o.corpus).parent_path() / d).string();
+            std::error_code ec;
+            if (d != "anon_vma" && fs::is_directory(dir, ec) && std::find(dirs.begin(), dirs.end(), dir) == dirs.end())
+                dirs.push_back(dir);
+        }
     std::vector<std::string> dir_of;
     for (const auto& d : dirs)
         for (const auto& f : corpus_files(d)) {
@@ -309,9 +311,18 @@ std::vector<ci_check> plan(const ci_options& o, const budget& b) {
         for (const auto& m : model::mutants()) {
             if (dsg && !m.applies(*dsg)) continue;   // a mutant of the other design's code
             const std::string name = m.name;
+            // The mutant's trace under this design; else one under another design it applies to
+            // (e.g. an anon_vma mutant under --design mshare, which keeps the anon_vma rmap):
+            // that one counts for the corpus check, but BMC's depth is taken only from this
+            // design's own trace.
             const corpus_entry* trace = nullptr;
+            const corpus_entry* other = nullptr;
             for (const auto& c : corpus)
-                if (c.mutants == std::vector<std::string>{name} && (c.design.empty() || c.design == d)) trace = &c;
+                if (c.mutants == std::vector<std::string>{name}) {
+                    const auto cd = model::design_by_name(c.design.empty() ? "anon_vma" : c.design);
+                    if (c.design.empty() ? d == "anon_vma" : c.design == d) trace = &c;
+                    else if (cd && m.applies(*cd)) other = &c;
+                }
             auto add = [&](const std::string& engine, std::vector<std::string> args) {
                 ci_check k;
                 k.design = d;
@@ -319,7 +330,7 @@ std::vector<ci_check> plan(const ci_options& o, const budget& b) {
                 k.subject = name;
                 k.args = with_fixes(std::move(args));
                 k.expect = exit_violation;
-                if (trace) k.trace = trace->file;
+                if (trace || other) k.trace = (trace ? trace : other)->file;
                 k.skipped = known_gap(d, name, engine);
                 checks.push_back(k);
             };
@@ -329,7 +340,7 @@ std::vector<ci_check> plan(const ci_options& o, const budget& b) {
                 k.engine = "corpus";
                 k.subject = name;
                 k.skipped = known_gap(d, name, "corpus");
-                if (trace) k.trace = trace->file;
+                if (trace || other) k.trace = (trace ? trace : other)->file;
                 else if (k.skipped.empty())
                     k.missing = "no trace for this mutant in " + o.corpus + " (scripts/regen-corpus.sh)";
                 checks.push_back(k);

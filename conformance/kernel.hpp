@@ -388,6 +388,7 @@ inline trace run(const program& p) {
             ob["anon_exclusive"] = nullptr;
             ob["mapcount"] = nullptr;
             ob["zero_page"] = nullptr;
+            ob["kpageflags"] = nullptr;
             if (vma.is_null() || vma == "none") ob["value"] = "SIGSEGV";
             std::optional<std::uint64_t> id;
             if (present) {
@@ -407,6 +408,7 @@ inline trace run(const program& p) {
                 const bool anon = fl >> 12 & 1, zero = fl >> 24 & 1;
                 ob["mapcount"] = cnt;
                 ob["zero_page"] = zero;
+                ob["kpageflags"] = kpageflags_names(fl);
                 if (anon) ob["anon_exclusive"] = static_cast<bool>(fl >> 34 & 1);
             }
             st.obs.push_back(ob);

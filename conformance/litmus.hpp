@@ -253,8 +253,28 @@ struct procs {
 inline const std::vector<std::string>& obs_fields() {
     static const std::vector<std::string> f = {"value", "vma", "present", "swapped", "exclusive",
                                                "anon_exclusive", "mapcount", "same_pfn_as", "same_pfn_as_prev",
-                                               "zero_page"};
+                                               "zero_page", "kpageflags"};
     return f;
+}
+
+/// The run-stable subset of /proc/kpageflags (include/uapi/linux/kernel-page-flags.h) the
+/// observation lines carry, by name, in this order.  Left out because they change from
+/// run to run without any operation: LRU, ACTIVE, REFERENCED, DIRTY, IDLE (per-cpu LRU
+/// batches, reclaim scanning, the hardware dirty bit); MAPPEDTODISK is `anon_exclusive`.
+/// COMPOUND_HEAD, THP, HUGE and KSM stay in so a run with THP or KSM active shows.
+inline const std::vector<std::pair<int, const char*>>& stable_kpageflags() {
+    static const std::vector<std::pair<int, const char*>> f = {
+        {3, "UPTODATE"}, {11, "MMAP"}, {12, "ANON"}, {14, "SWAPBACKED"}, {15, "COMPOUND_HEAD"},
+        {17, "HUGE"}, {21, "KSM"}, {22, "THP"}, {24, "ZERO_PAGE"}};
+    return f;
+}
+
+/// The names of the stable flags set in a kpageflags word.
+inline json kpageflags_names(std::uint64_t flags) {
+    json out = json::array();
+    for (const auto& [bit, name] : stable_kpageflags())
+        if (flags >> bit & 1) out.push_back(name);
+    return out;
 }
 
 /// One interpreter's output: header, then per step the op line and its observations.

@@ -267,6 +267,11 @@ template <class P = model::preset_double> trace run(const program& p, const std:
             ob["same_pfn_as"] = nullptr;
             ob["same_pfn_as_prev"] = nullptr;
             ob["zero_page"] = present ? json(zero) : json(nullptr);
+            // The zero page: KPF_ZERO_PAGE only; a mapped anonymous folio: ANON, MMAP (mapped),
+            // SWAPBACKED (folio_add_new_anon_rmap sets it), UPTODATE (zeroed or copied in full).
+            ob["kpageflags"] = !present ? json(nullptr)
+                               : zero   ? kpageflags_names(1ull << 24)
+                                        : kpageflags_names(1ull << 3 | 1ull << 11 | 1ull << 12 | 1ull << 14);
             stp.obs.push_back(ob);
             ids.push_back(present ? std::optional<std::uint64_t>(pte.folio.get()) : std::nullopt);
         }

@@ -58,6 +58,12 @@ template <class S> S isolate_folio(const S& s, int keep) {
         for (auto& per_mm : per_cpu)
             for (auto& e : per_mm)
                 if (e.valid && e.folio.v != keep) e = {};
+    for (auto& g : t.region) {   // mshare: the region's own PTEs and host gather
+        for (auto& p : g.pte)
+            if (p.present && p.folio.v != keep) p = {};
+        for (int f = 0; f < P::folios; ++f)
+            if (f != keep) g.gather[f] = 0;
+    }
     return t;
 }
 
@@ -136,6 +142,34 @@ template <class S> std::set<std::string> involved(const config& cfg, const S& s,
             for (int i = 0; i < P::vmas; ++i)
                 if (s.vma[m][i].used) out.insert(id("vma", m, i));
     }
+    if (kinds & obj_region)   // mshare: the region, and what of it the invariant is about
+        for (int r = 0; r < model::regions_of<P>; ++r) {
+            const auto& g = s.region[r];
+            bool walked = false;
+            for (int m = 0; m < P::mms; ++m) {
+                // A process whose list entry, window and link disagree (attached_list_exact),
+                // or that links the table (share_count_exact, table_lifetime).
+                const bool odd = g.attached[m] != g.windowed[m] || (g.windowed[m] && !s.mm[m].live) ||
+                                 (g.linked[m] && !g.windowed[m]) || (g.windowed[m] && !g.live);
+                if (odd || (inv == props::inv::mshare_share_count_exact && g.linked[m])) {
+                    out.insert(id("window", m, r));
+                    if (s.mm[m].live) out.insert(id("mm", m));
+                }
+                walked = walked || g.linked[m];
+                for (int c = 0; c < P::cpus; ++c)
+                    if (s.psc[c][m][r]) {
+                        walked = true;
+                        if (inv == props::inv::mshare_table_lifetime && !(g.live && g.table)) out.insert(id("psc", c, m, r));
+                    }
+            }
+            bool windows = false;
+            for (int m = 0; m < P::mms; ++m) windows = windows || (g.windowed[m] && s.mm[m].live);
+            if (g.live || g.table || walked || windows) {
+                out.insert(id("region", r));
+                if (inv == props::inv::mshare_table_lifetime || inv == props::inv::mshare_share_count_exact)
+                    out.insert(id("region_table", r));
+            }
+        }
     if (!narrow && (kinds & obj_anon_vma))
         for (int k = 0; k < P::anon_vmas; ++k) {
             if (s.anon_vma[k].live) out.insert(id("anon_vma", k));
@@ -186,6 +220,14 @@ std::string to_dot(const config& cfg, const S& s, int violated, const std::strin
         if (k < 0 || k >= P::anon_vmas) return "";
         if (!s.anon_vma[k].live) freed.insert(id("anon_vma", k));
         return id("anon_vma", k);
+    };
+    auto region_ref = [&](int r) -> std::string {   // an mshare region (msharefs file + host mm)
+        if (!s.region[r].live && !s.region[r].table) freed.insert(id("region", r));
+        return id("region", r);
+    };
+    auto table_ref = [&](int r) -> std::string {   // an mshare region's host PTE table
+        if (!s.region[r].table) freed.insert(id("region_table", r));
+        return id("region_table", r);
     };
     std::string escaped;
     for (char c : title) escaped += c == '"' ? std::string("\\\"") : c == '\n' ? std::string("\\l") : std::string(1, c);
@@ -248,6 +290,21 @@ std::string to_dot(const config& cfg, const S& s, int violated, const std::strin
             // Lay the PTE out after the VMA that covers it (no line drawn).
             if (const int i = model::find_vma(s, m, model::cint(v)).v; i < P::vmas)
                 edges << "  " << id("vma", m, i) << " -> " << id("pte", m, v) << " [style=invis];\n";
+        }
+        for (int r = 0; r < model::regions_of<P>; ++r) {   // mshare windows onto a region
+            const auto& g = s.region[r];
+            if (!g.windowed[m] && !g.linked[m]) continue;
+            const int w = g.window[m].v;
+            o << "    " << id("window", m, r) << " [label=\"window [" << w << "," << w + model::region_pages_of<P>
+              << ") -> region" << r << (g.attached[m] ? "\\non the attacher list" : "\\nnot on the attacher list")
+              << (g.busy && g.todo[m] ? "\\nflush owed" : "") << "\", fillcolor=\"#fff4c2\", style=\"rounded,filled,dashed\""
+              << attrs(id("window", m, r)) << "];\n";
+            edges << "  " << id("mm", m) << " -> " << id("window", m, r) << ";\n";
+            edges << "  " << id("window", m, r) << " -> " << region_ref(r)
+                  << " [label=\"vm_file\", style=dashed, color=\"#ad1457\", fontcolor=\"#ad1457\"];\n";
+            if (g.linked[m])
+                edges << "  " << id("window", m, r) << " -> " << table_ref(r)
+                      << " [label=\"linked (set_p4d)\", color=\"#ad1457\", penwidth=1.6];\n";
         }
         o << "  }\n";
         if (const std::string c = cfg.cow() ? cow_ref(mm.cow_context.v) : std::string(); !c.empty())
@@ -328,6 +385,72 @@ std::string to_dot(const config& cfg, const S& s, int violated, const std::strin
             if (const std::string c = cow_ref(fo.cow_context.v); !c.empty())
                 edges << "  " << id("folio", f) << " -> " << c << " [label=\"cow_context\", color=\"#b35900\"];\n";
     }
+    // mshare regions: the host mm's side (region, its one PTE table, the region's PTEs).
+    for (int r = 0; r < model::regions_of<P>; ++r) {
+        const auto& g = s.region[r];
+        if (!g.live && !g.table) continue;
+        std::string label = "region";   // built piecewise (GCC 12 -Wrestrict)
+        label += std::to_string(r);
+        label += g.live ? " (host mm)" : " (freed, table remains)";
+        label += "\\nowner ";
+        if (g.owner.v == model::nil) label += "none";
+        else {
+            label += "mm";
+            label += std::to_string(g.owner.v);
+        }
+        label += g.mapped ? "  object mapped" : "";
+        label += g.readonly ? "  PROT_READ" : "";
+        label += "\\nattachers {";
+        for (int m = 0, n = 0; m < P::mms; ++m)
+            if (g.attached[m]) {
+                label += n++ ? ",mm" : "mm";
+                label += std::to_string(m);
+            }
+        label += "}";
+        if (g.busy) {
+            label += g.dying ? "\\nteardown in flight" : g.discard ? "\\nunmap in flight" : "\\nprotect/advise in flight";
+            label += ", flush owed {";
+            for (int m = 0, n = 0; m < P::mms; ++m)
+                if (g.todo[m]) {
+                    label += n++ ? ",mm" : "mm";
+                    label += std::to_string(m);
+                }
+            label += "}";
+        }
+        label += "\\nexpected:";
+        for (int p = 0; p < model::region_pages_of<P>; ++p) {
+            label += " [";
+            label += std::to_string(p);
+            label += "]=";
+            label += std::to_string(g.data[p].v);
+        }
+        for (int f = 0; f < P::folios; ++f)
+            if (g.gather[f].v) {
+                label += "\\nmmu_gather: folio";
+                label += std::to_string(f);
+            }
+        o << "  subgraph cluster_region" << r << " {\n    label=\"mshare region" << r
+          << "\"; style=\"rounded\"; color=\"#ad1457\";\n";
+        o << "    " << id("region", r) << " [label=\"" << label << "\", fillcolor=\"#f8d7e6\"" << attrs(id("region", r)) << "];\n";
+        if (g.table) {
+            o << "    " << id("region_table", r) << " [label=\"PTE table (share count " << int(g.share.v)
+              << ")\", shape=box3d, style=filled, fillcolor=\"#f8d7e6\"" << attrs(id("region_table", r)) << "];\n";
+            edges << "  " << id("region", r) << " -> " << id("region_table", r) << ";\n";
+        }
+        for (int p = 0; p < model::region_pages_of<P>; ++p) {
+            const auto& pt = g.pte[p];
+            if (!pt.present) continue;
+            o << "    " << id("region_pte", r, p) << " [label=\"pte [" << p << "] " << (pt.writable ? "rw" : "r-")
+              << "\", shape=ellipse, style=filled, fillcolor=\"#eeeeee\"" << attrs(id("region_pte", r, p)) << "];\n";
+            edges << "  " << table_ref(r) << " -> " << id("region_pte", r, p) << " [style=invis];\n";
+            if (const std::string f = folio_ref(pt.folio.v); !f.empty()) edges << "  " << id("region_pte", r, p) << " -> " << f << ";\n";
+        }
+        o << "  }\n";
+        for (int m = 0; m < P::mms; ++m)
+            if (g.attached[m] && !g.windowed[m])   // listed without a window: draw the list entry itself
+                edges << "  " << id("region", r) << " -> " << id("mm", m)
+                      << " [label=\"attacher list\", style=dashed, color=\"#ad1457\", fontcolor=\"#ad1457\"];\n";
+    }
     // TLB entries, per cpu.
     for (int c = 0; c < P::cpus; ++c) {
         std::ostringstream entries;
@@ -342,6 +465,13 @@ std::string to_dot(const config& cfg, const S& s, int violated, const std::strin
                 any_zero = any_zero || f == "zero_page";
                 if (!f.empty())
                     edges << "  " << id("tlb", c, m, v) << " -> " << f << " [style=dotted, color=\"#6a3d9a\"];\n";
+            }
+        for (int m = 0; m < P::mms; ++m)   // mshare: paging-structure cache entries
+            for (int r = 0; r < model::regions_of<P>; ++r) {
+                if (!s.psc[c][m][r]) continue;
+                entries << "    " << id("psc", c, m, r) << " [label=\"psc mm" << m << ": region" << r
+                        << " table\", shape=cds, style=filled, fillcolor=\"#f3e5f5\"" << attrs(id("psc", c, m, r)) << "];\n";
+                edges << "  " << id("psc", c, m, r) << " -> " << table_ref(r) << " [style=dotted, color=\"#ad1457\"];\n";
             }
         const int runs = s.cpu[c].mm.v;
         if (entries.str().empty() && runs == model::nil) continue;

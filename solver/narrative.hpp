@@ -35,7 +35,10 @@ template <class V> std::string vma_line(int m, int i, const V& v) {
 }
 
 /// What kinds of object an invariant talks about (for "objects involved").
-enum objects : unsigned { obj_mm = 1, obj_vma = 2, obj_pte = 4, obj_folio = 8, obj_anon_vma = 16, obj_tlb = 32, obj_ref = 64 };
+enum objects : unsigned {
+    obj_mm = 1, obj_vma = 2, obj_pte = 4, obj_folio = 8, obj_anon_vma = 16, obj_tlb = 32, obj_ref = 64,
+    obj_region = 128,   // mshare regions: host table, windows, attacher list, paging-structure caches
+};
 
 inline unsigned objects_of(int which) {
     using props::inv;
@@ -53,14 +56,53 @@ inline unsigned objects_of(int which) {
         case inv::anon_exclusive_mapped_once:
         case inv::writable_pte_is_exclusive: return obj_pte | obj_folio;
         case inv::zero_page_never_written: return obj_mm | obj_pte | obj_folio;
-        case inv::tlb_entry_backed:
+        case inv::tlb_entry_backed: return obj_tlb | obj_folio | obj_mm;
         case inv::mshare_no_write_after_protect:
-        case inv::mshare_no_read_outside_window: return obj_tlb | obj_folio | obj_mm;
+        case inv::mshare_no_read_outside_window: return obj_tlb | obj_folio | obj_mm | obj_region;
         case inv::mshare_attached_list_exact:
         case inv::mshare_share_count_exact:
-        case inv::mshare_table_lifetime: return obj_mm | obj_tlb;
+        case inv::mshare_table_lifetime: return obj_mm | obj_tlb | obj_region;
         default: return obj_vma | obj_anon_vma | obj_folio;
     }
+}
+
+/// An mshare region (model/mshare.hpp) as lines: the region and its host table, each
+/// window, and each paging-structure cache entry that may still walk the table.
+/// Nothing when the region has never been used (every non-mshare state).
+template <class S> std::string region_text(const S& s, int r, const std::string& ind) {
+    using P = typename S::preset;
+    const auto& g = s.region[r];
+    std::ostringstream o;
+    if (g.live || g.table) {
+        o << ind << "region" << r << (g.live ? "" : " (freed)") << " owner=" << idx("mm", g.owner.v)
+          << (g.mapped ? " mapped" : "") << (g.readonly ? " readonly" : "")
+          << " table=" << (g.table ? "allocated" : "none") << " share=" << int(g.share.v) << " attachers={";
+        for (int m = 0, n = 0; m < P::mms; ++m)
+            if (g.attached[m]) o << (n++ ? "," : "") << "mm" << m;
+        o << "}";
+        if (g.busy) {
+            o << " busy" << (g.dying ? "(teardown)" : g.discard ? "(unmap)" : "") << " flush owed={";
+            for (int m = 0, n = 0; m < P::mms; ++m)
+                if (g.todo[m]) o << (n++ ? "," : "") << "mm" << m;
+            o << "}";
+        }
+        for (int f = 0; f < P::folios; ++f)
+            if (g.gather[f].v) o << " gather:" << pfn(f);
+        o << " data:";
+        for (int p = 0; p < model::region_pages_of<P>; ++p) o << " [" << p << "]=" << int(g.data[p].v);
+        o << "\n";
+        for (int p = 0; p < model::region_pages_of<P>; ++p)
+            if (g.pte[p].present)
+                o << ind << "region" << r << " pte[" << p << "] -> " << pfn(g.pte[p].folio.v) << (g.pte[p].writable ? " rw" : " r-") << "\n";
+    }
+    for (int m = 0; m < P::mms; ++m)
+        if (g.windowed[m] || g.linked[m])
+            o << ind << "window mm" << m << "[" << int(g.window[m].v) << "," << int(g.window[m].v) + model::region_pages_of<P>
+              << ") -> region" << r << (g.linked[m] ? " table linked" : " table not linked") << "\n";
+    for (int c = 0; c < P::cpus; ++c)
+        for (int m = 0; m < P::mms; ++m)
+            if (s.psc[c][m][r]) o << ind << "psc cpu" << c << " mm" << m << " -> region" << r << " table" << (g.table ? "" : " (freed)") << "\n";
+    return o.str();
 }
 
 /// The live objects of the given kinds, one per line.
@@ -144,6 +186,8 @@ template <class S> std::string objects_text(const S& s, unsigned kinds, const st
                     const auto& t = s.tlb[c][m][v];
                     if (t.valid) o << ind << "tlb cpu" << c << " mm" << m << "[" << v << "] -> " << pfn(t.folio.v) << (t.writable ? " rw" : " r-") << "\n";
                 }
+    if (kinds & obj_region)
+        for (int r = 0; r < model::regions_of<P>; ++r) o << region_text(s, r, ind);
     if (kinds & obj_ref)
         for (int m = 0; m < P::mms; ++m) {
             if (!s.mm[m].live) continue;

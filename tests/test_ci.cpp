@@ -263,3 +263,14 @@ TEST_CASE("cowcheck ci --shard: the shards' checks partition the whole list", "[
     }
     CHECK(n == cli_test::lines(all.out));
 }
+
+TEST_CASE("cowcheck ci --design mshare: the mshare corpus is replayed and each mshare mutant has its trace", "[ci]") {
+    const auto l = cli_test::run("ci --list --design mshare --corpus " + corpus);
+    INFO(l.out);
+    REQUIRE(l.code == 0);
+    CHECK(l.out.find("mshare/replay/mshare/mshare_flush_host_only.itf.json: ") != std::string::npos);
+    CHECK(l.out.find("mshare/corpus/mshare_attach_during_flush: trace ") != std::string::npos);
+    CHECK(l.out.find("fails: no trace") == std::string::npos);
+    // The anon_vma corpus is still replayed beside it.
+    CHECK(l.out.find("anon_vma/replay/anon_vma/gup_cow_leak.itf.json: ") != std::string::npos);
+}

@@ -163,6 +163,47 @@ TEST_CASE("cowcheck show --html: a corpus trace gives one self-contained page wi
     CHECK(traces >= 7);
 }
 
+TEST_CASE("cowcheck show --html: mshare traces draw the region, its table, the windows and the caches", "[html][cli][mshare]") {
+    const auto dir = scratch("mshare");
+    const fs::path traces = fs::path(COWCHECK_SOURCE_DIR) / "counterexamples" / "mshare";
+    int seen = 0, tables = 0;
+    for (const auto& e : fs::directory_iterator(traces)) {
+        const std::string p = e.path().string();
+        if (p.size() < 9 || p.substr(p.size() - 9) != ".itf.json") continue;
+        ++seen;
+        INFO(p);
+        const auto page_path = dir / (e.path().stem().stem().string() + ".html");
+        REQUIRE(run("show '" + p + "' --html '" + page_path.string() + "'").code == 0);
+        const std::string page = slurp(page_path);
+        check_self_contained(page);
+        const auto j = solver::parse_itf(slurp(p));
+        const int n = j["#meta"]["violated_at"].get<int>();
+        const auto fail_at = page.find("<section class=\"step failing\" data-step=\"" + std::to_string(n) + "\"");
+        REQUIRE(fail_at != std::string::npos);
+        const std::string failing = page.substr(fail_at);
+        // Every mshare trace attaches a window onto a region before it breaks anything.
+        CHECK(page.find("<title>region0</title>") != std::string::npos);
+        CHECK(page.find("<title>window") != std::string::npos);
+        CHECK(page.find("on the attacher list") != std::string::npos);
+        tables += page.find("<title>region_table0</title>") != std::string::npos;
+        // The region invariants mark region objects at the failing step.
+        const std::string inv = j["#meta"]["invariant"].get<std::string>();
+        if (inv.rfind("mshare_", 0) == 0) {
+            const auto mark = failing.find("class=\"node violating");
+            REQUIRE(mark != std::string::npos);
+            bool region_marked = false;
+            for (auto at = mark; at != std::string::npos; at = failing.find("class=\"node violating", at + 1)) {
+                const auto title = failing.find("<title>", at);
+                const std::string t = failing.substr(title + 7, failing.find("</title>", title) - title - 7);
+                region_marked = region_marked || t.rfind("region", 0) == 0 || t.rfind("window", 0) == 0 || t.rfind("psc", 0) == 0;
+            }
+            CHECK(region_marked);
+        }
+    }
+    CHECK(seen >= 5);
+    CHECK(tables >= 3);   // the traces that fault through a window draw the region's table
+}
+
 TEST_CASE("cowcheck show --html: free text and the file name from the trace are escaped", "[html][cli]") {
     const auto dir = scratch("escape");
     auto j = solver::parse_itf(slurp(corpus("fork_keeps_exclusive")));

@@ -104,6 +104,7 @@ TEST_CASE("litmus predict: fork then child write, as cow.c expects", "[litmus]")
     CHECK(w["anon_exclusive"] == true);
     CHECK(w["mapcount"] == 1);
     CHECK(w["zero_page"] == false);
+    CHECK(w["kpageflags"] == litmus::json::array({"UPTODATE", "MMAP", "ANON", "SWAPBACKED"}));
     // step 3: fork shares the page, clears PageAnonExclusive, map count 2.
     for (const char* who : {"parent", "child1"}) {
         const auto& r = record(t, 3, who, 0);
@@ -139,6 +140,8 @@ TEST_CASE("litmus predict: zero page, DONTFORK and read-only writes", "[litmus]"
     CHECK(z1["same_pfn_as"] == "parent:0");
     CHECK(record(z, 1, "parent", 0)["value"].is_null());   // mapped, not present
     CHECK(record(z, 1, "parent", 0)["mapcount"].is_null());
+    CHECK(record(z, 1, "parent", 0)["kpageflags"].is_null());
+    CHECK(z1["kpageflags"] == litmus::json::array({"ZERO_PAGE"}));
 
     const auto d = litmus::predict::run(litmus::parse_file(suite + "/dontfork.jsonl"));
     const auto& d0 = record(d, 6, "child1", 0);
@@ -168,6 +171,16 @@ TEST_CASE("litmus: compare reports each differing field", "[litmus]") {
     CHECK(diffs.front().step == 3);
     CHECK(diffs.front().field == "anon_exclusive");
     CHECK(diffs.front().text() == "step 3 proc parent page 0 field anon_exclusive: kernel false, model true");
+
+    // A kernel whose page were a THP (or KSM-merged) differs in kpageflags, and is reported.
+    auto thp = good;
+    for (auto& ob : thp.steps[2].obs)
+        if (ob["proc"] == "parent" && ob["page"] == 0)
+            ob["kpageflags"] = litmus::kpageflags_names(1ull << 3 | 1ull << 11 | 1ull << 12 | 1ull << 14 | 1ull << 22);
+    const auto d2 = litmus::compare(thp, good);
+    REQUIRE(d2.size() == 1);
+    CHECK(d2.front().field == "kpageflags");
+    CHECK(d2.front().kernel == litmus::json::array({"UPTODATE", "MMAP", "ANON", "SWAPBACKED", "THP"}));
 }
 
 TEST_CASE("litmus check: the suite agrees with this kernel", "[litmus][kernel]") {
@@ -216,7 +229,7 @@ TEST_CASE("litmus check --recorded: the model agrees with the recorded kernel ru
     // The known divergence is classified from the step the model merged VMAs the kernel keeps apart.
     const auto v = run("litmus check --recorded " + recorded + " " + suite + "/vm_account_merge.jsonl");
     CHECK(v.code == 0);
-    CHECK(v.out.find("known divergence vm_account from step 6 (6 difference(s) classified)") != std::string::npos);
+    CHECK(v.out.find("known divergence vm_account from step 6 (7 difference(s) classified)") != std::string::npos);
     // The recordings are compared, not trusted: a wrong model disagrees with them.
     const auto m = run("litmus check --recorded " + recorded + " --inject fork_keeps_exclusive " + suite + "/fork_parent_write.jsonl");
     CHECK(m.code == 1);
