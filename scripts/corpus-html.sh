@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The corpus's HTML pages: for every counterexamples/*/NAME.itf.json, NAME.html
+# The corpus's HTML pages: for every counterexamples/DESIGN/[harm/]NAME.itf.json, NAME.html
 # (`cowcheck show NAME.itf.json --html NAME.html`), and counterexamples/index.html
 # listing every trace with its design, mutant, invariant, length, engine and
 # minimality certification (from #meta).  Called by regen-corpus.sh; run it alone
@@ -10,8 +10,8 @@ cd "$(dirname "$0")/.."
 bin=${1:-build/cowcheck}
 [ -x "$bin" ] || { echo "corpus-html: $bin not found (build first, or pass the binary)" >&2; exit 2; }
 status=0
-shopt -s nullglob
-for f in counterexamples/*/*.itf.json; do
+shopt -s nullglob globstar
+for f in counterexamples/**/*.itf.json; do
   page=${f%.itf.json}.html
   if "$bin" show "$f" --html "$page" >/dev/null 2>"$page.err"; then
     rm -f "$page.err"
@@ -25,7 +25,7 @@ done
 python3 - <<'EOF'
 import glob, html, json, os
 rows = []
-for f in sorted(glob.glob("counterexamples/*/*.itf.json")):
+for f in sorted(glob.glob("counterexamples/**/*.itf.json", recursive=True)):
     meta = json.load(open(f))["#meta"]
     page = f[len("counterexamples/"):-len(".itf.json")] + ".html"
     found = meta.get("engine", "?")
@@ -37,7 +37,7 @@ for f in sorted(glob.glob("counterexamples/*/*.itf.json")):
     cells = [meta.get("design", "?"), ", ".join(meta.get("mutants", [])) or "none", meta.get("invariant", "?"),
              str(meta.get("violated_at", "?")), found, meta.get("minimal", "not recorded"), str(fixed)]
     exists = os.path.exists(os.path.join("counterexamples", page))
-    name = os.path.basename(f)[:-len(".itf.json")]
+    name = page[:-len(".html")].split("/", 1)[-1]   # e.g. gup_cow_leak, harm/gup_cow_leak
     link = (f'<a href="{html.escape(page)}">{html.escape(name)}</a>' if exists
             else f'{html.escape(name)} (no page)')
     rows.append("<tr><td>" + link + "</td>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
