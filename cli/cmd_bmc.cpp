@@ -129,7 +129,9 @@ template <class P> int run_bmc(const bmc_cli& o) {
         std::cerr << "cowcheck: internal error: the solver's trace does not replay on the concrete model "
                      "(replay: "
                   << (r.replay.valid ? "valid" : "a step was not enabled") << ", violated "
-                  << r.replay.violated << " at " << r.replay.violated_at << ")\n";
+                  << r.replay.violated << " at " << r.replay.violated_at << "); the solver's trace, for a bug report:\n";
+        for (std::size_t i = 0; i < r.trace.size(); ++i)
+            std::cerr << "  " << i + 1 << ". " << model::describe(r.trace[i]) << "\n";
         return code;
     }
     if (r.status == solver::bmc_status::violation) {

@@ -1,5 +1,6 @@
 // cli/cmd_explore.cpp — `cowcheck explore`: exhaustive breadth-first search.
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -27,6 +28,7 @@ struct explore_cli {
     bool force = false;
     std::string shard = "0/1";
     int shard_depth = 3;
+    std::string dump_states;   // --dump-states FILE
 };
 
 std::vector<int> parse_ops(const std::string& list) {
@@ -78,7 +80,21 @@ template <class P> int run_explore(const explore_cli& o) {
             std::fflush(stdout);
         };
     }
+    std::vector<std::uint64_t> fps;
+    std::ofstream dump;
+    if (!o.dump_states.empty()) {
+        dump.open(o.dump_states);
+        if (!dump) throw usage_error("--dump-states " + o.dump_states + ": cannot write");
+        eo.states_out = &fps;
+    }
     const auto r = solver::explore<S>(cfg, eo);
+    if (dump.is_open()) {
+        char line[24];
+        for (std::uint64_t fp : fps) {
+            std::snprintf(line, sizeof line, "%016llx\n", static_cast<unsigned long long>(fp));
+            dump << line;
+        }
+    }
     if (r.violated >= 0 && !o.save.empty())
         save_counterexample<S>(o.save, o.force, cfg, r.trace, r.violated,
                                {{"engine", "explore"}, {"depth", o.depth},
@@ -163,6 +179,9 @@ void add_explore(CLI::App& app, int& code) {
                     "state to --depth (combine them with `cowcheck merge`); one shard's 'clean' speaks for its "
                     "part only")
         ->capture_default_str();
+    cmd->add_option("--dump-states", o->dump_states,
+                    "write the fingerprint of every state visited (hex, sorted, one per line) to this file: "
+                    "the union over shards equals a single run's set");
     cmd->add_option("--shard-depth", o->shard_depth, "the frontier depth where --shard partitions the states")
         ->capture_default_str();
     cmd->callback([o, &code] { code = o->model.dispatch([&]<class P>() { return run_explore<P>(*o); }); });

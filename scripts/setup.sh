@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake pkg-config libz3-dev librapidcheck-dev catch2 libboost-dev
-          libcli11-dev nlohmann-json3-dev libfmt-dev graphviz gnuplot-nox)
+          libcli11-dev nlohmann-json3-dev libfmt-dev graphviz gnuplot-nox parallel)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

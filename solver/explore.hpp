@@ -27,6 +27,7 @@
 // successors against the states already stored), then a single-threaded merge
 // that removes duplicates in expansion order.
 #pragma once
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -83,6 +84,10 @@ public:
         }
     }
     std::size_t size() const { return size_; }
+    template <class F> void for_each(F f) const {
+        for (std::uint64_t fp : slots_)
+            if (fp) f(fp);
+    }
     std::size_t bytes() const { return slots_.size() * sizeof(std::uint64_t); }
 
 private:
@@ -121,6 +126,9 @@ struct explore_options {
     // speaks for its part only.
     int shard = 0, shards = 1, shard_depth = 3;
     std::function<void(int depth, long fresh, long total, double secs, double mb)> progress;
+    // If set, filled at the end with every visited state's fingerprint, sorted (`--dump-states`:
+    // lets shards be compared with a single run state by state).
+    std::vector<std::uint64_t>* states_out = nullptr;
 };
 
 struct explore_level {
@@ -365,6 +373,12 @@ template <class S> explore_result explore(const config& cfg, const explore_optio
     }
     res.complete = res.violated < 0 && res.stopped.empty();
     res.checked = static_cast<long>(visited.size());
+    if (opt.states_out) {
+        opt.states_out->clear();
+        opt.states_out->reserve(visited.size());
+        visited.for_each([&](std::uint64_t fp) { opt.states_out->push_back(fp); });
+        std::sort(opt.states_out->begin(), opt.states_out->end());
+    }
     res.seconds = elapsed();
     return res;
 }

@@ -315,7 +315,10 @@ struct symbolic {
     }
 
     /// f on a copy of x, then x = c ? copy : x (literal conditions take the short cut).
-    template <class T, class F> static void when(const Bool& c, T& x, F&& f) {
+    // The condition is taken by value: it is often a leaf of x itself (e.g.
+    // `when(s.region[r].windowed[m], s, ...)`), which merge() overwrites part-way; a
+    // reference would then decide the leaves merged after it with the new value.
+    template <class T, class F> static void when(const Bool c, T& x, F&& f) {
         if (detail::same(c.e, detail::bool_lit(false))) return;
         if (detail::same(c.e, detail::bool_lit(true))) {
             f(x);

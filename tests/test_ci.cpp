@@ -274,3 +274,63 @@ TEST_CASE("cowcheck ci --design mshare: the mshare corpus is replayed and each m
     // The anon_vma corpus is still replayed beside it.
     CHECK(l.out.find("anon_vma/replay/anon_vma/gup_cow_leak.itf.json: ") != std::string::npos);
 }
+
+TEST_CASE("4 shards through the GNU parallel recipe (docs/shards.md) merge to the single run, state for state",
+          "[ci][shard]") {
+    if (sh("command -v parallel").code != 0) {
+        WARN("skipped: GNU parallel is not installed (scripts/setup.sh installs Debian's parallel)");
+        return;
+    }
+    const fs::path d = temp_dir("parallel");
+    struct run {
+        std::string args;
+        int code;
+    };
+    const run runs[] = {
+        {"explore --bounds small --depth 5 --threads 1", 0},
+        {"explore --bounds small --depth 6 --threads 1 --inject gup_cow_leak", 1},
+        {"check --inject fork_shares_pinned_page --seed 5 --budget 200000", 1},
+        {"check --seed 5 --budget 100000", 0},
+    };
+    auto states = [](const fs::path& f) {
+        std::set<std::string> out;
+        std::ifstream in(f);
+        for (std::string line; std::getline(in, line);) out.insert(line);
+        return out;
+    };
+    for (const auto& x : runs) {
+        INFO(x.args);
+        const bool explore = x.args.rfind("explore", 0) == 0;
+        const std::string dump = explore ? " --dump-states " : "";
+        const auto whole = sh("cd " + d.string() + " && " + bin + " " + x.args + " --json" + (explore ? dump + "whole.fp" : "") +
+                              " > whole.json");
+        REQUIRE(whole.code == x.code);
+        // The recipe, with the shard index from parallel's {} (as in docs/shards.md).
+        const auto par = sh("cd " + d.string() + " && rm -f shard-*.json shard-*.fp && parallel --will-cite \"" + bin + " " +
+                            x.args + " --shard {}/4 --json" + (explore ? dump + "shard-{}.fp" : "") +
+                            " > shard-{}.json\" ::: 0 1 2 3");
+        CHECK(par.code == x.code);   // parallel exits with the number of failed jobs: violations are exit 1
+        const auto m = sh("cd " + d.string() + " && " + bin + " merge --json shard-0.json shard-1.json shard-2.json shard-3.json > merged.json");
+        CHECK(m.code == x.code);
+        const auto w = read_json(d / "whole.json");
+        const auto mj = read_json(d / "merged.json");
+        CHECK(mj["result"] == w["result"]);
+        CHECK(mj["shards_present"] == 4);
+        if (x.code == 1) {
+            CHECK(mj["violation"]["invariant"] == w["violation"]["invariant"]);
+            if (explore) CHECK(mj["violation"]["length"] == w["violation"]["length"]);
+        } else if (explore) {
+            CHECK(mj["clean_depth"] == w["clean_depth"]);
+            std::set<std::string> all;
+            for (int i = 0; i < 4; ++i) {
+                const auto part = states(d / (std::string("shard-") += std::to_string(i) += ".fp"));
+                CHECK(part.size() < states(d / "whole.fp").size());   // each shard did only a part past the frontier
+                all.insert(part.begin(), part.end());
+            }
+            const auto one = states(d / "whole.fp");
+            CHECK(one.size() == static_cast<std::size_t>(w["states_checked"].get<long>()));
+            CHECK(all == one);
+        }
+    }
+    fs::remove_all(d);
+}
