@@ -15,7 +15,8 @@ For every mutant of `cowcheck list`:
            its length, and the trace is saved under counterexamples/anon_vma/harm/.
 and the fixed model's clean depths (explore at small, BMC at small).
 
-Usage: bench/zoo.py [--cowcheck build/cowcheck] [--quick]   (--quick: 1 seed)
+Usage: bench/zoo.py [--cowcheck build/cowcheck] [--quick] [--only M,...] [--rows-from bench/zoo.json]
+  (--quick: 1 seed; --only with --rows-from re-runs some mutants and keeps the earlier run's other rows)
 """
 import argparse
 import json
@@ -36,6 +37,16 @@ EXPLORE_ARGS = {
     "anon_vma_no_reuse": "--bounds default --mms 2 --vmas 1 --va-pages 1 --cpus 1 --folios 2 --depth 10 "
                          "--actions mmap,write,fork,exit_mmap,switch_mm",
 }
+# mshare mutants: the small preset (one-page region), the mshare actions and the process
+# actions they need; two COW context mutants need a two-page VMA and a free page to move to.
+MSHARE_ACTIONS = ("mshare_create,mshare_map,mshare_attach,mshare_attach_join,mshare_detach,mshare_unmap,mshare_advise,"
+                  "mshare_protect,mshare_flush,mshare_notifier,mshare_flush_all,mshare_free,fork,switch_mm,read,write,"
+                  "exit_mmap")
+for _m in ("mshare_flush_host_only", "mshare_flush_host_address", "mshare_free_before_flush",
+           "mshare_attach_during_flush", "mshare_owner_exit_early_free"):
+    EXPLORE_ARGS[_m] = f"--bounds small --depth 10 --actions {MSHARE_ACTIONS}"
+for _m in ("cow_partial_remap_unrecorded", "cow_remap_wrong_side"):
+    EXPLORE_ARGS[_m] = "--bounds default --mms 2 --va-pages 3 --folios 2 --cpus 1 --anon-vmas 3 --depth 6"
 DEFAULT_EXPLORE = "--bounds small --depth 8"
 
 # The harm a structural break leads to: the invariant that shows it to a user.
@@ -72,6 +83,8 @@ def main():
     ap.add_argument("--cowcheck", default=os.path.join(ROOT, "build", "cowcheck"))
     ap.add_argument("--quick", action="store_true", help="one seed instead of five")
     ap.add_argument("--only", help="comma-separated mutants")
+    ap.add_argument("--rows-from", help="bench/zoo.json of an earlier run: its rows for the mutants not re-run "
+                                        "(and its fixed-model rows) are kept, each with the date of its run")
     o = ap.parse_args()
     b = o.cowcheck
     listing = json.loads(subprocess.run([b, "list", "--json"], capture_output=True, text=True, check=True).stdout)
@@ -82,15 +95,27 @@ def main():
     harm_dir = os.path.join(ROOT, "counterexamples", "anon_vma", "harm")
     os.makedirs(harm_dir, exist_ok=True)
     rows = []
+    earlier = None
+    if o.rows_from:
+        with open(o.rows_from) as f:
+            earlier = json.load(f)
+    date = time.strftime("%Y-%m-%d %H:%M")
     all_fixes = " ".join(f"--cow-fix {f['name']}" for f in listing.get("cow_fixes", []))
-    for m in mutants:
+    for m in listing["mutants"] if earlier else mutants:
         name = m["name"]
+        if earlier and m not in mutants:   # not re-run: the earlier run's row
+            kept = [r for r in earlier["mutants"] if r["mutant"] == name]
+            if kept:
+                kept[0].setdefault("run", earlier["meta"]["date"])
+                rows.append(kept[0])
+            continue
         row = {"mutant": name, "cites": m["cites"]}
         # The design the mutant applies to (`cowcheck list --json`): anon_vma when it can,
         # else the COW context with every --cow-fix on (its holes as coded would come first).
         designs = m.get("designs", ["anon_vma"])
-        dflags = "" if "anon_vma" in designs else f"--design cow_context {all_fixes} "
-        row["design"] = "anon_vma" if "anon_vma" in designs else "cow_context"
+        row["design"] = "anon_vma" if "anon_vma" in designs else "mshare" if "mshare" in designs else "cow_context"
+        dflags = {"anon_vma": "", "mshare": "--design mshare ", "cow_context": f"--design cow_context {all_fixes} "}[row["design"]]
+        row["run"] = date
         # random, default preset, the same flags for every mutant
         times, found = [], []
         for s in seeds:
@@ -142,14 +167,32 @@ def main():
         print(json.dumps(row), flush=True)
 
     fixed = {}
+    if earlier and "fixed" in earlier:
+        fixed = earlier["fixed"]
+        fixed.setdefault("run", earlier["meta"]["date"])
+    else:
+        fixed = fixed_model(b)
+        fixed["run"] = date
+    meta = {"date": date, "load_average": os.getloadavg(), "seeds": seeds,
+            "machine": os.uname().nodename, "cores": os.cpu_count()}
+    write_tables(meta, rows, fixed, seeds)
+    return 0 if all("length" in r for r in rows) else 1
+
+
+def fixed_model(b):
+    """The fixed model's clean depths: explore and BMC at small."""
+    fixed = {}
     rc, wall, j = run(b, "explore --bounds small --depth 8 --seconds 300 --quiet --json", 360)
     fixed["explore"] = {"args": "--bounds small --depth 8 --seconds 300", "result": j["result"] if j else "timeout",
                         "clean_depth": j["clean_depth"] if j else None, "states": j["states"] if j else None, "s": wall}
     rc, wall, j = run(b, "bmc --bounds small --depth 3 --timeout 120 --json", 150)
     fixed["bmc"] = {"args": "--bounds small --depth 3", "result": j["result"] if j else "timeout",
                     "clean_depth": j["clean_depth"] if j else None, "s": wall}
-    meta = {"date": time.strftime("%Y-%m-%d %H:%M"), "load_average": os.getloadavg(), "seeds": seeds,
-            "machine": os.uname().nodename, "cores": os.cpu_count()}
+    return fixed
+
+
+def write_tables(meta, rows, fixed, seeds):
+    """bench/zoo.json and bench/zoo.md."""
     with open(os.path.join(ROOT, "bench", "zoo.json"), "w") as f:
         json.dump({"meta": meta, "mutants": rows, "fixed": fixed}, f, indent=2)
 
@@ -165,22 +208,25 @@ def main():
              "and one page per mm (where a mutant needs two pages, that second search is clean by construction; "
              "`unknown` is the 60 s running out). Harm: explore with only the "
              "harm's invariant selected (trace in `counterexamples/anon_vma/harm/`).", "",
-             "| mutant | CVE / commit | invariant broken | minimal length | random median (seeds found) | explore | BMC | harm (length) |",
-             "|---|---|---|---|---|---|---|---|"]
+             "Each row's design is the first the mutant applies to (anon_vma, else mshare, else the COW context with "
+             "every --cow-fix on); rows kept from an earlier run (`--rows-from`) name its date.", "",
+             "| mutant | design | CVE / commit | invariant broken | minimal length | random median (seeds found) | explore | BMC | harm (length) | run |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         found = f"{len(r['random_seeds_found'])}/{len(seeds)}"
         bmc = fmt(r.get("bmc_s")) + (f" (`{r['bmc_args']}`)" if r.get("bmc_s") is not None else
                                      " (" + ("; ".join(r.get("bmc_attempts", [])) or "not run") + ")")
         harm = "—" if "harm" not in r else f"{r['harm']} ({r['harm_length']}, {fmt(r['harm_s'])})"
-        lines.append(f"| {r['mutant']} | {r['cites']} | {r.get('invariant', 'not found')} | {r.get('length', '—')} | "
-                     f"{fmt(r['random_median_s'])} ({found}) | {fmt(r['explore_s'])} (`{r['explore_args']}`) | {bmc} | {harm} |")
-    lines += ["", "Fixed model: explore `{}`: {} to depth {} ({} states, {:.1f} s); BMC `{}`: {} to depth {} ({:.1f} s).".format(
+        lines.append(f"| {r['mutant']} | {r.get('design', 'anon_vma')} | {r['cites']} | {r.get('invariant', 'not found')} | "
+                     f"{r.get('length', '—')} | {fmt(r['random_median_s'])} ({found}) | {fmt(r['explore_s'])} "
+                     f"(`{r['explore_args']}`) | {bmc} | {harm} | {r.get('run', meta['date'])} |")
+    lines += ["", "Fixed model (run {}): explore `{}`: {} to depth {} ({} states, {:.1f} s); BMC `{}`: {} to depth {} ({:.1f} s).".format(
+        fixed.get("run", meta["date"]),
         fixed["explore"]["args"], fixed["explore"]["result"], fixed["explore"]["clean_depth"], fixed["explore"]["states"],
         fixed["explore"]["s"], fixed["bmc"]["args"], fixed["bmc"]["result"], fixed["bmc"]["clean_depth"], fixed["bmc"]["s"]), ""]
     with open(os.path.join(ROOT, "bench", "zoo.md"), "w") as f:
         f.write("\n".join(lines))
     print("\n".join(lines))
-    return 0 if all("length" in r for r in rows) else 1
 
 
 if __name__ == "__main__":
