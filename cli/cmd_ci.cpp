@@ -320,8 +320,9 @@ std::vector<ci_check> plan(const ci_options& o, const budget& b) {
             for (const auto& c : corpus)
                 if (c.mutants == std::vector<std::string>{name}) {
                     const auto cd = model::design_by_name(c.design.empty() ? "anon_vma" : c.design);
-                    if (c.design.empty() ? d == "anon_vma" : c.design == d) trace = &c;
-                    else if (cd && m.applies(*cd)) other = &c;
+                    // The shortest, when there are several (a harm/ trace is longer than the first break).
+                    auto& slot = (c.design.empty() ? d == "anon_vma" : c.design == d) ? trace : other;
+                    if ((&slot == &trace || (cd && m.applies(*cd))) && (!slot || c.length < slot->length)) slot = &c;
                 }
             auto add = [&](const std::string& engine, std::vector<std::string> args) {
                 ci_check k;
