@@ -1,0 +1,45 @@
+#!/bin/sh
+# bench/mshare.sh [BIN] — the mshare fixed model's clean depths, re-run by one command:
+# explore at `small` with the mshare actions to depth 16 for every flush strategy and
+# address mode, and with every action to depth 6, plus `check` at default (2*10^6 steps,
+# seed 1) per strategy; rows appended to bench/mshare-runs.md with the load.  The mutants'
+# figures (random median over 5 seeds, explore, BMC) are bench/zoo.py's (bench/zoo.md).
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+bin=${1:-$here/build/cowcheck}
+out=$here/bench/mshare-runs.md
+[ -x "$bin" ] || { echo "bench/mshare.sh: no cowcheck binary at $bin" >&2; exit 2; }
+actions=mshare_create,mshare_map,mshare_attach,mshare_attach_join,mshare_detach,mshare_unmap,mshare_advise,mshare_protect,mshare_flush,mshare_notifier,mshare_flush_all,mshare_free,fork,switch_mm,read,write,exit_mmap
+if [ ! -f "$out" ]; then
+    {
+        echo "# mshare: the fixed model's clean depths (bench/mshare.sh)"
+        echo
+        echo "Appended by \`bench/mshare.sh\`; one thread per explore. Load: the 1-minute load average before the row."
+        echo
+        echo "| date (UTC) | command | result | clean depth | states or steps | wall s | load |"
+        echo "|---|---|---|---|---|---|---|"
+    } > "$out"
+fi
+row() {   # the cowcheck arguments
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    start=$(date +%s.%N)
+    "$bin" "$@" --json > /tmp/mshare-bench.$$.json 2>/dev/null
+    end=$(date +%s.%N)
+    python3 - /tmp/mshare-bench.$$.json "$*" "$(awk "BEGIN{print $end - $start}")" "$load" >> "$out" <<'PY'
+import json, sys, time
+j = json.load(open(sys.argv[1]))
+work = j.get("states", j.get("steps"))
+cmd = sys.argv[2].replace(sys.argv[2].split("--actions ")[-1].split(" ")[0], "<mshare actions>") if "--actions" in sys.argv[2] else sys.argv[2]
+print(f"| {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} | `{cmd}` | {j['result']} | {j.get('clean_depth', '-')} | {work} | "
+      f"{float(sys.argv[3]):.1f} | {sys.argv[4]} |")
+PY
+    rm -f /tmp/mshare-bench.$$.json
+}
+for f in attacher_list notifier flush_all; do
+    for a in per_process same; do
+        row explore --design mshare --mshare-flush $f --mshare-addr $a --bounds small --depth 16 --threads 1 --actions $actions
+    done
+    row explore --design mshare --mshare-flush $f --bounds small --depth 6 --threads 1
+    row check --design mshare --mshare-flush $f --seed 1 --budget 2000000
+done
+cat "$out"
