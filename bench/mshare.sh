@@ -2,7 +2,7 @@
 # bench/mshare.sh [BIN] — the mshare fixed model's clean depths, re-run by one command:
 # explore at `small` with the mshare actions to depth 16 for every flush strategy and
 # address mode, and with every action to depth 6, plus `check` at default (2*10^6 steps,
-# seed 1) per strategy; rows appended to bench/mshare-runs.md with the load.  The mutants'
+# seed 1) per strategy, and the mermap's actions to depth 10; rows appended to bench/mshare-runs.md with the load.  The mutants'
 # figures (random median over 5 seeds, explore, BMC) are bench/zoo.py's (bench/zoo.md).
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,7 +29,8 @@ row() {   # the cowcheck arguments
 import json, sys, time
 j = json.load(open(sys.argv[1]))
 work = j.get("states", j.get("steps"))
-cmd = sys.argv[2].replace(sys.argv[2].split("--actions ")[-1].split(" ")[0], "<mshare actions>") if "--actions" in sys.argv[2] else sys.argv[2]
+acts = sys.argv[2].split("--actions ")[-1].split(" ")[0] if "--actions" in sys.argv[2] else ""
+cmd = sys.argv[2].replace(acts, "<mshare actions>") if acts.startswith("mshare_create") else sys.argv[2]
 print(f"| {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} | `{cmd}` | {j['result']} | {j.get('clean_depth', '-')} | {work} | "
       f"{float(sys.argv[3]):.1f} | {sys.argv[4]} |")
 PY
@@ -42,4 +43,7 @@ for f in attacher_list notifier flush_all; do
     row explore --design mshare --mshare-flush $f --bounds small --depth 6 --threads 1
     row check --design mshare --mshare-flush $f --seed 1 --budget 2000000
 done
+# The mermap (model/mermap.hpp): its actions with the process actions that free pages.
+row explore --design mshare --bounds small --depth 10 --threads 1 \
+    --actions mmap,write,munmap,tlb_finish_mmu,madvise_dontneed,mermap_get,mermap_use,mermap_put,switch_mm,fork,exit_mmap
 cat "$out"

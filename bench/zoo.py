@@ -45,6 +45,8 @@ MSHARE_ACTIONS = ("mshare_create,mshare_map,mshare_attach,mshare_attach_join,msh
 for _m in ("mshare_flush_host_only", "mshare_flush_host_address", "mshare_free_before_flush",
            "mshare_attach_during_flush", "mshare_owner_exit_early_free"):
     EXPLORE_ARGS[_m] = f"--bounds small --depth 10 --actions {MSHARE_ACTIONS}"
+# The mermap's wrap needs two pages, a slot put, a wrap and an access (depth 9).
+EXPLORE_ARGS["mermap_wrap_without_flush"] = "--bounds small --depth 10 --actions mmap,write,mermap_get,mermap_use,mermap_put"
 for _m in ("cow_partial_remap_unrecorded", "cow_remap_wrong_side"):
     EXPLORE_ARGS[_m] = "--bounds default --mms 2 --va-pages 3 --folios 2 --cpus 1 --anon-vmas 3 --depth 6"
 DEFAULT_EXPLORE = "--bounds small --depth 8"

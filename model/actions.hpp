@@ -10,6 +10,7 @@
 
 #include "fork.hpp"
 #include "gup.hpp"
+#include "mermap.hpp"
 #include "migrate.hpp"
 #include "mm.hpp"
 #include "mremap.hpp"
@@ -22,7 +23,8 @@ enum class op : int {
     read, write, fork, exit_mmap, execve, switch_mm, tlb_evict, migrate, tlb_flush_pending,
     pin_user_pages, unpin_user_page, pin_read, pin_write, mprotect_enomem, mem_write_faultin, mem_write,
     mshare_create, mshare_map, mshare_attach, mshare_attach_join, mshare_detach, mshare_unmap, mshare_advise,
-    mshare_protect, mshare_flush, mshare_notifier, mshare_flush_all, mshare_free, fork_done, count_
+    mshare_protect, mshare_flush, mshare_notifier, mshare_flush_all, mshare_free, fork_done,
+    mermap_get, mermap_use, mermap_put, count_
 };
 inline constexpr int op_count = static_cast<int>(op::count_);
 
@@ -70,6 +72,9 @@ inline const std::array<op_info, op_count>& ops() {
         {op::mshare_flush_all, "mshare_flush_all", "flush_all: host tlb_finish_mmu: mshare_invalidate_tlbs -> flush_tlb_all (v1-v3 08/22), then free"},
         {op::mshare_free, "mshare_free", "tlb_finish_mmu on the host gather: free pages, the unlinked table, the region"},
         {op::fork_done, "fork_done", "--phased fork: the end of dup_mmap after its VMA loop (dup_cow_context, unlock)"},
+        {op::mermap_get, "mermap_get", "get_page + mermap_get: bump-allocate a slot of the cpu's area (wrap: arch_mermap_flush_tlb), install the PTE (mm/mermap.c)"},
+        {op::mermap_use, "mermap_use", "a kernel access through a mermap slot: the cpu's TLB entry, else a walk that fills it"},
+        {op::mermap_put, "mermap_put", "mermap_put (PTE -> PAGE_NONE sentinel, no flush) + put_page"},
     }};
     return all;
 }
@@ -168,7 +173,17 @@ inline std::vector<action> actions(const config& cfg) {
     for (int m = 0; m < L.mms; ++m)
         for (int v = 0; v < L.va_pages; ++v)
             for (int val = 1; val <= 2; ++val) out.push_back({op::mem_write, {.mm = m, .start = v, .value = val}});
-    if (cfg.mshare()) mshare_actions(cfg, out);
+    if (cfg.mshare()) {
+        mshare_actions(cfg, out);
+        for (int c = 0; c < L.cpus; ++c) {   // the mermap (model/mermap.hpp)
+            for (int m = 0; m < L.mms; ++m)
+                for (int v = 0; v < L.va_pages; ++v) out.push_back({op::mermap_get, {.mm = m, .cpu = c, .start = v}});
+            for (int k = 0; k < mermap_slots; ++k) {
+                out.push_back({op::mermap_use, {.cpu = c, .value = k}});
+                out.push_back({op::mermap_put, {.cpu = c, .value = k}});
+            }
+        }
+    }
     if (cfg.has_phase(phased_op::fork))
         for (int m = 0; m < L.mms; ++m)
             for (int m2 = 0; m2 < L.mms; ++m2)
@@ -214,6 +229,9 @@ template <class S> typename S::domain::Bool enabled(const config& cfg, const S& 
         case op::mshare_flush_all: return mshare::enabled_mshare_flush_all(cfg, s, x.a);
         case op::mshare_free: return mshare::enabled_mshare_free(cfg, s, x.a);
         case op::fork_done: return enabled_fork_done(cfg, s, x.a);
+        case op::mermap_get: return mermap::enabled_mermap_get(cfg, s, x.a);
+        case op::mermap_use: return mermap::enabled_mermap_use(cfg, s, x.a);
+        case op::mermap_put: return mermap::enabled_mermap_put(cfg, s, x.a);
         case op::count_: break;
     }
     return false;
@@ -257,6 +275,9 @@ template <class S> void apply(const config& cfg, S& s, const action& x) {
         case op::mshare_flush_all: return mshare::do_mshare_flush_all(cfg, s, x.a);
         case op::mshare_free: return mshare::do_mshare_free(cfg, s, x.a);
         case op::fork_done: return do_fork_done(cfg, s, x.a);
+        case op::mermap_get: return mermap::do_mermap_get(cfg, s, x.a);
+        case op::mermap_use: return mermap::do_mermap_use(cfg, s, x.a);
+        case op::mermap_put: return mermap::do_mermap_put(cfg, s, x.a);
         case op::count_: break;
     }
 }
@@ -269,6 +290,10 @@ template <class S> S initial_state(const config* cfg = nullptr) {
     S s{};
     for (auto& c : s.cpu) c.mm = nil;
     for (auto& m : s.mm) m.cow_context = nil;
+    for (auto& area : s.mermap) {
+        for (auto& p : area.pte) p = nil;
+        for (auto& t : area.tlb) t = nil;
+    }
     for (auto& x : s.cow_ctx) cow::clear(x);
     s.mm[0].live = true;
     s.mm[0].cpumask[0] = true;
@@ -346,6 +371,11 @@ inline std::string describe(const action& x) {
         case op::mshare_notifier: return "region" + std::to_string(a.value) + " notifier range_end: flush attachers";
         case op::mshare_flush_all: return "region" + std::to_string(a.value) + " flush_tlb_all, then free";
         case op::mshare_free: return "region" + std::to_string(a.value) + " free gathered pages/tables";
+        case op::mermap_get:
+            return "cpu" + std::to_string(a.cpu) + " mermap_get " + mm + "[" + std::to_string(a.start) + "]";
+        case op::mermap_use:
+            return "cpu" + std::to_string(a.cpu) + " access through mermap slot " + std::to_string(a.value);
+        case op::mermap_put: return "cpu" + std::to_string(a.cpu) + " mermap_put slot " + std::to_string(a.value) + " (no flush)";
         case op::count_: break;
     }
     return "?";

@@ -47,6 +47,8 @@ enum class mutant : int {
     mshare_free_before_flush,
     mshare_attach_during_flush,
     mshare_owner_exit_early_free,
+    mermap_free_without_flush,
+    mermap_wrap_without_flush,
     cow_partial_remap_unrecorded,
     cow_walk_skips_descendants,
     cow_folio_ref_not_taken,
@@ -133,6 +135,16 @@ inline const std::vector<mutant_info>& mutants() {
          "2026 ownership: the owner's exit removes every window; v3 12/22 PUD share count",
          "the owner's exit frees the region's pages, table and host mm at once, while attachers "
          "still have windows, table links and TLB entries (H6)",
+         on_mshare},
+        {mutant::mermap_free_without_flush, "mermap_free_without_flush", "folio_put (model/tlb.hpp)",
+         "the 2026 mermap (mm/mermap.c): \"perform a full TLB flush of the region before freeing the pages\"",
+         "a page mapped with mermap_get and released with mermap_put (PTE -> PAGE_NONE, no flush) is freed "
+         "while the cpu still caches the mapping: kernel code on that cpu reaches the reused page (H11)",
+         on_mshare},
+        {mutant::mermap_wrap_without_flush, "mermap_wrap_without_flush", "do_mermap_get (model/mermap.hpp)",
+         "mm/mermap.c: the bump allocator calls arch_mermap_flush_tlb before it wraps",
+         "the allocator wraps and reuses a slot without flushing: the cpu still translates the slot to "
+         "the page it mapped before, and an access through the new mapping reads the old page (H11 variant)",
          on_mshare},
         // The COW context design's mutants: plausible slips in the proof of concept's code,
         // checked with every --cow-fix on (docs/cow-context-findings.md, "Mutants").

@@ -81,7 +81,7 @@ template <class S> void do_wp_page(const config& cfg, S& s, int m, int i, int v,
         D::when(!zero, s, [&](S& s) {   // folio_remove_rmap_pte(old) after the flush, then folio_put
             bug_on(s, bug::counter_underflow, D::select(s.folio, old).mapcount == 0);
             D::update(s.folio, old, [](auto& x) { x.mapcount = x.mapcount - 1; });
-            folio_put(s, old, I(1));
+            folio_put(cfg, s, old, I(1));
         });
     });
 }

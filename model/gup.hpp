@@ -97,12 +97,12 @@ template <class S> void do_pin_user_pages(const config& cfg, S& s, const args& a
 template <class S> typename S::domain::Bool enabled_unpin_user_page(const config&, const S& s, const args& a) {
     return s.pin[a.folio].used;   // args.folio names the pin slot
 }
-template <class S> void do_unpin_user_page(const config&, S& s, const args& a) {
+template <class S> void do_unpin_user_page(const config& cfg, S& s, const args& a) {
     MODEL_TYPES(S);
     const auto p = s.pin[a.folio];
     bug_on(s, bug::counter_underflow, D::select(s.folio, p.folio).pincount == 0);
     D::update(s.folio, p.folio, [](auto& fo) { fo.pincount = fo.pincount - 1; });
-    folio_put(s, p.folio, I(1));
+    folio_put(cfg, s, p.folio, I(1));
     s.pin[a.folio] = pin_t<D>{};
 }
 

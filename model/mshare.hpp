@@ -147,11 +147,11 @@ template <class S> void zap_region(S& s, int r) {
 }
 
 /// tlb_flush_mmu_free() on the host gather: drop the queued page references.
-template <class S> void free_gathered(S& s, int r) {
+template <class S> void free_gathered(const config& cfg, S& s, int r) {
     MODEL_TYPES(S);
     for (int f = 0; f < P::folios; ++f) {
         const I n = s.region[r].gather[f];
-        D::when(n != 0, s, [&](S& s) { folio_put(s, I(f), n); });
+        D::when(n != 0, s, [&](S& s) { folio_put(cfg, s, I(f), n); });
         s.region[r].gather[f] = 0;
     }
 }
@@ -166,7 +166,7 @@ template <class S> void begin_walk(const config& cfg, S& s, int r) {
     // nobody links any more, by the host's own count) before the attachers are flushed,
     // e.g. an attacher flush from an asynchronous path after tlb_finish_mmu.
     if (cfg.has(mutant::mshare_free_before_flush)) {
-        free_gathered(s, r);
+        free_gathered(cfg, s, r);
         D::when(g.free_table, s, [&](S& s) { s.region[r].table = false; });
     }
 }
@@ -338,10 +338,10 @@ template <class S> void do_mshare_notifier(const config& cfg, S& s, const args& 
 template <class S> typename S::domain::Bool enabled_mshare_free(const config& cfg, const S& s, const args& a) {
     return cfg.mshare() && cfg.flush != mshare_flush::flush_all && s.region[a.value].busy && !walk_pending(s, a.value);
 }
-template <class S> void do_mshare_free(const config&, S& s, const args& a) {
+template <class S> void do_mshare_free(const config& cfg, S& s, const args& a) {
     MODEL_TYPES(S);
     const int r = a.value;
-    free_gathered(s, r);
+    free_gathered(cfg, s, r);
     auto& g = s.region[r];
     g.table = g.table && !(g.free_table && g.share == 0);
     D::when(g.discard, s, [&](S& s) {
@@ -388,7 +388,7 @@ template <class S> void mshare_owner_exit(const config& cfg, S& s, int r) {
     if (cfg.has(mutant::mshare_owner_exit_early_free)) {
         // Mutant (H6): pages, table and region freed at once; the windows, table links and
         // attachers' TLB entries stay behind.
-        free_gathered(s, r);
+        free_gathered(cfg, s, r);
         g.live = false;
         g.table = false;
         g.busy = false;

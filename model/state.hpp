@@ -36,6 +36,8 @@
 //   reference memory -> ref[mm][vpage]: what a read by a user process must return
 //   mshare region    -> region_t (model/mshare.hpp), psc[cpu][mm][region]: a paging-structure
 //                       cache entry through which cpu may still walk the region's table
+//   mermap area      -> mermap_t per cpu (model/mermap.hpp): the bump allocator's next slot,
+//                       each slot's PTE and the cpu's TLB entry for it
 //
 // Left out here (see README "not modelled"): large folios, swap, file mappings,
 // KSM, page-table pages as objects, per-VMA locks.
@@ -179,6 +181,16 @@ template <class D> struct cpu_t {
         (typename D::Int, mm));        // current->active_mm (nil when idle)
 };
 
+/// The mermap's per-cpu area (model/mermap.hpp): mermap_slots one-page slots.
+inline constexpr int mermap_slots = 2;
+template <class D> struct mermap_t {
+    using slots_t = std::array<typename D::Int, mermap_slots>;
+    BOOST_HANA_DEFINE_STRUCT(mermap_t,
+        (typename D::Int, next),       // the bump allocator's next slot (mermap_slots: used up, wrap)
+        (slots_t, pte),                // the slot's PTE: the folio it maps, nil (none, or the PAGE_NONE sentinel)
+        (slots_t, tlb));               // this cpu's TLB entry for the slot: the folio, nil when none
+};
+
 template <class D, class P> struct state {
     using domain = D;
     using preset = P;
@@ -194,6 +206,7 @@ template <class D, class P> struct state {
     using cow_ctxs_t = std::array<cow_context_t<D, P>, P::anon_vmas>;
     using regions_t = std::array<region_t<D, P>, regions_of<P>>;
     using psc_t = std::array<std::array<std::array<typename D::Bool, regions_of<P>>, P::mms>, P::cpus>;
+    using mermaps_t = std::array<mermap_t<D>, P::cpus>;
 
     BOOST_HANA_DEFINE_STRUCT(state,
         (mms_t, mm),
@@ -209,6 +222,7 @@ template <class D, class P> struct state {
         (typename D::Int, zero_page),  // the data of the shared zero page: 0 unless a write landed in it
         (regions_t, region),           // mshare regions (mshare design only)
         (psc_t, psc),                  // paging-structure caches: cpu may still walk region r's table for mm
+        (mermaps_t, mermap),           // the mermap's per-cpu areas (mshare design's actions only)
         (typename D::Bool, bad_read),  // a read action returned something other than ref
         (typename D::Int, bug),        // first BUG_ON/VM_WARN_ON that fired (0 = none)
         (typename D::Bool, out_of_bounds));  // a bounded pool ran out: the step is discarded

@@ -6,7 +6,8 @@
 // cpus that ran the mm (flushes of an mm reach exactly those cpus, x86
 // semantics); the mmu_gather order "clear PTEs, flush TLB, then free pages"
 // (include/asm-generic/tlb.h, mm/mmu_gather.c: tlb_gather_mmu, tlb_finish_mmu);
-// folio freeing when the last reference is dropped (folio_put).
+// folio freeing when the last reference is dropped (folio_put), which first flushes the
+// mermap's per-cpu entries (model/mermap.hpp).
 //
 // Leaves out: lazy-TLB borrowing by kernel threads, paging-structure caches,
 // batched reclaim flushes (set_tlb_ubc_flush_pending), range-precise flushes
@@ -45,10 +46,18 @@ template <class S> bool in_fork(const S& s, int m) {
 
 /// folio_put(folio, n): drop n references; the last one frees the folio (and, under
 /// COW contexts, its reference on folio->cow_context, which is nil otherwise).
-template <class S> void folio_put(S& s, typename S::domain::Int f, typename S::domain::Int n) {
+template <class S> void folio_put(const config& cfg, S& s, typename S::domain::Int f, typename S::domain::Int n) {
     MODEL_TYPES(S);
     const auto fo = D::select(s.folio, f);
     bug_on(s, bug::counter_underflow, fo.allocated && fo.refcount < n);
+    // mm/mermap.c's contract: "perform a full TLB flush of the region before freeing the
+    // pages that have been mapped here" (arch_mermap_flush_tlb, every cpu's area).  The
+    // mutant mermap_free_without_flush frees with the entries still cached (H11).
+    if (!cfg.has(mutant::mermap_free_without_flush)) {
+        const B freed = fo.allocated && fo.refcount == n;
+        for (auto& area : s.mermap)
+            for (auto& t : area.tlb) t = D::ite(freed, I(nil), t);
+    }
     D::update(s.folio, f, [&](auto& x) {
         x.refcount = x.refcount - n;
         D::when(x.refcount == 0, x, [](auto& y) { y = std::decay_t<decltype(y)>{}; });
@@ -76,7 +85,7 @@ template <class S> void tlb_finish_mmu(const config& cfg, S& s, int m) {
     if (!cfg.has(mutant::munmap_free_before_flush)) flush_tlb_mm(s, m);
     for (int f = 0; f < P::folios; ++f) {
         const I n = s.mm[m].gather[f];
-        D::when(n != 0, s, [&](auto& s) { folio_put(s, I(f), n); });
+        D::when(n != 0, s, [&](auto& s) { folio_put(cfg, s, I(f), n); });
         s.mm[m].gather[f] = 0;
     }
     // Mutant: the pages went back to the allocator first; the flush is a later step

@@ -390,12 +390,12 @@ template <class S> void do_madvise(const config& cfg, S& s, const args& a) {
 template <class S> typename S::domain::Bool enabled_madvise_dontneed(const config&, const S& s, const args& a) {
     return s.mm[a.mm].live && range_in_one_vma(s, a.mm, a.start, a.pages);
 }
-template <class S> void do_madvise_dontneed(const config&, S& s, const args& a) {
+template <class S> void do_madvise_dontneed(const config& cfg, S& s, const args& a) {
     MODEL_TYPES(S);
     typename mm_t<D, P>::gather_t g{};
     zap_range(s, a.mm, a.start, a.pages, g);
     flush_tlb_mm(s, a.mm);
-    for (int f = 0; f < P::folios; ++f) D::when(g[f] != 0, s, [&](S& s) { folio_put(s, I(f), g[f]); });
+    for (int f = 0; f < P::folios; ++f) D::when(g[f] != 0, s, [&](S& s) { folio_put(cfg, s, I(f), g[f]); });
     for (int v = a.start; v < a.start + a.pages; ++v) s.ref[a.mm][v] = 0;
 }
 

@@ -138,7 +138,7 @@ inline const std::array<inv_info, inv_count>& invariants() {
          "num_active_vmas = VMAs whose vma->anon_vma points to it", "I5: 2555283eb40d"},
         {inv::no_pte_to_freed_folio, "no_pte_to_freed_folio", "no PTE maps a freed folio",
          "lifetime: a mapped folio holds a reference"},
-        {inv::no_tlb_to_freed_folio, "no_tlb_to_freed_folio", "no cpu's TLB holds a translation to a freed folio",
+        {inv::no_tlb_to_freed_folio, "no_tlb_to_freed_folio", "no cpu's TLB (user entries or the mermap's kernel entries) holds a translation to a freed folio",
          "I11: flush before free (include/asm-generic/tlb.h)"},
         {inv::mapped_folio_anon_vma_live, "mapped_folio_anon_vma_live",
          "every mapped anon folio's anon_vma is live", "I6: __folio_rmap_sanity_checks"},
@@ -403,6 +403,8 @@ template <class S> typename S::domain::Bool refcount_exact(const model::config&,
         I queued = 0;
         for (const auto& mm : s.mm) queued = queued + mm.gather[f];
         for (const auto& g : s.region) queued = queued + g.gather[f];
+        for (const auto& area : s.mermap)   // the caller's reference while a mermap slot maps it
+            for (const auto& p : area.pte) queued = queued + count1<D>(p == I(f));
         const auto& fo = s.folio[f];
         ok = ok && fo.refcount == n[f] + fo.pincount + queued;
     }
@@ -482,6 +484,8 @@ template <class S> typename S::domain::Bool no_tlb_to_freed_folio(const model::c
             for (const auto& t : per_mm)
                 if (!D::known_false(t.valid))
                     ok = ok && (!(t.valid && t.folio != zero_pfn) || D::select(s.folio, t.folio).allocated);
+    for (const auto& area : s.mermap)   // the mermap's kernel entries too (model/mermap.hpp)
+        for (const auto& t : area.tlb) ok = ok && (t == I(nil) || D::select(s.folio, t).allocated);
     return ok;
 }
 
@@ -910,14 +914,22 @@ template <class S> typename S::domain::Bool counters_bounded(const model::config
     B ok = true;
     const I ptes = cfg.lim.mms * cfg.lim.va_pages;
     const I pins = P::pins;
+    const I kernel = P::cpus * model::mermap_slots;   // mermap slots
     for (int f = 0; f < P::folios; ++f) {
         const auto& fo = s.folio[f];
-        ok = ok && fo.mapcount <= ptes && fo.pincount <= pins && fo.refcount <= ptes + pins;
+        ok = ok && fo.mapcount <= ptes && fo.pincount <= pins && fo.refcount <= ptes + pins + kernel;
         for (const auto& mm : s.mm) ok = ok && mm.gather[f] <= I(cfg.lim.va_pages) && (mm.gather[f] == I(0) || mm.locked);
     }
     for (const auto& a : s.anon_vma)
         ok = ok && a.refcount <= I(cfg.lim.anon_vmas) && a.num_children <= I(cfg.lim.anon_vmas) &&
              a.num_active_vmas <= I(cfg.lim.mms * cfg.lim.vmas);
+    for (int c = 0; c < P::cpus; ++c) {   // mermap areas: a cursor in range, slots naming folios in bounds
+        const auto& area = s.mermap[c];
+        ok = ok && area.next <= I(c < cfg.lim.cpus ? model::mermap_slots : 0);
+        for (int k = 0; k < model::mermap_slots; ++k)
+            ok = ok && (area.pte[k] == I(nil) || area.pte[k] < I(cfg.lim.folios)) &&
+                 (area.tlb[k] == I(nil) || area.tlb[k] < I(cfg.lim.folios));
+    }
     return ok;
 }
 

@@ -32,6 +32,10 @@ mshare_actions=mshare_create,mshare_map,mshare_attach,mshare_attach_join,mshare_
 for m in mshare_flush_host_only mshare_flush_host_address mshare_free_before_flush mshare_attach_during_flush mshare_owner_exit_early_free; do
   explore_args[$m]="--design mshare --bounds small --depth 10 --actions $mshare_actions"
 done
+# mermap mutants (counterexamples/mshare/, model/mermap.hpp): the wrap needs two pages,
+# a slot put and a wrap (depth 9), reached with the process and mermap actions only.
+explore_args[mermap_free_without_flush]="--design mshare --bounds small --depth 8"
+explore_args[mermap_wrap_without_flush]="--design mshare --bounds small --depth 10 --actions mmap,write,mermap_get,mermap_use,mermap_put"
 # Time limit of those searches (seconds; 60 unless listed).
 declare -A explore_seconds=(
   [anon_vma_degree_reuse]=400

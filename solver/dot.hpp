@@ -58,6 +58,11 @@ template <class S> S isolate_folio(const S& s, int keep) {
         for (auto& per_mm : per_cpu)
             for (auto& e : per_mm)
                 if (e.valid && e.folio.v != keep) e = {};
+    for (auto& area : t.mermap)   // the mermap's slots and kernel TLB entries
+        for (int k = 0; k < model::mermap_slots; ++k) {
+            if (area.pte[k].v != keep) area.pte[k] = model::nil;
+            if (area.tlb[k].v != keep) area.tlb[k] = model::nil;
+        }
     for (auto& g : t.region) {   // mshare: the region's own PTEs and host gather
         for (auto& p : g.pte)
             if (p.present && p.folio.v != keep) p = {};
@@ -142,6 +147,11 @@ template <class S> std::set<std::string> involved(const config& cfg, const S& s,
             for (int i = 0; i < P::vmas; ++i)
                 if (s.vma[m][i].used) out.insert(id("vma", m, i));
     }
+    for (int c = 0; c < P::cpus; ++c)   // the mermap's kernel TLB entries (model/mermap.hpp)
+        for (int k = 0; k < model::mermap_slots; ++k) {
+            const int f = s.mermap[c].tlb[k].v;
+            if ((kinds & obj_tlb) && f != model::nil && hit(f) && wrong.empty()) out.insert(id("mermap_tlb", c, k));
+        }
     if (kinds & obj_region)   // mshare: the region, and what of it the invariant is about
         for (int r = 0; r < model::regions_of<P>; ++r) {
             const auto& g = s.region[r];
@@ -473,6 +483,13 @@ std::string to_dot(const config& cfg, const S& s, int violated, const std::strin
                         << " table\", shape=cds, style=filled, fillcolor=\"#f3e5f5\"" << attrs(id("psc", c, m, r)) << "];\n";
                 edges << "  " << id("psc", c, m, r) << " -> " << table_ref(r) << " [style=dotted, color=\"#ad1457\"];\n";
             }
+        for (int k = 0; k < model::mermap_slots; ++k) {   // the mermap's kernel entries
+            const std::string f = folio_ref(s.mermap[c].tlb[k].v);
+            if (f.empty()) continue;
+            entries << "    " << id("mermap_tlb", c, k) << " [label=\"mermap slot " << k
+                    << "\", shape=cds, style=filled, fillcolor=\"#fde7c8\"" << attrs(id("mermap_tlb", c, k)) << "];\n";
+            edges << "  " << id("mermap_tlb", c, k) << " -> " << f << " [style=dotted, color=\"#e65100\"];\n";
+        }
         const int runs = s.cpu[c].mm.v;
         if (entries.str().empty() && runs == model::nil) continue;
         o << "  subgraph cluster_tlb" << c << " {\n    label=\"cpu" << c << " TLB"

@@ -186,6 +186,13 @@ template <class S> std::string objects_text(const S& s, unsigned kinds, const st
                     const auto& t = s.tlb[c][m][v];
                     if (t.valid) o << ind << "tlb cpu" << c << " mm" << m << "[" << v << "] -> " << pfn(t.folio.v) << (t.writable ? " rw" : " r-") << "\n";
                 }
+    if (kinds & obj_tlb)   // the mermap (model/mermap.hpp): slot PTEs and the cpu's kernel TLB entries
+        for (int c = 0; c < P::cpus; ++c)
+            for (int k = 0; k < model::mermap_slots; ++k) {
+                const auto& area = s.mermap[c];
+                if (area.pte[k].v != model::nil) o << ind << "mermap cpu" << c << " slot" << k << " pte -> " << pfn(area.pte[k].v) << "\n";
+                if (area.tlb[k].v != model::nil) o << ind << "mermap tlb cpu" << c << " slot" << k << " -> " << pfn(area.tlb[k].v) << "\n";
+            }
     if (kinds & obj_region)
         for (int r = 0; r < model::regions_of<P>; ++r) o << region_text(s, r, ind);
     if (kinds & obj_ref)
@@ -208,7 +215,8 @@ template <class S> std::vector<std::string> object_lines(const S& s) {
 
 /// The object an object line describes: "folio3", "pte mm0[1]", "mm0 vma1", ...
 inline std::string object_key(const std::string& line) {
-    const auto cut = line.find(line.rfind("pte", 0) == 0 || line.rfind("tlb", 0) == 0 ? " -> " : " ");
+    const bool translation = line.rfind("pte", 0) == 0 || line.rfind("tlb", 0) == 0 || line.rfind("mermap", 0) == 0;
+    const auto cut = line.find(translation ? " -> " : " ");
     const auto cut2 = line.rfind("mm", 0) == 0 ? line.find(' ', line.find(' ') + 1) : cut;
     return line.substr(0, line.rfind("expected", 0) == 0 ? line.find(':') : cut2);
 }

@@ -366,3 +366,82 @@ TEST_CASE("mshare: flush cost per strategy on the same workload", "[mshare][cost
     CHECK(all.collateral >= 1);
     CHECK(list.cpu_flushes == notif.cpu_flushes);
 }
+
+// ---------------------------------------------------------------------------
+// The mermap (model/mermap.hpp, H11): per-cpu kernel slots whose mermap_put does not
+// flush.  The flush on free (folio_put) and the flush on wrap (mermap_get) are what keep
+// a stale kernel translation from reaching a freed or another page.
+//
+//   free: mm0's page 0 mapped in cpu0's slot 0, MADV_DONTNEED drops the user mapping,
+//         an access caches the slot, mermap_put drops the last reference: folio0 freed.
+//   wrap: pages 0 and 1 (data 1 and 2); slot 0 maps page 0, is accessed and put; slot 1
+//         maps page 1; the next mermap_get wraps to slot 0 for page 1; the access must
+//         read page 1's data.
+// ---------------------------------------------------------------------------
+
+namespace mermap {
+inline action get(int cpu, int mm, int vpage) { return {op::mermap_get, {.mm = mm, .cpu = cpu, .start = vpage}}; }
+inline action use(int cpu, int slot) { return {op::mermap_use, {.cpu = cpu, .value = slot}}; }
+inline action put(int cpu, int slot) { return {op::mermap_put, {.cpu = cpu, .value = slot}}; }
+}  // namespace mermap
+
+TEST_CASE("mermap: the flushes on free and on wrap; their mutants break the claims", "[mshare][mermap][mutant]") {
+    const std::vector<action> freed = {act::mmap(0, 0, 1),       act::write(0, 0, 0, 1), mermap::get(0, 0, 0),
+                                       act::madv_dontneed(0, 0, 1), mermap::use(0, 0),   mermap::put(0, 0)};
+    const std::vector<action> wrapped = {act::mmap(0, 0, 2),    act::write(0, 0, 0, 1), act::write(0, 0, 1, 2),
+                                         mermap::get(0, 0, 0),  mermap::use(0, 0),      mermap::put(0, 0),
+                                         mermap::get(0, 0, 1),  mermap::get(0, 0, 1),   mermap::use(0, 0)};
+    SECTION("fixed model: both traces run clean, the freed page leaves no kernel entry") {
+        const auto cfg = mshare_cfg();
+        const auto f = run(cfg, freed);   // run() checks every invariant after every step
+        CHECK_FALSE(f.final().folio[0].allocated);
+        for (const auto& t : f.final().mermap[0].tlb) CHECK(t.v == model::nil);
+        const auto w = run(cfg, wrapped);
+        CHECK(w.final().mermap[0].pte[0].v == w.final().pte[0][1].folio.v);   // slot 0 reused for page 1
+        CHECK(w.final().mermap[0].tlb[0].v == w.final().pte[0][1].folio.v);   // refilled after the wrap flush
+        CHECK_FALSE(w.final().bad_read);
+    }
+    SECTION("mermap_free_without_flush: cpu0 keeps a translation to the freed folio") {
+        auto cfg = mshare_cfg();
+        cfg.inject(model::mutant::mermap_free_without_flush);
+        const auto o = run(cfg, freed, /*check_invariants=*/false);
+        CHECK_FALSE(o.final().folio[0].allocated);
+        CHECK(o.final().mermap[0].tlb[0].v == 0);
+        CHECK_FALSE(props::holds(inv::no_tlb_to_freed_folio, cfg, o.final()));
+        CHECK(props::holds(inv::reads_match_reference, cfg, o.final()));
+    }
+    SECTION("mermap_wrap_without_flush: the reused slot reads the old page through the TLB") {
+        auto cfg = mshare_cfg();
+        cfg.inject(model::mutant::mermap_wrap_without_flush);
+        const auto o = run(cfg, wrapped, /*check_invariants=*/false);
+        CHECK(o.final().bad_read);
+        CHECK_FALSE(props::holds(inv::reads_match_reference, cfg, o.final()));
+        CHECK(props::holds(inv::no_tlb_to_freed_folio, cfg, o.final()));
+    }
+}
+
+TEST_CASE("mermap: both mutants are found from scratch by `cowcheck explore` and `cowcheck check`",
+          "[mshare][mermap][cli][mutant]") {
+    // Shortest traces at small: 6 steps (free) and 9 (wrap, two pages and a wrap).
+    const auto a = cli_test::run("explore --design mshare --bounds small --depth 6 --inject mermap_free_without_flush "
+                                 "--seconds 60 --quiet --json");
+    INFO(a.out);
+    CHECK(a.code == 1);
+    CHECK(a.out.find("\"invariant\": \"no_tlb_to_freed_folio\"") != std::string::npos);
+    const auto b = cli_test::run("explore --design mshare --bounds small --depth 9 --inject mermap_wrap_without_flush "
+                                 "--actions mmap,write,mermap_get,mermap_use,mermap_put --seconds 60 --quiet --json");
+    INFO(b.out);
+    CHECK(b.code == 1);
+    CHECK(b.out.find("\"invariant\": \"reads_match_reference\"") != std::string::npos);
+    for (const char* m : {"mermap_free_without_flush", "mermap_wrap_without_flush"}) {
+        const auto c = cli_test::run(std::string("check --design mshare --inject ") + m + " --seed 1 --seconds 30 --quiet");
+        INFO(m << ": " << c.out);
+        CHECK(c.code == 1);
+    }
+    // The fixed model: no mermap action sequence to depth 9 breaks a claim.
+    const auto f = cli_test::run("explore --design mshare --bounds small --depth 9 "
+                                 "--actions mmap,write,munmap,tlb_finish_mmu,madvise_dontneed,mermap_get,mermap_use,"
+                                 "mermap_put --seconds 120 --quiet");
+    INFO(f.out);
+    CHECK(f.code == 0);
+}
