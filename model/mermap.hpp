@@ -11,8 +11,9 @@
 //   mermap_put()      replaces the PTE with the PAGE_NONE sentinel and re-enables
 //                     migration, WITHOUT a TLB flush: the cpu may keep the translation.
 // The contract in the code: "perform a full TLB flush of the region before freeing the
-// pages that have been mapped here".  The model keeps it on the free path: folio_put
-// (model/tlb.hpp) flushes every cpu's mermap entries before a folio is freed; the mutant
+// pages that have been mapped here".  The model keeps it on the free path:
+// mermap_flush_before_free (model/tlb.hpp), called by folio_put's last reference and by
+// migration's free of the old folio, flushes every cpu's mermap entries; the mutant
 // mermap_free_without_flush leaves them, so a cpu still reaches the freed (and reused) page;
 // the mutant mermap_wrap_without_flush reuses a slot without the wrap's flush, so an access
 // through the new mapping reaches the slot's previous page.
@@ -29,7 +30,8 @@
 // only the owning cpu ever caches a slot (the hardware does not enforce that; a
 // speculative access from another cpu is not modelled); the flush on free is
 // unconditional (the code flushes when it frees pages it mapped: every page the model
-// frees may have been).
+// frees may have been); mermap_get takes a private page the mm's own PTE maps (a region
+// page seen through an mshare window is not offered).
 #pragma once
 #include "args.hpp"
 #include "fault.hpp"

@@ -53,6 +53,7 @@ template <class S> void do_migrate(const config& cfg, S& s, const args& a) {
     });
     D::when(complete, s, [&](S& s) {
         D::update(s.folio, nf, [&](auto& x) { x = old; });
+        mermap_flush_before_free(cfg, s, B(true));   // the old folio is freed
         s.folio[a.folio] = folio_t<D>{};
     });
 }

@@ -44,20 +44,24 @@ template <class S> bool in_fork(const S& s, int m) {
     return false;
 }
 
+/// Before a folio is freed (when `freeing`): mm/mermap.c's contract, "perform a full TLB
+/// flush of the region before freeing the pages that have been mapped here"
+/// (arch_mermap_flush_tlb, every cpu's area; model/mermap.hpp).  The mutant
+/// mermap_free_without_flush frees with the entries still cached (H11).
+template <class S> void mermap_flush_before_free(const config& cfg, S& s, typename S::domain::Bool freeing) {
+    MODEL_TYPES(S);
+    if (cfg.has(mutant::mermap_free_without_flush)) return;
+    for (auto& area : s.mermap)
+        for (auto& t : area.tlb) t = D::ite(freeing, I(nil), t);
+}
+
 /// folio_put(folio, n): drop n references; the last one frees the folio (and, under
 /// COW contexts, its reference on folio->cow_context, which is nil otherwise).
 template <class S> void folio_put(const config& cfg, S& s, typename S::domain::Int f, typename S::domain::Int n) {
     MODEL_TYPES(S);
     const auto fo = D::select(s.folio, f);
     bug_on(s, bug::counter_underflow, fo.allocated && fo.refcount < n);
-    // mm/mermap.c's contract: "perform a full TLB flush of the region before freeing the
-    // pages that have been mapped here" (arch_mermap_flush_tlb, every cpu's area).  The
-    // mutant mermap_free_without_flush frees with the entries still cached (H11).
-    if (!cfg.has(mutant::mermap_free_without_flush)) {
-        const B freed = fo.allocated && fo.refcount == n;
-        for (auto& area : s.mermap)
-            for (auto& t : area.tlb) t = D::ite(freed, I(nil), t);
-    }
+    mermap_flush_before_free(cfg, s, fo.allocated && fo.refcount == n);
     D::update(s.folio, f, [&](auto& x) {
         x.refcount = x.refcount - n;
         D::when(x.refcount == 0, x, [](auto& y) { y = std::decay_t<decltype(y)>{}; });

@@ -377,6 +377,7 @@ TEST_CASE("mshare: flush cost per strategy on the same workload", "[mshare][cost
 //   wrap: pages 0 and 1 (data 1 and 2); slot 0 maps page 0, is accessed and put; slot 1
 //         maps page 1; the next mermap_get wraps to slot 0 for page 1; the access must
 //         read page 1's data.
+//   migrated: slot 0 maps page 0, is accessed and put; migration frees the old folio.
 // ---------------------------------------------------------------------------
 
 namespace mermap {
@@ -391,6 +392,8 @@ TEST_CASE("mermap: the flushes on free and on wrap; their mutants break the clai
     const std::vector<action> wrapped = {act::mmap(0, 0, 2),    act::write(0, 0, 0, 1), act::write(0, 0, 1, 2),
                                          mermap::get(0, 0, 0),  mermap::use(0, 0),      mermap::put(0, 0),
                                          mermap::get(0, 0, 1),  mermap::get(0, 0, 1),   mermap::use(0, 0)};
+    const std::vector<action> migrated = {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), mermap::get(0, 0, 0),
+                                          mermap::use(0, 0),  mermap::put(0, 0),      act::migrate(0)};
     SECTION("fixed model: both traces run clean, the freed page leaves no kernel entry") {
         const auto cfg = mshare_cfg();
         const auto f = run(cfg, freed);   // run() checks every invariant after every step
@@ -400,6 +403,10 @@ TEST_CASE("mermap: the flushes on free and on wrap; their mutants break the clai
         CHECK(w.final().mermap[0].pte[0].v == w.final().pte[0][1].folio.v);   // slot 0 reused for page 1
         CHECK(w.final().mermap[0].tlb[0].v == w.final().pte[0][1].folio.v);   // refilled after the wrap flush
         CHECK_FALSE(w.final().bad_read);
+        // Migration frees the old folio after mermap_put too: the flush comes first.
+        const auto m = run(cfg, migrated);
+        CHECK_FALSE(m.final().folio[0].allocated);
+        for (const auto& t : m.final().mermap[0].tlb) CHECK(t.v == model::nil);
     }
     SECTION("mermap_free_without_flush: cpu0 keeps a translation to the freed folio") {
         auto cfg = mshare_cfg();
@@ -409,6 +416,8 @@ TEST_CASE("mermap: the flushes on free and on wrap; their mutants break the clai
         CHECK(o.final().mermap[0].tlb[0].v == 0);
         CHECK_FALSE(props::holds(inv::no_tlb_to_freed_folio, cfg, o.final()));
         CHECK(props::holds(inv::reads_match_reference, cfg, o.final()));
+        const auto m = run(cfg, migrated, /*check_invariants=*/false);
+        CHECK_FALSE(props::holds(inv::no_tlb_to_freed_folio, cfg, m.final()));
     }
     SECTION("mermap_wrap_without_flush: the reused slot reads the old page through the TLB") {
         auto cfg = mshare_cfg();
@@ -438,10 +447,14 @@ TEST_CASE("mermap: both mutants are found from scratch by `cowcheck explore` and
         INFO(m << ": " << c.out);
         CHECK(c.code == 1);
     }
-    // The fixed model: no mermap action sequence to depth 9 breaks a claim.
+    // The fixed model: no mermap action sequence to depth 9 breaks a claim, nor any
+    // sequence of every action (migration included) to depth 6.
     const auto f = cli_test::run("explore --design mshare --bounds small --depth 9 "
-                                 "--actions mmap,write,munmap,tlb_finish_mmu,madvise_dontneed,mermap_get,mermap_use,"
-                                 "mermap_put --seconds 120 --quiet");
+                                 "--actions mmap,write,munmap,tlb_finish_mmu,madvise_dontneed,migrate,mermap_get,"
+                                 "mermap_use,mermap_put --seconds 120 --quiet");
     INFO(f.out);
     CHECK(f.code == 0);
+    const auto g = cli_test::run("explore --design mshare --bounds small --depth 6 --seconds 300 --quiet");
+    INFO(g.out);
+    CHECK(g.code == 0);
 }
