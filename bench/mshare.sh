@@ -45,5 +45,5 @@ for f in attacher_list notifier flush_all; do
 done
 # The mermap (model/mermap.hpp): its actions with the process actions that free pages.
 row explore --design mshare --bounds small --depth 10 --threads 1 \
-    --actions mmap,write,munmap,tlb_finish_mmu,madvise_dontneed,mermap_get,mermap_use,mermap_put,switch_mm,fork,exit_mmap
+    --actions mmap,write,munmap,tlb_finish_mmu,madvise_dontneed,migrate,mermap_get,mermap_use,mermap_put,switch_mm,fork,exit_mmap
 cat "$out"
