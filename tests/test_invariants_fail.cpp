@@ -57,6 +57,11 @@ const std::vector<action> mshare_protected = [] {
     return t;
 }();
 
+// The mermap (model/mermap.hpp): mm0's page 0 mapped in cpu0's slot 0, accessed.
+const std::vector<action> mermapped = {act::mmap(0, 0, 1), act::write(0, 0, 0, 1),
+                                       action{model::op::mermap_get, {.mm = 0, .cpu = 0, .start = 0}},
+                                       action{model::op::mermap_use, {.cpu = 0, .value = 0}}};
+
 const std::vector<corruption<default_state>>& default_rows() {
     using S = default_state;
     static const std::vector<corruption<S>> rows = {
@@ -191,6 +196,13 @@ const std::vector<corruption<default_state>>& default_rows() {
          [](S& s) { s.region[0].share = 1; }, {}, 3},
         {inv::mshare_table_lifetime, "an attacher's free_pgtables freed the linked host table (H8)", mshare_cached,
          [](S& s) { s.region[0].table = false; }, {}, 3},
+        // The mermap's parts of three claims (design 3).
+        {inv::refcount_exact, "mermap_get's caller mapped the page without get_page", mermapped,
+         [](S& s) { s.folio[0].refcount = 1; }, {}, 3},
+        {inv::counters_bounded, "mermap_get's bump allocator ran past the area without wrapping", mermapped,
+         [](S& s) { s.mermap[0].next = model::mermap_slots + 1; }, {}, 3},
+        {inv::no_tlb_to_freed_folio, "a mermapped page freed without arch_mermap_flush_tlb (H11)", mermapped,
+         [](S& s) { s.mermap[0].tlb[1] = 1; }, {}, 3},
     };
     return rows;
 }
