@@ -7,7 +7,7 @@
 // mapping) migration fails and remove_migration_ptes restores the old folio;
 // otherwise the new folio inherits mapping, index, PageAnonExclusive and the
 // data, every migration entry becomes a PTE to it (same permissions), and the
-// old folio is freed (after the mermap flush every free owes: model/mermap.hpp).
+// old folio is freed.
 //
 // Leaves out: isolation from the LRU, the folio lock, large folios, swap-backed
 // reclaim (try_to_unmap: the model has no swap).  A pinned folio or one with
