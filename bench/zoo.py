@@ -50,6 +50,13 @@ EXPLORE_ARGS["mermap_wrap_without_flush"] = "--bounds small --depth 10 --actions
 for _m in ("cow_partial_remap_unrecorded", "cow_remap_wrong_side"):
     EXPLORE_ARGS[_m] = "--bounds default --mms 2 --va-pages 3 --folios 2 --cpus 1 --anon-vmas 3 --depth 6"
 DEFAULT_EXPLORE = "--bounds small --depth 8"
+# A third BMC attempt, at the fewest objects the minimal trace uses (bmc has no --actions):
+# the two COW remap slips need one mm, two VMA slots, three pages, one folio, one context.
+BMC_ARGS = {
+    "cow_partial_remap_unrecorded": "--bounds default --mms 1 --vmas 2 --va-pages 3 --folios 1 --anon-vmas 1 --cpus 1",
+    "cow_remap_wrong_side": "--bounds default --mms 1 --vmas 2 --va-pages 3 --folios 1 --anon-vmas 1 --cpus 1",
+    "mshare_flush_host_only": "--bounds small --mms 1 --vmas 1 --va-pages 1 --folios 1",
+}
 
 # The harm a structural break leads to: the invariant that shows it to a user.
 HARM = {
@@ -146,10 +153,14 @@ def main():
         if "length" in row:
             base = "--bounds " + ("small" if "--bounds small" in eargs else "default")
             attempts = []
-            for extra in (eargs.replace("--bounds small", "").replace("--bounds default", "").split("--depth")[0].split("--actions")[0],
-                          "--vmas 1 --va-pages 1"):
-                bargs = f"{base} {extra}".strip()
-                rc, wall, j = run(b, f"bmc {dflags}{bargs} --inject {name} --depth {row['length']} --timeout 60 --json", 90)
+            tries = [f"{base} " + eargs.replace("--bounds small", "").replace("--bounds default", "").split("--depth")[0].split("--actions")[0],
+                     f"{base} --vmas 1 --va-pages 1"]
+            if name in BMC_ARGS:
+                tries.append(BMC_ARGS[name])
+            for bargs in tries:
+                bargs = " ".join(bargs.split())
+                budget = 150 if bargs == BMC_ARGS.get(name) else 60
+                rc, wall, j = run(b, f"bmc {dflags}{bargs} --inject {name} --depth {row['length']} --timeout {budget} --json", budget + 30)
                 if rc == 1 and j and j["violation"]["length"] == row["length"] and j["violation"]["replayed"]:
                     row["bmc_s"], row["bmc_args"] = wall, bargs
                     break
@@ -208,7 +219,8 @@ def write_tables(meta, rows, fixed, seeds):
              f"median over seeds {seeds}. Explore: the certified shortest trace (bounds in the last column). "
              "BMC: `cowcheck bmc` at depth = the minimal length, 60 s budget, at the explore bounds, then with one VMA "
              "and one page per mm (where a mutant needs two pages, that second search is clean by construction; "
-             "`unknown` is the 60 s running out). Harm: explore with only the "
+             "`unknown` is the 60 s running out), then for the mutants listed in zoo.py's BMC_ARGS at the fewest "
+             "objects their trace uses, with a 150 s budget. Harm: explore with only the "
              "harm's invariant selected (trace in `counterexamples/anon_vma/harm/`).", "",
              "Each row's design is the first the mutant applies to (anon_vma, else mshare, else the COW context with "
              "every --cow-fix on); rows kept from an earlier run (`--rows-from`) name its date.", "",

@@ -122,6 +122,9 @@ template <class P> int run_check(const check_options& o) {
             const auto& st = r.ops[k];
             if (static_cast<model::op>(k) == model::op::fork_done && !cfg.has_phase(model::phased_op::fork))
                 continue;   // an action only with --phased fork
+            if ((static_cast<model::op>(k) == model::op::walk_begin || static_cast<model::op>(k) == model::op::walk_step) &&
+                !(cfg.cow() && cfg.has_phase(model::phased_op::walk)))
+                continue;   // actions only with --phased walk
             std::printf("  %-16s %9ld  %9ld  %13ld  %9ld%s\n", model::op_name(static_cast<model::op>(k)), st.tried,
                         st.enabled, st.out_of_bounds, st.taken,
                         st.taken != 0 ? ""

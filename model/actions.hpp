@@ -12,6 +12,7 @@
 #include "gup.hpp"
 #include "mermap.hpp"
 #include "migrate.hpp"
+#include "cow_walk.hpp"
 #include "mm.hpp"
 #include "mremap.hpp"
 #include "mshare.hpp"
@@ -24,7 +25,7 @@ enum class op : int {
     pin_user_pages, unpin_user_page, pin_read, pin_write, mprotect_enomem, mem_write_faultin, mem_write,
     mshare_create, mshare_map, mshare_attach, mshare_attach_join, mshare_detach, mshare_unmap, mshare_advise,
     mshare_protect, mshare_flush, mshare_notifier, mshare_flush_all, mshare_free, fork_done,
-    mermap_get, mermap_use, mermap_put, count_
+    mermap_get, mermap_use, mermap_put, walk_begin, walk_step, count_
 };
 inline constexpr int op_count = static_cast<int>(op::count_);
 
@@ -75,6 +76,8 @@ inline const std::array<op_info, op_count>& ops() {
         {op::mermap_get, "mermap_get", "get_page + mermap_get: bump-allocate a slot of the cpu's area (wrap: arch_mermap_flush_tlb), install the PTE (mm/mermap.c)"},
         {op::mermap_use, "mermap_use", "a kernel access through a mermap slot: the cpu's TLB entry, else a walk that fills it"},
         {op::mermap_put, "mermap_put", "mermap_put (PTE -> PAGE_NONE sentinel, no flush) + put_page"},
+        {op::walk_begin, "walk_begin", "--phased walk: folio_referenced -> cow_context_walk: rcu_read_lock, visit the folio's context"},
+        {op::walk_step, "walk_step", "--phased walk: traverse_contexts moves to the next context and visits it (the root: unlock, end)"},
     }};
     return all;
 }
@@ -188,6 +191,10 @@ inline std::vector<action> actions(const config& cfg) {
         for (int m = 0; m < L.mms; ++m)
             for (int m2 = 0; m2 < L.mms; ++m2)
                 if (m != m2) out.push_back({op::fork_done, {.mm = m, .mm2 = m2}});
+    if (cfg.cow() && cfg.has_phase(phased_op::walk)) {
+        for (int f = 0; f < L.folios; ++f) out.push_back({op::walk_begin, {.folio = f}});
+        out.push_back({op::walk_step, {}});
+    }
     return out;
 }
 
@@ -232,6 +239,8 @@ template <class S> typename S::domain::Bool enabled(const config& cfg, const S& 
         case op::mermap_get: return mermap::enabled_mermap_get(cfg, s, x.a);
         case op::mermap_use: return mermap::enabled_mermap_use(cfg, s, x.a);
         case op::mermap_put: return mermap::enabled_mermap_put(cfg, s, x.a);
+        case op::walk_begin: return enabled_walk_begin(cfg, s, x.a);
+        case op::walk_step: return enabled_walk_step(cfg, s, x.a);
         case op::count_: break;
     }
     return false;
@@ -278,6 +287,8 @@ template <class S> void apply(const config& cfg, S& s, const action& x) {
         case op::mermap_get: return mermap::do_mermap_get(cfg, s, x.a);
         case op::mermap_use: return mermap::do_mermap_use(cfg, s, x.a);
         case op::mermap_put: return mermap::do_mermap_put(cfg, s, x.a);
+        case op::walk_begin: return do_walk_begin(cfg, s, x.a);
+        case op::walk_step: return do_walk_step(cfg, s, x.a);
         case op::count_: break;
     }
 }
@@ -350,6 +361,8 @@ inline std::string describe(const action& x) {
         case op::pin_read: return "read through pin" + std::to_string(a.folio);
         case op::pin_write: return "DMA write through pin" + std::to_string(a.folio) + " = " + std::to_string(a.value);
         case op::fork_done: return mm + " fork -> mm" + std::to_string(a.mm2) + ": dup_mmap's end (fork_done)";
+        case op::walk_begin: return "rmap walk of folio" + std::to_string(a.folio) + " begins (folio_referenced)";
+        case op::walk_step: return "rmap walk: next context";
         case op::mprotect_enomem:
             return mm + " mprotect " + range() + (a.value ? " PROT_READ|PROT_WRITE" : " PROT_READ") +
                    " (anon_vma_clone: AVC allocation fails)";

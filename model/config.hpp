@@ -136,7 +136,7 @@ inline const std::vector<mutant_info>& mutants() {
          "the owner's exit frees the region's pages, table and host mm at once, while attachers "
          "still have windows, table links and TLB entries (H6)",
          on_mshare},
-        {mutant::mermap_free_without_flush, "mermap_free_without_flush", "folio_put (model/tlb.hpp)",
+        {mutant::mermap_free_without_flush, "mermap_free_without_flush", "mermap_flush_before_free (model/tlb.hpp)",
          "the 2026 mermap (mm/mermap.c): \"perform a full TLB flush of the region before freeing the pages\"",
          "a page mapped with mermap_get and released with mermap_put (PTE -> PAGE_NONE, no flush) is freed "
          "while the cpu still caches the mapping: kernel code on that cpu reaches the reused page (H11)",
@@ -216,6 +216,8 @@ enum class cow_fix : int {
     fault_records_remap,
     dynarray_insert_moves,
     fork_links_first,
+    walk_drops_rcu,
+    walk_pins_context,
     count_
 };
 
@@ -252,6 +254,13 @@ inline const std::vector<cow_fix_info>& cow_fixes() {
          "dup_mmap() calls dup_cow_context() before the VMA loop copies any PTE, as anon_vma_fork() links "
          "the child's VMA before copy_page_range() (as coded it runs after the loop, so with --phased fork "
          "an rmap walk between the two misses the child's mappings)"},
+        {cow_fix::walk_drops_rcu, "walk_drops_rcu",
+         "with --phased walk: cow_context_walk() drops rcu_read_lock() around each rmap_one call, which "
+         "may sleep (the author's TODO \"We shouldn't be holding the RCU lock here\"; as coded the callbacks "
+         "run under RCU); alone it lets an exit free the context the walk is at (finding 8)"},
+        {cow_fix::walk_pins_context, "walk_pins_context",
+         "with --phased walk and walk_drops_rcu: the walk takes a reference (get_cow_context) on the "
+         "context it visits before dropping RCU, and drops it once it has stepped to the next one"},
     };
     return all;
 }
@@ -267,6 +276,7 @@ inline std::optional<cow_fix> cow_fix_by_name(std::string_view name) {
 /// trace stay as they are.  Concrete engines only (bmc and prove refuse them).
 enum class phased_op : int {
     fork,   // dup_mmap: the VMA loop (PTEs copied, flush), then fork_done (dup_cow_context, unlock)
+    walk,   // cow_context_walk: walk_begin (root visited), then one walk_step per context
     count_
 };
 
@@ -283,6 +293,11 @@ inline const std::vector<phased_info>& phased_ops() {
          "mmap_locks held (and the parent's TLB flushed), `fork_done` what follows it (dup_cow_context, unlock); "
          "an rmap walk (migrate), a TLB eviction or another process can run between them, as the rmap takes "
          "no mmap_lock"},
+        {phased_op::walk, "walk",
+         "the COW context design's rmap walk in steps, as folio_referenced() runs it from reclaim (folio "
+         "locked, a reference held, read-only): `walk_begin` takes rcu_read_lock and visits the folio's "
+         "context, each `walk_step` moves traverse_contexts() to the next context and visits it, the last "
+         "one unlocks; an exit (contexts freed) or a fork can run between steps"},
     };
     return all;
 }

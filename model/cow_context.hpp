@@ -219,10 +219,30 @@ template <class X> void clear(X& x) {
     for (auto& r : x.rstart) r = nil;
 }
 
+/// --phased walk: context slot c is freed (after list_del_rcu) while a walk is under way.
+/// Inside rcu_read_lock() (as coded) kfree_rcu() keeps the memory until the walk's
+/// rcu_read_unlock(): the slot is not reused and keeps the parent and next pointers the
+/// walk may still follow.  Outside it (--cow-fix walk_drops_rcu) the memory goes now.
+template <class S> void walker_freed(S& s, cint c) {
+    auto& w = s.walker;
+    if (w.folio == nil || c.get() >= static_cast<int>(w.rcu_freed.size())) return;
+    if (w.rcu) {
+        const auto& x = s.cow_ctx[c.get()];
+        w.rcu_freed[c.get()] = 1;
+        w.rcu_parent[c.get()] = x.parent;
+        w.rcu_next[c.get()] = x.next_sibling;
+    } else if (c == w.curr) {
+        w.curr_freed = 1;
+    }
+}
+
 /// mm_init_cow_context(mm): every mm has a context from birth.
 template <class S> void mm_init(const config& cfg, S& s, int m) {
     MODEL_TYPES(S);
-    const I c = lowest_free<D>(s.cow_ctx, cfg.lim.anon_vmas, [](const auto& x) { return x.live; });
+    // A slot kfree_rcu() still holds for a walk (--phased walk) is not free yet.
+    const I c = lowest_free<D>(s.cow_ctx, cfg.lim.anon_vmas, [&](const auto& x) {
+        return x.live || B(s.walker.rcu_freed[static_cast<std::size_t>(&x - s.cow_ctx.data())] != 0);
+    });
     out_of_bounds_if(s, c == nil);
     D::update(s.cow_ctx, c, [&](auto& x) {
         clear(x);
@@ -271,6 +291,8 @@ template <class S> void put(S& s, typename S::domain::Int c, typename S::domain:
             bug_on(s, bug::counter_underflow, D::select(s.cow_ctx, par).refcount == 0);
             D::update(s.cow_ctx, par, [&](auto& p) { p.refcount = p.refcount - I(1); });
         });
+        if constexpr (!D::is_symbolic)   // --phased walk: a walk under way sees this free
+            if (going) walker_freed(s, curr);
         D::update(s.cow_ctx, curr, [&](auto& y) {
             D::when(going, y, [](auto& y) { clear(y); });
         });
@@ -365,22 +387,19 @@ template <class I> struct walk_cost {
     I vmas = 0;       // rwc_walk_one() calls (VMAs handed to rmap_one)
 };
 
-/// cow_context_walk(folio, rwc): visit(cond, m, i, vpage) for every VMA handed to
-/// rmap_one, in the order the code hands them.  `found` is what rmap_one's
-/// page_vma_mapped_walk confirms: the PTE at vpage maps the folio.
+/// walk_context(context, folio) and its walk_context_remap() calls: visit(cond, m, i,
+/// vpage) for every VMA handed to rmap_one, in the order the code hands them.  `found`
+/// is what rmap_one's page_vma_mapped_walk confirms: the PTE at vpage maps the folio.
+/// was_exclusive is !folio_maybe_mapped_shared(folio) (see the header: the step-atomic
+/// walk reads it once, at its start).  Returns false to end the whole traversal.
 template <class S, class F>
-void walk(const config& cfg, S& s, typename S::domain::Int f, typename S::domain::Bool active, F&& visit,
-          walk_cost<typename S::domain::Int>* cost = nullptr) {
+typename S::domain::Bool walk_context(const config& cfg, S& s, typename S::domain::Int f, typename S::domain::Int ctx,
+                                      typename S::domain::Bool on, typename S::domain::Bool was_exclusive, F& visit,
+                                      walk_cost<typename S::domain::Int>* cost) {
     MODEL_TYPES(S);
     using X = cow_context_t<D, P>;
     constexpr int cap = X::remap_cap;
     const auto fo = D::select(s.folio, f);
-    const I root = fo.cow_context;
-    bug_on(s, bug::rmap_walk_freed_cow_context, active && !D::select(s.cow_ctx, root).live);
-    // folio_maybe_mapped_shared() of a small folio: mapcount > 1 (read-only walk).
-    const B was_exclusive = !(fo.mapcount > I(1));
-    const bool fix = cfg.fixed(cow_fix::early_stop_if_found);
-
     // walk_context_remap(context, folio, offset): VMAs of mm over [index + o, index + o + 1)
     // whose own offset is o, at max(vm_start, range_start) = index + o.
     auto walk_remap = [&](I mm, I off, B on, B& found) {
@@ -398,32 +417,42 @@ void walk(const config& cfg, S& s, typename S::domain::Int f, typename S::domain
             }
         }
     };
-    // walk_context(context): returns false to end the whole traversal.
-    auto walk_context = [&](I ctx, B on) -> B {
-        const auto x = D::select(s.cow_ctx, ctx);
-        const I mm = x.mm;
-        const B alive = on && mm != nil;   // READ_ONCE(context->mm), mmget_not_zero()
-        if (cost) cost->contexts = cost->contexts + D::ite(alive, I(1), I(0));
-        B found = false;
-        walk_remap(mm, I(0), alive, found);   // "Try the non-remapped case."
-        // "Check again in case fork raced, otherwise, abort the walk we're done."
-        B stop = alive && was_exclusive;
-        if (fix) stop = stop && found;
-        // "Get unique remaps": the offsets of the entry holding folio->index, appended
-        // into a zeroed on-stack dynarray as coded, then each one walked.
-        const I nr = D::select(x.rnr, fo.index);
-        const auto offs = D::select(x.roff, fo.index);
-        typename X::offs_t uniq{};
-        I unr = 0;
-        for (int k = 0; k < cap; ++k)
-            append_offset<D>(uniq, unr, offs[k], alive && !stop && I(k) < nr, cfg.fixed(cow_fix::dynarray_insert_moves));
-        for (int k = 0; k < cap; ++k) walk_remap(mm, uniq[k], alive && !stop && I(k) < unr, found);
-        return !stop;
-    };
+    const auto x = D::select(s.cow_ctx, ctx);
+    const I mm = x.mm;
+    const B alive = on && mm != nil;   // READ_ONCE(context->mm), mmget_not_zero()
+    if (cost) cost->contexts = cost->contexts + D::ite(alive, I(1), I(0));
+    B found = false;
+    walk_remap(mm, I(0), alive, found);   // "Try the non-remapped case."
+    // "Check again in case fork raced, otherwise, abort the walk we're done."
+    B stop = alive && was_exclusive;
+    if (cfg.fixed(cow_fix::early_stop_if_found)) stop = stop && found;
+    // "Get unique remaps": the offsets of the entry holding folio->index, appended
+    // into a zeroed on-stack dynarray as coded, then each one walked.
+    const I nr = D::select(x.rnr, fo.index);
+    const auto offs = D::select(x.roff, fo.index);
+    typename X::offs_t uniq{};
+    I unr = 0;
+    for (int k = 0; k < cap; ++k)
+        append_offset<D>(uniq, unr, offs[k], alive && !stop && I(k) < nr, cfg.fixed(cow_fix::dynarray_insert_moves));
+    for (int k = 0; k < cap; ++k) walk_remap(mm, uniq[k], alive && !stop && I(k) < unr, found);
+    return !stop;
+}
+
+/// cow_context_walk(folio, rwc), every step at once: rcu_read_lock, traverse_contexts
+/// from folio->cow_context, rcu_read_unlock.  See walk_context() for visit().
+template <class S, class F>
+void walk(const config& cfg, S& s, typename S::domain::Int f, typename S::domain::Bool active, F&& visit,
+          walk_cost<typename S::domain::Int>* cost = nullptr) {
+    MODEL_TYPES(S);
+    const auto fo = D::select(s.folio, f);
+    const I root = fo.cow_context;
+    bug_on(s, bug::rmap_walk_freed_cow_context, active && !D::select(s.cow_ctx, root).live);
+    // folio_maybe_mapped_shared() of a small folio: mapcount > 1 (read-only walk).
+    const B was_exclusive = !(fo.mapcount > I(1));
 
     // traverse_contexts(root, walk_context): root first, then post-order descendants.
     B go = active && root != nil;
-    go = go && walk_context(root, go);
+    go = go && walk_context(cfg, s, f, root, go, was_exclusive, visit, cost);
     // --inject cow_walk_skips_descendants: the traversal ends after the folio's context.
     if (cfg.has(mutant::cow_walk_skips_descendants)) go = false;
     I curr = root, parent = nil;
@@ -434,7 +463,7 @@ void walk(const config& cfg, S& s, typename S::domain::Int f, typename S::domain
         const B at_visit = go && !descend;
         const B at_root = at_visit && curr == root;
         const B visiting = at_visit && !at_root;
-        const B cont = walk_context(curr, visiting);
+        const B cont = walk_context(cfg, s, f, curr, visiting, was_exclusive, visit, cost);
         go = go && !at_root && (descend || cont);
         parent = D::ite(visiting, x.parent, parent);
         const I next = D::ite(x.next_sibling != nil, x.next_sibling, x.parent);

@@ -233,6 +233,26 @@ template <class D, class P> struct state {
     /// recorded traces do not (replay rebuilds it from the actions), and the symbolic
     /// engines refuse --phased.
     std::array<std::uint8_t, P::mms> fork_parent{};
+
+    /// --phased walk only (model/cow_context.hpp, walk_begin / walk_step): the COW context
+    /// rmap walk under way, if any.  Concrete bytes outside the Hana description, like
+    /// fork_parent: the fingerprint sees them, the ITF writer does not (replay rebuilds them).
+    struct walker_t {
+        cint folio = nil;          // the folio walked (its reference and lock held), nil: no walk
+        cint root = nil;           // traverse_contexts(): root = folio->cow_context
+        cint curr = nil;           //                      curr
+        cint parent = nil;         //                      parent
+        std::uint8_t visited = 0;  // curr was visited: the next step reads curr->parent, curr->siblings
+        std::uint8_t rcu = 0;      // the walk is inside rcu_read_lock() between steps (as coded)
+        std::uint8_t held = 0;     // --cow-fix walk_pins_context: the walk holds a reference on curr
+        std::uint8_t curr_freed = 0;   // curr was freed while the walk was outside RCU
+        // Contexts freed while the walk holds rcu_read_lock: kfree_rcu() keeps the memory
+        // (the slot is not reused) and list_del_rcu() left their parent and next pointers.
+        std::array<std::uint8_t, P::anon_vmas> rcu_freed{};
+        std::array<cint, P::anon_vmas> rcu_parent{};
+        std::array<cint, P::anon_vmas> rcu_next{};
+    };
+    walker_t walker{};
 };
 
 }  // namespace model

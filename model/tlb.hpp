@@ -50,7 +50,7 @@ template <class S> bool in_fork(const S& s, int m) {
 /// mermap_free_without_flush frees with the entries still cached (H11).
 template <class S> void mermap_flush_before_free(const config& cfg, S& s, typename S::domain::Bool freeing) {
     MODEL_TYPES(S);
-    if (cfg.has(mutant::mermap_free_without_flush)) return;
+    if (!cfg.mshare() || cfg.has(mutant::mermap_free_without_flush)) return;   // mermap actions: mshare only
     for (auto& area : s.mermap)
         for (auto& t : area.tlb) t = D::ite(freeing, I(nil), t);
 }

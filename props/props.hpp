@@ -405,6 +405,7 @@ template <class S> typename S::domain::Bool refcount_exact(const model::config&,
         for (const auto& g : s.region) queued = queued + g.gather[f];
         for (const auto& area : s.mermap)   // the caller's reference while a mermap slot maps it
             for (const auto& p : area.pte) queued = queued + count1<D>(p == I(f));
+        queued = queued + count1<D>(B(s.walker.folio == f));   // --phased walk: the walker's folio_get
         const auto& fo = s.folio[f];
         ok = ok && fo.refcount == n[f] + fo.pincount + queued;
     }
@@ -637,6 +638,7 @@ template <class S> typename S::domain::Bool cow_context_refcount_exact(const mod
         for (int y = 0; y < P::anon_vmas; ++y)
             if (y != c) expect = expect + count1<D>(s.cow_ctx[y].live && s.cow_ctx[y].parent == c);
         for (const auto& fo : s.folio) expect = expect + count1<D>(fo.allocated && fo.cow_context == c);
+        expect = expect + count1<D>(B(s.walker.held && s.walker.curr == c));   // --cow-fix walk_pins_context
         ok = ok && (!x.live || x.refcount == expect);
     }
     return ok;
@@ -670,6 +672,7 @@ template <class S> typename S::domain::Bool cow_context_freed_when_unused(const 
         for (int y = 0; y < P::anon_vmas; ++y)
             if (y != c) used = used || (s.cow_ctx[y].live && s.cow_ctx[y].parent == c);
         for (const auto& fo : s.folio) used = used || (fo.allocated && fo.cow_context == c);
+        used = used || B(s.walker.held && s.walker.curr == c);   // --cow-fix walk_pins_context
         ok = ok && (!x.live || used);
     }
     return ok;

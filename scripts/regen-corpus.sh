@@ -121,5 +121,23 @@ else
   status=1
 fi
 rm -rf "$tmp"
+# The phased walk (finding 8): RCU dropped around rmap_one (walk_drops_rcu) without the
+# reference on the visited context (walk_pins_context), on the action subset the race needs.
+tmp=$(mktemp -d)
+no_pin=${all_fixes/--cow-fix walk_pins_context/}
+rc=0
+# shellcheck disable=SC2086
+"$bin" explore --design cow_context $no_pin --phased walk --bounds small --depth 8 --seconds 120 \
+  --actions mmap,write,fork,exit_mmap,walk_begin,walk_step --quiet --save "$tmp" --force >/dev/null 2>&1 || rc=$?
+if [ $rc -eq 1 ] && [ -f "$tmp/no_kernel_bug.itf.json" ]; then
+  for ext in itf.json txt dot; do
+    sed 's/no_kernel_bug\.itf\.json/walk_drops_rcu_uaf.itf.json/g' "$tmp/no_kernel_bug.$ext" > "$cow_out/walk_drops_rcu_uaf.$ext"
+  done
+  echo "walk_drops_rcu_uaf: explore (--phased walk): certified shortest"
+else
+  echo "walk_drops_rcu_uaf: NOT FOUND (explore --phased walk)" >&2
+  status=1
+fi
+rm -rf "$tmp"
 scripts/corpus-html.sh "$bin" >/dev/null || status=1
 exit $status

@@ -172,6 +172,16 @@ template <class S> std::string objects_text(const S& s, unsigned kinds, const st
               << (fo.cow_context.v != model::nil ? " cow_context=" + idx("cow_context", fo.cow_context.v) : std::string())
               << " data=" << int(fo.content.v) << "\n";
         }
+    if ((kinds & obj_folio) && s.walker.folio.v != model::nil) {   // --phased walk (model/cow_walk.hpp)
+        const auto& w = s.walker;
+        o << ind << "rmap walk of folio" << int(w.folio.v) << ": at " << idx("cow_context", w.curr.v)
+          << (w.visited ? " (visited)" : "") << ", root " << idx("cow_context", w.root.v)
+          << (w.rcu ? ", inside rcu_read_lock" : ", outside RCU (in rmap_one)")
+          << (w.held ? ", holds a reference on it" : "") << (w.curr_freed ? ", which was FREED" : "");
+        for (std::size_t k = 0; k < w.rcu_freed.size(); ++k)
+            if (w.rcu_freed[k]) o << "; cow_context" << k << " freed, kept by kfree_rcu";
+        o << "\n";
+    }
     if ((kinds & obj_folio) && s.zero_page.v) o << ind << "zero_page data=" << int(s.zero_page.v) << " (the shared zero page was written)\n";
     if (kinds & obj_pte)
         for (int m = 0; m < P::mms; ++m)

@@ -346,3 +346,129 @@ TEST_CASE("phased fork: with every fix the design stays clean to depth 5 at smal
     CHECK_FALSE(model::enabled(cfg, s, act::munmap(0, 0, 1)));
     CHECK_FALSE(model::enabled(cfg, s, act::exit(1)));
 }
+
+// ---------------------------------------------------------------------------
+// The phased walk (model/cow_walk.hpp): what the walk does while contexts are freed.
+// ---------------------------------------------------------------------------
+
+namespace {
+
+/// The COW context design with every fix except the two walk options, and --phased walk.
+template <class P = model::preset_default> model::config walk_cfg(bool drops_rcu, bool pins) {
+    auto cfg = model::config::defaults<P>();
+    cfg.rmap = model::design::cow_context;
+    for (const auto& f : model::cow_fixes())
+        if (f.id != model::cow_fix::walk_drops_rcu && f.id != model::cow_fix::walk_pins_context) cfg.fix(f.id);
+    if (drops_rcu) cfg.fix(model::cow_fix::walk_drops_rcu);
+    if (pins) cfg.fix(model::cow_fix::walk_pins_context);
+    cfg.phase(model::phased_op::walk);
+    return cfg;
+}
+
+const action walk_step{op::walk_step, {}};
+action walk_begin(int folio) { return {op::walk_begin, {.folio = folio}}; }
+
+/// The walk visits the child's context; the child exits (its context is freed); the walk
+/// steps on from it.
+const std::vector<action> walk_exit_trace = {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::fork(0, 1),
+                                             walk_begin(0),      walk_step,                act::exit(1),
+                                             walk_step};
+
+std::vector<int> walk_ops() {
+    std::vector<int> ops;
+    for (auto k : {op::mmap, op::write, op::fork, op::exit_mmap, op::walk_begin, op::walk_step})
+        ops.push_back(static_cast<int>(k));
+    return ops;
+}
+
+}  // namespace
+
+TEST_CASE("phased walk: as coded, RCU keeps a context freed mid-walk readable; its slot is not reused",
+          "[cow_context][phased][walk]") {
+    const auto cfg = walk_cfg(false, false);
+    const auto o = run<default_state>(cfg, walk_exit_trace);   // every invariant after every step
+    const int c1 = o.after(3).mm[1].cow_context.get();
+    {
+        const auto& s = o.after(6);   // after the exit: the walk is at the child's freed context
+        CHECK(s.walker.folio == 0);
+        CHECK(s.walker.curr == c1);
+        CHECK_FALSE(s.cow_ctx[c1].live);
+        CHECK(s.walker.rcu_freed[c1] == 1);
+        CHECK(s.walker.rcu_parent[c1] == o.after(3).mm[0].cow_context);
+        CHECK(s.folio[0].refcount == 2);   // the parent's PTE and the walker's folio_get
+        // kfree_rcu: a fork now takes another slot.
+        auto t = s;
+        REQUIRE(model::step(cfg, t, act::fork(0, 1)));
+        CHECK(t.mm[1].cow_context != c1);
+    }
+    const auto& s = o.final();   // back at the root: the walk ended, the slot is free again
+    CHECK(s.walker.folio == model::nil);
+    CHECK(s.bug == 0);
+    CHECK(s.walker.rcu_freed[c1] == 0);
+    CHECK(s.folio[0].refcount == 1);
+    // Without --phased walk the actions do not exist.
+    auto plain = cfg;
+    plain.phased = 0;
+    for (const auto& x : model::actions(plain)) CHECK((x.kind != op::walk_begin && x.kind != op::walk_step));
+}
+
+TEST_CASE("phased walk: dropping RCU around rmap_one reads a freed context; a reference on it closes that",
+          "[cow_context][phased][walk][finding]") {
+    {
+        const auto cfg = walk_cfg(true, false);
+        const auto o = run<default_state>(cfg, walk_exit_trace, /*check_invariants=*/false);
+        for (int k = 0; k < static_cast<int>(walk_exit_trace.size()); ++k)
+            CHECK(props::holds(inv::no_kernel_bug, cfg, o.after(k)));
+        CHECK(o.after(6).walker.curr_freed == 1);
+        CHECK(o.final().bug == static_cast<int>(model::bug::rmap_walk_freed_cow_context));
+        CHECK_FALSE(props::holds(inv::no_kernel_bug, cfg, o.final()));
+    }
+    {
+        const auto cfg = walk_cfg(true, true);
+        const auto o = run<default_state>(cfg, walk_exit_trace);   // every invariant every step
+        const int c1 = o.after(3).mm[1].cow_context.get();
+        CHECK(o.after(6).cow_ctx[c1].live);   // the walk's reference keeps it
+        CHECK(o.after(6).cow_ctx[c1].refcount == 1);
+        CHECK(o.after(6).cow_ctx[c1].mm == model::nil);
+        CHECK_FALSE(o.final().cow_ctx[c1].live);   // freed by the walk's put once it moved on
+        CHECK(o.final().bug == 0);
+    }
+    // The pinned reference is part of C5 (cow_context_refcount_exact): without it the
+    // claim fails on the state in the window.
+    {
+        const auto cfg = walk_cfg(true, true);
+        auto s = run<default_state>(cfg, {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::fork(0, 1), walk_begin(0),
+                                          walk_step}).final();
+        REQUIRE(s.walker.held == 1);
+        CHECK(props::holds(inv::cow_context_refcount_exact, cfg, s));
+        s.walker.held = 0;
+        CHECK_FALSE(props::holds(inv::cow_context_refcount_exact, cfg, s));
+    }
+}
+
+TEST_CASE("phased walk: explore finds the freed-context read in 7 steps and not before; the fixed and the as-coded walks are clean",
+          "[cow_context][phased][walk]") {
+    solver::explore_options eo;
+    eo.depth = 7;
+    eo.ops = walk_ops();
+    {
+        const auto r = solver::explore<S>(walk_cfg<model::preset_small>(true, false), eo);
+        REQUIRE(r.violated == static_cast<int>(inv::no_kernel_bug));
+        CHECK(r.trace.size() == 7);
+        CHECK(r.clean_depth == 6);
+    }
+    for (bool drops : {false, true}) {
+        INFO((drops ? "walk_drops_rcu + walk_pins_context" : "as coded"));
+        const auto r = solver::explore<S>(walk_cfg<model::preset_small>(drops, drops), eo);
+        INFO((r.violated >= 0 ? props::inv_name(static_cast<inv>(r.violated)) : "clean") << " " << trace_text(r.trace));
+        CHECK(r.violated < 0);
+        CHECK(r.clean_depth == 7);
+    }
+    // Every action, as coded with every other fix, to depth 5.
+    solver::explore_options all;
+    all.depth = 5;
+    const auto r = solver::explore<S>(walk_cfg<model::preset_small>(false, false), all);
+    INFO((r.violated >= 0 ? props::inv_name(static_cast<inv>(r.violated)) : "clean") << " " << trace_text(r.trace));
+    CHECK(r.violated < 0);
+    CHECK(r.clean_depth == 5);
+}

@@ -272,7 +272,10 @@ TEST_CASE("mshare: attach_during_flush's harm: a missed attacher reads a freed p
 
 TEST_CASE("mshare: every mshare mutant is found by `cowcheck explore` and `cowcheck check`", "[mshare][cli][mutant]") {
     std::string acts;
-    for (const char* n : mshare_ops) acts += (acts.empty() ? "" : ",") + std::string(n);
+    for (const char* n : mshare_ops) {
+        if (!acts.empty()) acts += ',';
+        acts += n;
+    }
     for (const auto& m : model::mutants()) {
         const std::string name = m.name;
         if (name.rfind("mshare_", 0) != 0) continue;

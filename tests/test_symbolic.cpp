@@ -262,7 +262,10 @@ TEST_CASE("a step applied to a fresh symbolic state computes the concrete step (
         for (const auto& a : model::actions(cfg))
             if (model::describe(a) == d) x = a;
         REQUIRE(x);
-        const SS2 fx = solver::fresh<SS2>("s" + std::to_string(n++) + ".");
+        std::string prefix = "s";   // built piecewise: GCC 12 warns (-Wrestrict) on "s" + std::string
+        prefix += std::to_string(n++);
+        prefix += '.';
+        const SS2 fx = solver::fresh<SS2>(prefix);
         z3::solver sv(solver::z3ctx());
         for (const auto& e : solver::leafwise_equal(fx, solver::lift(c))) sv.add(e);
         SS2 t = fx;

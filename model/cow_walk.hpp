@@ -1,0 +1,142 @@
+// model/cow_walk.hpp — `--phased walk`: the COW context design's rmap walk in steps, so
+// that other actions run while it is under way (the author's open problem "what the walk
+// does while contexts are being freed"; docs/cow-context-findings.md, finding 8).
+//
+// Follows mm/cow_context.c at a4ac19665445: cow_context_walk() takes rcu_read_lock(),
+// traverse_contexts(folio->cow_context, walk_context) visits the root, then loops (1)
+// descend to the left-most child unless it just moved up, (2) stop at the root, else
+// walk_context(curr), (3) parent = curr->parent, next = the next sibling ?: parent), and
+// rcu_read_unlock().  The caller is folio_referenced() from reclaim
+// (shrink_folio_list: the folio isolated, so a reference is held, and locked).
+//
+//   walk_begin(folio)  folio_get (the isolation's reference; it also keeps migration and
+//                      wp_can_reuse_anon_folio off the folio, as the folio lock does),
+//                      rcu_read_lock, walk_context(root)
+//   walk_step          (3) from the context visited last, (1), (2): one walk_context per
+//                      step; the step that reaches the root (or a walk_context returning
+//                      false) ends the walk: rcu_read_unlock, folio_put
+//
+// Between two steps the walk is inside rmap_one, which the author notes may sleep.  As
+// coded, that is inside rcu_read_lock(): a context freed meanwhile (an exit's
+// __put_cow_context: list_del_rcu + kfree_rcu) stays readable until the walk ends
+// (state.walker.rcu_freed: the slot is not reused, its parent and next pointers kept).
+// `--cow-fix walk_drops_rcu` is the TODO's change: RCU is dropped around rmap_one, so
+// the context the walk is at can be freed before step (3) reads it: a use-after-free
+// (bug rmap_walk_freed_cow_context).  `--cow-fix walk_pins_context` adds a reference on
+// the visited context across the unlocked window, dropped after the next step moved on.
+//
+// Simplifications: one walk at a time; the walk is read-only (folio_referenced_one's
+// young-bit clearing is not modelled: rmap_one only reads); walk_context itself is
+// atomic (its own READ_ONCE(context->mm) / mmget_not_zero and VMA reads are one step);
+// was_exclusive is read at each walk_context, as coded.  Concrete engines only: bmc and
+// prove refuse --phased.
+#pragma once
+#include "args.hpp"
+#include "cow_context.hpp"
+#include "tlb.hpp"
+
+namespace model {
+
+/// What the walk's cursor reads of context c: the slot, or for a context freed while
+/// the walk held RCU, what kfree_rcu kept (mm NULL, no children, the old links).
+template <class S> std::array<cint, 3> walker_view(const S& s, cint c) {   // parent, first child, next sibling
+    const auto& w = s.walker;
+    const auto k = static_cast<std::size_t>(c.get());
+    if (k >= w.rcu_freed.size()) return {nil, nil, nil};
+    if (w.rcu_freed[k]) return {w.rcu_parent[k], nil, w.rcu_next[k]};
+    const auto& x = s.cow_ctx[k];
+    return {x.parent, x.first_child, x.next_sibling};
+}
+
+template <class S> typename S::domain::Bool enabled_walk_begin(const config& cfg, const S& s, const args& a) {
+    MODEL_TYPES(S);
+    if (!(cfg.cow() && cfg.has_phase(phased_op::walk)) || s.walker.folio != nil) return B(false);
+    const auto& fo = s.folio[a.folio];
+    return fo.allocated && fo.mapcount != 0 && fo.cow_context != nil;
+}
+
+template <class S> typename S::domain::Bool enabled_walk_step(const config& cfg, const S& s, const args&) {
+    using B = typename S::domain::Bool;
+    return B(cfg.cow() && cfg.has_phase(phased_op::walk) && s.walker.folio != nil);
+}
+
+/// rcu_read_unlock() (the grace period ends: what kfree_rcu held is free), the pinned
+/// context's reference, and folio_put of the isolation's reference.
+template <class S> void walker_end(const config& cfg, S& s) {
+    MODEL_TYPES(S);
+    const auto w = s.walker;
+    s.walker = typename S::walker_t{};
+    if (w.held) cow::put(s, I(w.curr));
+    folio_put(cfg, s, I(w.folio), I(1));
+}
+
+/// walk_context(curr) with the folio's current map count; ends the walk if it says so.
+template <class S> void walker_visit(const config& cfg, S& s) {
+    MODEL_TYPES(S);
+    auto& w = s.walker;
+    const auto& fo = s.folio[w.folio.get()];
+    auto no_visit = [](B, int, int, I) {};   // folio_referenced_one only reads
+    const B cont = cow::walk_context(cfg, s, I(w.folio), I(w.curr), B(true), !(fo.mapcount > I(1)), no_visit, nullptr);
+    if (!cont) walker_end(cfg, s);
+}
+
+template <class S> void do_walk_begin(const config& cfg, S& s, const args& a) {
+    MODEL_TYPES(S);
+    if constexpr (D::is_symbolic) {
+        return;
+    } else {
+        auto& fo = s.folio[a.folio];
+        fo.refcount = fo.refcount + I(1);   // the isolation's folio_get
+        auto& w = s.walker;
+        w.folio = a.folio;
+        w.rcu = !cfg.fixed(cow_fix::walk_drops_rcu);
+        w.root = w.curr = fo.cow_context;
+        bug_on(s, bug::rmap_walk_freed_cow_context, !s.cow_ctx[w.root.get()].live);
+        w.parent = nil;
+        w.visited = 0;   // the loop starts at the root with (1)
+        walker_visit(cfg, s);   // "Visit root first."
+        // --inject cow_walk_skips_descendants: the traversal ends after the folio's context.
+        if (s.walker.folio != nil && cfg.has(mutant::cow_walk_skips_descendants)) walker_end(cfg, s);
+    }
+}
+
+template <class S> void do_walk_step(const config& cfg, S& s, const args&) {
+    MODEL_TYPES(S);
+    if constexpr (D::is_symbolic) {
+        return;
+    } else {
+        auto& w = s.walker;
+        const cint old = w.curr;
+        const bool held = w.held;
+        if (w.visited) {
+            // (3) parent = curr->parent; next = list_next_or_null_rcu(...) ?: parent.
+            // Outside RCU with nothing holding it, curr may be gone: a use-after-free.
+            bug_on(s, bug::rmap_walk_freed_cow_context, w.curr_freed != 0);
+            if (w.curr_freed) {
+                walker_end(cfg, s);
+                return;
+            }
+            const auto v = walker_view(s, w.curr);
+            w.parent = v[0];
+            w.curr = v[2] != nil ? v[2] : v[0];
+        }
+        // (1) if (curr != parent) descend to the left-most child, as far as it goes.
+        for (int k = 0; k < P::anon_vmas && w.curr != w.parent; ++k) {
+            const cint child = walker_view(s, w.curr)[1];
+            if (child == nil) break;
+            w.curr = child;
+        }
+        w.visited = 1;
+        // --cow-fix walk_pins_context: a reference on the context about to be visited (the
+        // root is the folio's), then the previous one's dropped (which may free it).
+        const bool pin = !w.rcu && cfg.fixed(cow_fix::walk_pins_context) && w.curr != w.root;
+        if (pin) cow::get(s, I(w.curr));
+        w.held = pin;
+        if (held) cow::put(s, I(old));
+        // (2) the root ends the walk; else walk_context(curr).
+        if (s.walker.curr == s.walker.root) walker_end(cfg, s);
+        else walker_visit(cfg, s);
+    }
+}
+
+}  // namespace model
