@@ -103,41 +103,32 @@ for m in $("$bin" list --json | python3 -c 'import json,sys; print(" ".join(x["n
   if [ $rc -eq 1 ]; then echo "$m: check (cow_context, default preset, seed 1): shrunk, uncertified"
   else echo "$m: NOT FOUND on cow_context" >&2; status=1; fi
 done
-# The phased fork (docs/cow-context-findings.md, finding 7): an rmap walk between
-# dup_mmap's VMA loop and dup_cow_context, on the PoC with every other fix on.
-tmp=$(mktemp -d)
-no_link=${all_fixes/--cow-fix fork_links_first/}
-rc=0
-# shellcheck disable=SC2086
-"$bin" explore --design cow_context $no_link --phased fork --bounds small --depth 6 --seconds 120 --quiet \
-  --save "$tmp" --force >/dev/null 2>&1 || rc=$?
-if [ $rc -eq 1 ] && [ -f "$tmp/rmap_complete.itf.json" ]; then
-  for ext in itf.json txt dot; do
-    sed 's/rmap_complete\.itf\.json/fork_window_walk.itf.json/g' "$tmp/rmap_complete.$ext" > "$cow_out/fork_window_walk.$ext"
-  done
-  echo "fork_window_walk: explore (--phased fork): certified shortest"
-else
-  echo "fork_window_walk: NOT FOUND (explore --phased fork)" >&2
-  status=1
-fi
-rm -rf "$tmp"
-# The phased walk (finding 8): RCU dropped around rmap_one (walk_drops_rcu) without the
-# reference on the visited context (walk_pins_context), on the action subset the race needs.
-tmp=$(mktemp -d)
-no_pin=${all_fixes/--cow-fix walk_pins_context/}
-rc=0
-# shellcheck disable=SC2086
-"$bin" explore --design cow_context $no_pin --phased walk --bounds small --depth 8 --seconds 120 \
-  --actions mmap,write,fork,exit_mmap,walk_begin,walk_step --quiet --save "$tmp" --force >/dev/null 2>&1 || rc=$?
-if [ $rc -eq 1 ] && [ -f "$tmp/no_kernel_bug.itf.json" ]; then
-  for ext in itf.json txt dot; do
-    sed 's/no_kernel_bug\.itf\.json/walk_drops_rcu_uaf.itf.json/g' "$tmp/no_kernel_bug.$ext" > "$cow_out/walk_drops_rcu_uaf.$ext"
-  done
-  echo "walk_drops_rcu_uaf: explore (--phased walk): certified shortest"
-else
-  echo "walk_drops_rcu_uaf: NOT FOUND (explore --phased walk)" >&2
-  status=1
-fi
-rm -rf "$tmp"
+# A phased finding of docs/cow-context-findings.md: explore on the PoC with every fix but
+# the one that closes it; the trace breaking INVARIANT is saved as NAME (certified shortest).
+#   phased_finding NAME INVARIANT FIX PHASE EXPLORE-ARGS...
+phased_finding() {
+  local name=$1 inv=$2 fix=$3 phase=$4; shift 4
+  local tmp rc=0
+  tmp=$(mktemp -d)
+  # shellcheck disable=SC2086
+  "$bin" explore --design cow_context ${all_fixes/--cow-fix $fix/} --phased "$phase" --bounds small --seconds 120 \
+    "$@" --quiet --save "$tmp" --force >/dev/null 2>&1 || rc=$?
+  if [ $rc -eq 1 ] && [ -f "$tmp/$inv.itf.json" ]; then
+    for ext in itf.json txt dot; do
+      sed "s/$inv\\.itf\\.json/$name.itf.json/g" "$tmp/$inv.$ext" > "$cow_out/$name.$ext"
+    done
+    echo "$name: explore (--phased $phase): certified shortest"
+  else
+    echo "$name: NOT FOUND (explore --phased $phase)" >&2
+    status=1
+  fi
+  rm -rf "$tmp"
+}
+# Finding 7: an rmap walk between dup_mmap's VMA loop and dup_cow_context.
+phased_finding fork_window_walk rmap_complete fork_links_first fork --depth 6
+# Finding 8: RCU dropped around rmap_one (walk_drops_rcu) without the reference on the
+# visited context (walk_pins_context), on the action subset the race needs.
+phased_finding walk_drops_rcu_uaf no_kernel_bug walk_pins_context walk --depth 8 \
+  --actions mmap,write,fork,exit_mmap,walk_begin,walk_step
 scripts/corpus-html.sh "$bin" >/dev/null || status=1
 exit $status

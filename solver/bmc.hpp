@@ -94,6 +94,10 @@ struct bmc_result {
 
 namespace detail {
 
+/// Thrown by unroll_step when the run's wall-clock budget runs out part-way (one depth's
+/// unrolling at `default` can take minutes; bmc reports `unknown`, never waits it out).
+struct unroll_timeout {};
+
 /// Number of distinct terms reachable from `roots`.
 inline std::size_t dag_size(const std::vector<z3::expr>& roots) {
     std::unordered_set<Z3_ast> seen;
@@ -122,7 +126,8 @@ inline unsigned choice_width(std::size_t n) {
 template <class SS>
 std::vector<z3::expr> unroll_step(const model::config& cfg, const std::vector<action>& acts, int d, unsigned width,
                                   const bmc_tuning& tuning, std::vector<z3::expr>& choices, std::vector<SS>& states,
-                                  std::size_t& nodes) {
+                                  std::size_t& nodes,
+                                  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max()) {
     z3::context& ctx = z3ctx();
     const SS cur = states.back();
     const z3::expr c = ctx.bv_const(("c" + std::to_string(d - 1)).c_str(), width);
@@ -130,6 +135,7 @@ std::vector<z3::expr> unroll_step(const model::config& cfg, const std::vector<ac
     std::vector<z3::expr> chain = base;   // per leaf: ite over the actions that change it
     z3::expr_vector guard(ctx);
     for (std::size_t a = 0; a < acts.size(); ++a) {
+        if (std::chrono::steady_clock::now() > deadline) throw unroll_timeout{};
         const sbool en = model::enabled(cfg, cur, acts[a]);
         if (symbolic::known_false(en)) continue;
         const z3::expr chosen = c == ctx.bv_val(static_cast<unsigned>(a), width);
@@ -204,9 +210,28 @@ bmc_result bmc(const model::config& cfg, int max_depth, props::inv_set selected,
         bmc_depth row;
         row.depth = d;
         if (d > 0) {
+            // Unrolling is not interruptible: do not start a depth once the budget is used up
+            // (the check below gets only what is left, and the next build could run far past it).
+            if (timeout_ms && since(started) * 1000.0 >= timeout_ms) {
+                r.status = bmc_status::unknown;
+                r.reason = "time budget of " + std::to_string(timeout_ms) + " ms used up before depth " +
+                           std::to_string(d);
+                break;
+            }
             const auto t0 = clock::now();
-            const std::vector<z3::expr> step =
-                detail::unroll_step(cfg, acts, d, width, tuning, choices, states, row.step_nodes);
+            const auto deadline = timeout_ms ? started + std::chrono::milliseconds(timeout_ms) : clock::time_point::max();
+            std::vector<z3::expr> step;
+            try {
+                step = detail::unroll_step(cfg, acts, d, width, tuning, choices, states, row.step_nodes, deadline);
+            } catch (const detail::unroll_timeout&) {
+                row.build_seconds = since(t0);
+                row.status = bmc_status::unknown;
+                r.depths.push_back(row);
+                r.status = bmc_status::unknown;
+                r.reason = "time budget of " + std::to_string(timeout_ms) + " ms used up while unrolling depth " +
+                           std::to_string(d);
+                break;
+            }
             for (const auto& e : step) sol.add(e);
             row.build_seconds = since(t0);
         }

@@ -113,6 +113,19 @@ TEST_CASE("cowcheck prove: a time budget that runs out is unknown (exit 3), neve
     CHECK_FALSE(j["reason"].get<std::string>().empty());
 }
 
+TEST_CASE("cowcheck bmc: the time budget also holds while a depth is unrolled (unknown, exit 3)", "[bmc][cli]") {
+    // At `default`, unrolling depth 3 alone takes about 90 s on the 2-core machine; the
+    // budget is checked between the actions of the unrolling, so the run stops near it.
+    auto r = cli_test::run("bmc --bounds default --depth 5 --timeout 3 --json");
+    INFO(r.out);
+    REQUIRE(r.code == 3);
+    const auto j = nlohmann::json::parse(r.out);
+    CHECK(j["result"] == "unknown");
+    CHECK(j["clean_depth"].get<int>() < 5);
+    CHECK_FALSE(j["reason"].get<std::string>().empty());
+    CHECK(j["seconds"].get<double>() < 60);   // without the check it ran past 90 s
+}
+
 TEST_CASE("cowcheck prove --json has the engines' summary shape", "[prove][cli]") {
     // The base-case violation run: every selected invariant broke, so no inductive step is built.
     auto r = cli_test::run("prove --bounds small --mms 2 --vmas 1 --va-pages 1 --inject fork_keeps_exclusive "
