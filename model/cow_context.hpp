@@ -52,7 +52,8 @@
 // (rmap_one does not change the map count while the model walks, so was_exclusive and
 // the early-stop recheck see the count at walk start: try_to_migrate_one lowers it as it
 // goes, which can only make the early stop fire more often); the done() callback never
-// ends the walk; the RCU / VMA-stability TODOs are not modelled (every step is atomic);
+// ends the walk; the walk is one step (with --phased walk, one step per context:
+// model/cow_walk.hpp, the RCU TODO); VMA stability within a context is not modelled;
 // contexts use the preset's anon_vma slots; MAP_PRIVATE file mappings do not exist, so
 // should_track_map_private_remap and cow_context_do_map_private_cow never act.
 #pragma once
