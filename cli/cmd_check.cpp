@@ -118,13 +118,13 @@ template <class P> int run_check(const check_options& o) {
     std::cout << "\n";
     if (!o.quiet) {
         std::cout << "\n  action             tried    enabled  out-of-bounds      taken\n";
+        // Only the operations this configuration has (another design's, or a --phased
+        // operation's second half, would read as "never taken").
+        std::array<bool, model::op_count> listed{};
+        for (const auto& x : model::actions(cfg)) listed[static_cast<int>(x.kind)] = true;
         for (int k = 0; k < model::op_count; ++k) {
             const auto& st = r.ops[k];
-            if (static_cast<model::op>(k) == model::op::fork_done && !cfg.has_phase(model::phased_op::fork))
-                continue;   // an action only with --phased fork
-            if ((static_cast<model::op>(k) == model::op::walk_begin || static_cast<model::op>(k) == model::op::walk_step) &&
-                !(cfg.cow() && cfg.has_phase(model::phased_op::walk)))
-                continue;   // actions only with --phased walk
+            if (!listed[k]) continue;
             std::printf("  %-16s %9ld  %9ld  %13ld  %9ld%s\n", model::op_name(static_cast<model::op>(k)), st.tried,
                         st.enabled, st.out_of_bounds, st.taken,
                         st.taken != 0 ? ""

@@ -210,14 +210,8 @@ bmc_result bmc(const model::config& cfg, int max_depth, props::inv_set selected,
         bmc_depth row;
         row.depth = d;
         if (d > 0) {
-            // Unrolling is not interruptible: do not start a depth once the budget is used up
-            // (the check below gets only what is left, and the next build could run far past it).
-            if (timeout_ms && since(started) * 1000.0 >= timeout_ms) {
-                r.status = bmc_status::unknown;
-                r.reason = "time budget of " + std::to_string(timeout_ms) + " ms used up before depth " +
-                           std::to_string(d);
-                break;
-            }
+            // unroll_step checks the deadline before each action (the first check also covers
+            // a budget already used up), so one depth's unrolling cannot run far past it.
             const auto t0 = clock::now();
             const auto deadline = timeout_ms ? started + std::chrono::milliseconds(timeout_ms) : clock::time_point::max();
             std::vector<z3::expr> step;
