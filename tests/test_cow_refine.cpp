@@ -432,6 +432,22 @@ TEST_CASE("phased walk: dropping RCU around rmap_one reads a freed context; a re
         CHECK(o.after(6).cow_ctx[c1].mm == model::nil);
         CHECK_FALSE(o.final().cow_ctx[c1].live);   // freed by the walk's put once it moved on
         CHECK(o.final().bug == 0);
+
+        // The walker's terms in refcount_exact and cow_context_freed_when_unused, each shown
+        // necessary: drop the term (forget the walker's reference) and the claim fails on a
+        // state the walk reaches.
+        auto s = o.after(4);   // after walk_begin: the walker's folio_get is in the refcount
+        REQUIRE(s.walker.folio == 0);
+        CHECK(props::holds(inv::refcount_exact, cfg, s));
+        s.walker.folio = model::nil;
+        CHECK_FALSE(props::holds(inv::refcount_exact, cfg, s));
+
+        auto t = o.after(6);   // the child exited: only the walk's reference keeps its context
+        REQUIRE(t.walker.held == 1);
+        REQUIRE(t.walker.curr == c1);
+        CHECK(props::holds(inv::cow_context_freed_when_unused, cfg, t));
+        t.walker.held = 0;
+        CHECK_FALSE(props::holds(inv::cow_context_freed_when_unused, cfg, t));
     }
     // The pinned reference is part of C5 (cow_context_refcount_exact): without it the
     // claim fails on the state in the window.
@@ -443,26 +459,6 @@ TEST_CASE("phased walk: dropping RCU around rmap_one reads a freed context; a re
         CHECK(props::holds(inv::cow_context_refcount_exact, cfg, s));
         s.walker.held = 0;
         CHECK_FALSE(props::holds(inv::cow_context_refcount_exact, cfg, s));
-    }
-    // The walker's terms in refcount_exact and cow_context_freed_when_unused, each shown
-    // necessary: drop the term (forget the walker's reference) and the claim fails on a
-    // state the walk reaches.
-    {
-        const auto cfg = walk_cfg(true, true);
-        const auto o = run<default_state>(cfg, walk_exit_trace);
-        auto s = o.after(4);   // after walk_begin: the walker's folio_get is in the refcount
-        REQUIRE(s.walker.folio == 0);
-        CHECK(props::holds(inv::refcount_exact, cfg, s));
-        s.walker.folio = model::nil;
-        CHECK_FALSE(props::holds(inv::refcount_exact, cfg, s));
-
-        const int c1 = o.after(3).mm[1].cow_context.get();
-        auto t = o.after(6);   // the child exited: only the walk's reference keeps its context
-        REQUIRE(t.walker.held == 1);
-        REQUIRE(t.walker.curr == c1);
-        CHECK(props::holds(inv::cow_context_freed_when_unused, cfg, t));
-        t.walker.held = 0;
-        CHECK_FALSE(props::holds(inv::cow_context_freed_when_unused, cfg, t));
     }
 }
 
