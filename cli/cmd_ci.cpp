@@ -56,12 +56,10 @@ namespace fs = std::filesystem;
 using gap_key = std::tuple<std::string, std::string, std::string>;
 const std::map<gap_key, std::string>& known_gaps() {
     static const std::map<gap_key, std::string> gaps = {
-        {{"*", "anon_vma_degree_reuse", "check"},
-         "random walks find its structural break only at --bounds double and with 1 seed of 5 "
-         "(README, Mutants); explore finds it"},
         {{"*", "anon_vma_no_reuse", "check"},
-         "random walks do not find it (clean after 2*10^7 steps at default, seed 1): the chain grows only "
-         "over several fork-and-exit generations in a row; explore finds it with its action subset"},
+         "anon_vma_chain_bounded cannot fail at the default bounds (its bound, 2 x mms x vmas = 16, is above the "
+         "6 anon_vma slots: the growth shows as pool exhaustion, whose steps are discarded); explore finds it at "
+         "--mms 2 --vmas 1"},
     };
     return gaps;
 }
@@ -639,9 +637,8 @@ void add_ci(CLI::App& app, int& code) {
         "trace has at most 3 steps), and that the fixed model stays clean for check, explore and bmc; per "
         "--design. Checks are named design/engine/mutant-or-fixed. Exit 0 only if every check holds; 1 if one "
         "fails (mutant not found, fixed model violated, corpus trace differs); 3 if none fails but a budget ran "
-        "out. Known gaps (anon_vma_degree_reuse: check does not find it; anon_vma_no_reuse: check does not find it) are "
-        "reported as skipped, with the "
-        "reason.\n"
+        "out. Known gaps (anon_vma_no_reuse: its invariant cannot fail at check's default bounds) are reported as "
+        "skipped, with the reason.\n"
         "Budgets (2 cores, --jobs 2): quick (under 2 minutes; measured 18-21 s): check 5*10^6 steps, check, "
         "explore and bmc limits 90, 60 and 120 s per run, fixed model explore depth 6 and bmc depth 2 at small. "
         "full (under 30 minutes; measured 5 minutes): check 2*10^8 steps, limits 1500, 600 and 900 s, fixed model explore depth 7 "

@@ -7,6 +7,14 @@
 // `tries` times, after which every action is tried in turn (a run ends when
 // none is enabled).  All selected invariants are checked after every step.
 //
+// Swarm testing (--swarm; Groce et al., "Swarm Testing", ISSTA 2012): each run
+// draws from its own random half of the operations (each kept with probability
+// 1/2, at its usual weight), so some runs leave out the operations that keep
+// undoing what a bug needs (an unmap between the forks and exits of a growth
+// bug).  The subset depends only on (seed, run) and is the same for every design
+// and mutant; the scan that follows `tries` failed draws still covers every
+// action, so a run never stops early because of its subset.
+//
 // Determinism: run r uses the generator seeded with splitmix64(seed, r), so a
 // run is reproducible from (seed, run) whatever the budget, and shard i of n
 // takes runs i, i+n, i+2n, ...
@@ -63,6 +71,7 @@ struct random_options {
     double seconds = 0;              // time limit (0: none); reaching it first is "unknown"
     int tries = 32;
     int shard = 0, shards = 1;
+    bool swarm = false;              // each run draws from a random half of the operations
     props::inv_set selected = props::all_invariants;
     std::function<void(long runs, long steps, double secs)> progress;   // called about every 2 s
 };
@@ -111,10 +120,24 @@ struct picker {
             if (!groups[k].empty())
                 for (int w = 0; w < op_weight(static_cast<model::op>(k)); ++w) kinds.push_back(k);
     }
-    /// Index into acts for a 32-bit random word.
-    int index(std::uint32_t w) const {
-        const auto& g = groups[kinds[w % kinds.size()]];
-        return g[(w / kinds.size()) % g.size()];
+    /// Index into acts for a 32-bit random word, the operation drawn from `ks`
+    /// (an operation repeated op_weight times, as `kinds`).
+    int index(std::uint32_t w, const std::vector<int>& ks) const {
+        const auto& g = groups[ks[w % ks.size()]];
+        return g[(w / ks.size()) % g.size()];
+    }
+    int index(std::uint32_t w) const { return index(w, kinds); }
+    /// Swarm testing: the operations of `kinds` each kept with probability 1/2
+    /// (every one when none is kept).
+    std::vector<int> swarm_kinds(rng& r) const {
+        std::array<bool, model::op_count> keep{};
+        bool any = false;
+        for (int k = 0; k < model::op_count; ++k) any |= keep[k] = !groups[k].empty() && (r.next() >> 63) != 0;
+        if (!any) return kinds;
+        std::vector<int> ks;
+        for (int k : kinds)
+            if (keep[k]) ks.push_back(k);
+        return ks;
     }
     const action& operator()(std::uint32_t w) const { return acts[index(w)]; }
 };
@@ -131,6 +154,7 @@ random_result random_check(const config& cfg, const random_options& opt) {
     double next_progress = 2.0;
     std::vector<action> trace;
     trace.reserve(opt.steps);
+    std::vector<int> swarm_ks;
     S s, next;
     for (long run = opt.shard; ; run += opt.shards) {
         if (opt.max_runs >= 0 && res.runs >= opt.max_runs) break;
@@ -144,6 +168,8 @@ random_result random_check(const config& cfg, const random_options& opt) {
         rng r(splitmix64(opt.seed ^ splitmix64(static_cast<std::uint64_t>(run))));
         s = model::initial_state<S>(&cfg);
         trace.clear();
+        if (opt.swarm) swarm_ks = pick.swarm_kinds(r);
+        const std::vector<int>& run_kinds = opt.swarm ? swarm_ks : pick.kinds;
         for (int k = 0; k < opt.steps; ++k) {
             bool took = false;
             auto attempt = [&](int idx) {
@@ -160,7 +186,8 @@ random_result random_check(const config& cfg, const random_options& opt) {
                 trace.push_back(x);
                 return true;
             };
-            for (int t = 0; t < opt.tries && !took; ++t) took = attempt(pick.index(static_cast<std::uint32_t>(r.next() >> 32)));
+            for (int t = 0; t < opt.tries && !took; ++t)
+                took = attempt(pick.index(static_cast<std::uint32_t>(r.next() >> 32), run_kinds));
             if (!took) {   // fall back to a scan from a random offset
                 const int n = static_cast<int>(acts.size()), off = static_cast<int>(r.below(n));
                 for (int j = 0; j < n && !took; ++j) took = attempt((off + j) % n);
