@@ -47,7 +47,7 @@ struct model_options {
         app.add_option("--invariant", invariants, "check only this invariant (repeatable; default: all)");
         app.add_option("--phased", phased,
                        "split an operation into phases so that other actions can run between them (repeatable; "
-                       "`fork`; concrete engines only, see `cowcheck list`)");
+                       "fork, walk, walk_vma; concrete engines only, see `cowcheck list`)");
     }
 
     /// Build the run's config for preset P; bad names or bounds are usage errors.
@@ -89,7 +89,11 @@ struct model_options {
         }
         for (const auto& name : phased) {
             auto p = model::phased_by_name(name);
-            if (!p) throw usage_error("unknown --phased '" + name + "' (known: fork)");
+            if (!p) {
+                std::string known;
+                for (const auto& x : model::phased_ops()) known += std::string(known.empty() ? "" : ", ") + x.name;
+                throw usage_error("unknown --phased '" + name + "' (known: " + known + ")");
+            }
             cfg.phase(*p);
         }
         for (const auto& name : inject) {

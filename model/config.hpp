@@ -218,6 +218,7 @@ enum class cow_fix : int {
     fork_links_first,
     walk_drops_rcu,
     walk_pins_context,
+    walk_locks_vma,
     count_
 };
 
@@ -261,6 +262,11 @@ inline const std::vector<cow_fix_info>& cow_fixes() {
         {cow_fix::walk_pins_context, "walk_pins_context",
          "with --phased walk and walk_drops_rcu: the walk takes a reference (get_cow_context) on the "
          "context it visits before dropping RCU, and drops it once it has stepped to the next one"},
+        {cow_fix::walk_locks_vma, "walk_locks_vma",
+         "with --phased walk_vma: walk_context_remap() read-locks each VMA (vma_start_read(), as "
+         "lock_vma_under_rcu() does) before rmap_one and unlocks it after, so munmap, mremap, mprotect and "
+         "exit wait for it (the author's TODO \"VMA not locked so unsafe to access\"; as coded a VMA can be "
+         "freed, and under SLAB_TYPESAFE_BY_RCU reused, while rmap_one uses it: finding 9)"},
     };
     return all;
 }
@@ -277,6 +283,7 @@ inline std::optional<cow_fix> cow_fix_by_name(std::string_view name) {
 enum class phased_op : int {
     fork,   // dup_mmap: the VMA loop (PTEs copied, flush), then fork_done (dup_cow_context, unlock)
     walk,   // cow_context_walk: walk_begin (root visited), then one walk_step per context
+    walk_vma,   // walk, and between steps rmap_one holds the last VMA handed to it (implies walk)
     count_
 };
 
@@ -298,6 +305,10 @@ inline const std::vector<phased_info>& phased_ops() {
          "locked, a reference held, read-only): `walk_begin` takes rcu_read_lock and visits the folio's "
          "context, each `walk_step` moves traverse_contexts() to the next context and visits it, the last "
          "one unlocks; an exit (contexts freed) or a fork can run between steps"},
+        {phased_op::walk_vma, "walk_vma",
+         "`--phased walk`, and between two steps the walk is inside rmap_one on the last VMA walk_context "
+         "handed it (the callback may sleep): a munmap, mremap, mprotect or exit that frees that VMA "
+         "meanwhile leaves rmap_one using a freed VMA (implies walk)"},
     };
     return all;
 }
@@ -326,7 +337,11 @@ struct config {
     bool cow() const { return rmap == design::cow_context; }
     bool mshare() const { return rmap == design::mshare; }
     bool has_phase(phased_op p) const { return phased & (1u << static_cast<int>(p)); }
-    config& phase(phased_op p) { phased |= 1u << static_cast<int>(p); return *this; }
+    config& phase(phased_op p) {
+        phased |= 1u << static_cast<int>(p);
+        if (p == phased_op::walk_vma) phase(phased_op::walk);
+        return *this;
+    }
     std::vector<std::string> phased_names() const {
         std::vector<std::string> out;
         for (const auto& p : phased_ops())
@@ -366,6 +381,7 @@ enum class bug : int {
     rmap_walk_freed_cow_context,   // cow_context_walk() started at a freed cow_context (use-after-free)
     cow_context_freed_with_children,  // VM_WARN_ON_ONCE(!list_empty(&context->children)) in __put_cow_context
     mshare_fault_freed_table,   // a hardware walk through a linked mshare table that was freed (use-after-free)
+    rmap_one_freed_vma,         // the COW context walk's rmap_one used a VMA freed while it ran (--phased walk_vma)
     count_
 };
 
@@ -380,6 +396,8 @@ inline const char* bug_name(int b) {
         case bug::cow_context_freed_with_children:
             return "VM_WARN_ON_ONCE(!list_empty(&context->children)) in __put_cow_context()";
         case bug::mshare_fault_freed_table: return "a page walk went through a freed mshare page table (use-after-free)";
+        case bug::rmap_one_freed_vma:
+            return "the COW context walk's rmap_one used a VMA that was freed while it ran (use-after-free)";
         default: return "unknown";
     }
 }

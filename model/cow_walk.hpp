@@ -25,9 +25,20 @@
 // (bug rmap_walk_freed_cow_context).  `--cow-fix walk_pins_context` adds a reference on
 // the visited context across the unlocked window, dropped after the next step moved on.
 //
+// `--phased walk_vma` (the author's TODO "VMA is not stabilised" / "VMA not locked so
+// unsafe to access" in walk_context_remap(), finding 9): between two steps the walk is
+// inside rmap_one on the last VMA walk_context() handed it, found by for_each_vma_range()
+// under RCU only.  A munmap, mremap, mprotect merge or exit that frees that VMA meanwhile
+// is seen when rmap_one returns at the next step (bug rmap_one_freed_vma).  VMAs are
+// SLAB_TYPESAFE_BY_RCU (mm/vma_init.c), so RCU does not keep a freed VMA: the object can
+// be reused at once.  `--cow-fix walk_locks_vma` read-locks the VMA (vma_start_read())
+// across rmap_one; a writer (vma_start_write(), and the detach of exit) waits for it.
+//
 // Simplifications: one walk at a time; the walk is read-only (folio_referenced_one's
 // young-bit clearing is not modelled: rmap_one only reads); walk_context itself is
-// atomic (its own READ_ONCE(context->mm) / mmget_not_zero and VMA reads are one step);
+// atomic (its own READ_ONCE(context->mm) / mmget_not_zero and VMA reads are one step,
+// so only the last VMA it hands is inside rmap_one between steps; with walk_locks_vma
+// every writer of that mm waits, not only those of that VMA);
 // was_exclusive is read at each walk_context, as coded.  Concrete engines only: bmc and
 // prove refuse --phased.
 #pragma once
@@ -71,13 +82,31 @@ template <class S> void walker_end(const config& cfg, S& s) {
 }
 
 /// walk_context(curr) with the folio's current map count; ends the walk if it says so.
+/// With --phased walk_vma the walk then stays inside rmap_one on the last VMA handed to it
+/// (with --cow-fix walk_locks_vma, read-locked unless a fork of --phased fork holds its
+/// mm: dup_mmap write-locks the VMAs, vma_start_read() fails, and the VMA is skipped, as
+/// lock_vma_under_rcu() callers do; a munmap between its phases holds the mmap_lock
+/// downgraded to read, which does not stop vma_start_read()).
 template <class S> void walker_visit(const config& cfg, S& s) {
     MODEL_TYPES(S);
     auto& w = s.walker;
     const auto& fo = s.folio[w.folio.get()];
-    auto no_visit = [](B, int, int, I) {};   // folio_referenced_one only reads
-    const B cont = cow::walk_context(cfg, s, I(w.folio), I(w.curr), B(true), !(fo.mapcount > I(1)), no_visit, nullptr);
-    if (!cont) walker_end(cfg, s);
+    int last_mm = nil, last_vma = nil;
+    auto visit = [&](B handed, int m, int i, I) {   // folio_referenced_one only reads
+        if (handed) last_mm = m, last_vma = i;
+    };
+    const B cont = cow::walk_context(cfg, s, I(w.folio), I(w.curr), B(true), !(fo.mapcount > I(1)), visit, nullptr);
+    if (!cont) {
+        walker_end(cfg, s);
+        return;
+    }
+    if (!cfg.has_phase(phased_op::walk_vma) || last_mm == nil) return;
+    const bool locks = cfg.fixed(cow_fix::walk_locks_vma);
+    if (locks && in_fork(s, last_mm)) return;
+    w.vma_mm = last_mm;
+    w.vma = last_vma;
+    w.vma_locked = locks;
+    w.vma_freed = 0;
 }
 
 template <class S> void do_walk_begin(const config& cfg, S& s, const args& a) {
@@ -106,6 +135,21 @@ template <class S> void do_walk_step(const config& cfg, S& s, const args&) {
         return;
     } else {
         auto& w = s.walker;
+        if (w.vma_mm != nil) {
+            // rmap_one on the VMA handed last returns: folio_referenced_one() has read
+            // vma->vm_mm and vma->vm_flags (VM_LOCKED) after page_vma_mapped_walk(), and a
+            // VMA freed meanwhile (under SLAB_TYPESAFE_BY_RCU even RCU does not keep it: the
+            // object can already be another VMA) was used after its free.  With
+            // walk_locks_vma, vma_end_read().
+            const bool freed = w.vma_freed;
+            bug_on(s, bug::rmap_one_freed_vma, freed);
+            w.vma_mm = w.vma = nil;
+            w.vma_locked = w.vma_freed = 0;
+            if (freed) {
+                walker_end(cfg, s);
+                return;
+            }
+        }
         const cint old = w.curr;
         const bool held = w.held;
         if (w.visited) {

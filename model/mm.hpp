@@ -29,7 +29,10 @@ template <class S> void teardown_mm(const config& cfg, S& s, int m) {
         D::when(s.vma[m][i].used, s, [&](S& s) { rmap::unlink(cfg, s, m, i); });
     tlb_finish_mmu(cfg, s, m);            // flush, then free the pages
     for (int i = 0; i < P::vmas; ++i) {   // remove_vma()
-        D::when(s.vma[m][i].used, s, [&](S& s) { rmap::vma_unmap(cfg, s, m, i); });
+        D::when(s.vma[m][i].used, s, [&](S& s) {
+            rmap::vma_unmap(cfg, s, m, i);
+            walker_vma_freed(s, m, i);
+        });
         s.vma[m][i] = vma_t<D, P>{};
     }
     for (int p = 0; p < P::va_pages; ++p) s.ref[m][p] = 0;

@@ -246,6 +246,12 @@ template <class D, class P> struct state {
         std::uint8_t rcu = 0;      // the walk is inside rcu_read_lock() between steps (as coded)
         std::uint8_t held = 0;     // --cow-fix walk_pins_context: the walk holds a reference on curr
         std::uint8_t curr_freed = 0;   // curr was freed while the walk was outside RCU
+        // --phased walk_vma: between steps the walk is inside rmap_one on the last VMA
+        // walk_context handed it, (vma_mm, vma); nil: none (the context had no VMA to hand).
+        cint vma_mm = nil;
+        cint vma = nil;
+        std::uint8_t vma_locked = 0;   // --cow-fix walk_locks_vma: the walk holds its read lock
+        std::uint8_t vma_freed = 0;    // it was freed while rmap_one ran (as coded, nothing stops that)
         // Contexts freed while the walk holds rcu_read_lock: kfree_rcu() keeps the memory
         // (the slot is not reused) and list_del_rcu() left their parent and next pointers.
         std::array<std::uint8_t, P::anon_vmas> rcu_freed{};

@@ -58,12 +58,23 @@ template <class S> typename S::domain::Int free_vma_slot(const config& cfg, cons
     return lowest_free<D>(s.vma[m], cfg.lim.vmas, [](const auto& v) { return v.used; });
 }
 
+/// --phased walk_vma (model/cow_walk.hpp): VMA (m, k) is freed (vm_area_free()); if the
+/// COW context walk is inside rmap_one on it, rmap_one now uses a freed VMA.  Concrete
+/// only: the symbolic engines refuse --phased.
+template <class S> void walker_vma_freed(S& s, int m, int k) {
+    if constexpr (!S::domain::is_symbolic) {
+        auto& w = s.walker;
+        if (w.folio != nil && w.vma_mm == m && w.vma == k) w.vma_freed = 1;
+    }
+}
+
 /// Remove VMA (m, k): unlink_anon_vmas() from vma_complete()/free_pgtables(), then
 /// remove_vma() (cow_context_vma_unmap, which therefore sees vma->anon_vma == NULL).
 template <class S> void remove_vma(const config& cfg, S& s, int m, int k) {
     rmap::unlink(cfg, s, m, k);
     rmap::vma_unmap(cfg, s, m, k);
     s.vma[m][k] = vma_t<typename S::domain, typename S::preset>{};
+    walker_vma_freed(s, m, k);
 }
 
 /// Put `piece` (a new VMA split off or copied from `src`) into a free slot, with
@@ -295,8 +306,13 @@ void modify_flags(const config& cfg, S& s, int m, int start, int n, int set, int
 // Actions
 // ---------------------------------------------------------------------------
 
-/// mm may take its mmap_lock for write (no phased unmap and no forced write between its phases holds it).
+/// mm may take its mmap_lock for write (no phased unmap and no forced write between its phases holds it),
+/// and write-lock its VMAs: with --cow-fix walk_locks_vma, not while the COW context walk holds one of
+/// them read-locked (vma_start_write waits for readers; the model makes every writer of the mm wait,
+/// not only those that touch that VMA).
 template <class S> typename S::domain::Bool mmap_writable(const S& s, int m) {
+    if constexpr (!S::domain::is_symbolic)
+        if (s.walker.folio != nil && s.walker.vma_locked && s.walker.vma_mm == m) return false;
     return s.mm[m].live && !s.mm[m].locked && !s.mm[m].foll_force;
 }
 

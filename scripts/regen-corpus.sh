@@ -130,5 +130,8 @@ phased_finding fork_window_walk rmap_complete fork_links_first fork --depth 6
 # visited context (walk_pins_context), on the action subset the race needs.
 phased_finding walk_drops_rcu_uaf no_kernel_bug walk_pins_context walk --depth 8 \
   --actions mmap,write,fork,exit_mmap,walk_begin,walk_step
+# Finding 9: rmap_one on a VMA a munmap or exit frees meanwhile (walk_locks_vma closes it).
+phased_finding walk_vma_freed no_kernel_bug walk_locks_vma walk_vma --depth 8 \
+  --actions mmap,write,fork,exit_mmap,munmap,walk_begin,walk_step
 scripts/corpus-html.sh "$bin" >/dev/null || status=1
 exit $status

@@ -488,3 +488,90 @@ TEST_CASE("phased walk: explore finds the freed-context read in 7 steps and not 
     CHECK(r.violated < 0);
     CHECK(r.clean_depth == 5);
 }
+
+// ---------------------------------------------------------------------------
+// --phased walk_vma (finding 9): between steps rmap_one holds the last VMA handed to it.
+// ---------------------------------------------------------------------------
+
+namespace {
+
+/// walk_cfg (RCU dropped and the context pinned, or as coded) with --phased walk_vma;
+/// `locks`: --cow-fix walk_locks_vma, which walk_cfg turns on with the other fixes.
+template <class P = model::preset_default> model::config walk_vma_cfg(bool drops_rcu, bool locks) {
+    auto cfg = walk_cfg<P>(drops_rcu, drops_rcu);
+    cfg.phase(model::phased_op::walk_vma);
+    if (!locks) cfg.cow_fixed &= ~(1u << static_cast<int>(model::cow_fix::walk_locks_vma));
+    return cfg;
+}
+
+/// The walk starts at the parent's context (the root) and is inside rmap_one on the
+/// parent's VMA; the parent unmaps it; rmap_one returns.
+const std::vector<action> walk_unmap_trace = {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::fork(0, 1),
+                                              walk_begin(0),      act::munmap(0, 0, 1),    walk_step};
+
+}  // namespace
+
+TEST_CASE("phased walk_vma: a munmap frees the VMA rmap_one is using, with or without RCU; the VMA read lock "
+          "makes the writers wait",
+          "[cow_context][phased][walk][finding]") {
+    CHECK(walk_vma_cfg(false, false).has_phase(model::phased_op::walk));   // walk_vma implies walk
+    for (bool drops : {false, true}) {
+        INFO((drops ? "walk_drops_rcu + walk_pins_context" : "as coded (RCU held)"));
+        const auto cfg = walk_vma_cfg(drops, false);
+        const auto o = run<default_state>(cfg, walk_unmap_trace, /*check_invariants=*/false);
+        CHECK(o.after(4).walker.vma_mm == 0);
+        CHECK(o.after(4).walker.vma == 0);
+        CHECK(o.after(4).walker.vma_locked == 0);
+        CHECK(o.after(5).walker.vma_freed == 1);
+        CHECK(props::holds(inv::no_kernel_bug, cfg, o.after(5)));
+        CHECK(o.final().bug == static_cast<int>(model::bug::rmap_one_freed_vma));
+        CHECK_FALSE(props::holds(inv::no_kernel_bug, cfg, o.final()));
+        CHECK(o.final().walker.folio == model::nil);   // the walk ended there
+    }
+    // Without walk_vma the VMA is not followed between steps: the same trace is clean.
+    CHECK(run<default_state>(walk_cfg(false, false), walk_unmap_trace).final().bug == 0);
+    // With walk_locks_vma the parent's writers wait while the walk holds its VMA; the
+    // child's do not, and once the walk has moved to the child's context the roles swap.
+    const auto cfg = walk_vma_cfg(false, true);
+    auto s = run<default_state>(cfg, {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::fork(0, 1), walk_begin(0)})
+                 .final();
+    CHECK(s.walker.vma_locked == 1);
+    for (const auto& x : {act::munmap(0, 0, 1), act::exit(0), act::mprotect(0, 0, 1, false), act::mmap(0, 1, 1),
+                          act::fork(0, 2)})
+        CHECK_FALSE(model::enabled(cfg, s, x));
+    CHECK(model::enabled(cfg, s, act::munmap(1, 0, 1)));
+    REQUIRE(model::step(cfg, s, walk_step));
+    CHECK(s.walker.vma_mm == 1);
+    CHECK(model::enabled(cfg, s, act::munmap(0, 0, 1)));
+    CHECK_FALSE(model::enabled(cfg, s, act::exit(1)));
+    REQUIRE(model::step(cfg, s, walk_step));   // back at the root: the walk ends, nothing is held
+    CHECK(s.walker.folio == model::nil);
+    CHECK(model::enabled(cfg, s, act::exit(1)));
+}
+
+TEST_CASE("phased walk_vma: explore finds the freed VMA in 6 steps and not before; with walk_locks_vma it is clean",
+          "[cow_context][phased][walk]") {
+    solver::explore_options eo;
+    eo.depth = 7;
+    eo.ops = walk_ops();
+    eo.ops.push_back(static_cast<int>(op::munmap));
+    for (bool drops : {false, true}) {
+        INFO((drops ? "walk_drops_rcu + walk_pins_context" : "as coded"));
+        const auto r = solver::explore<S>(walk_vma_cfg<model::preset_small>(drops, false), eo);
+        INFO(trace_text(r.trace));
+        REQUIRE(r.violated == static_cast<int>(inv::no_kernel_bug));
+        CHECK(r.trace.size() == 6);
+        CHECK(r.clean_depth == 5);
+        const auto f = solver::explore<S>(walk_vma_cfg<model::preset_small>(drops, true), eo);
+        INFO((f.violated >= 0 ? props::inv_name(static_cast<inv>(f.violated)) : "clean") << " " << trace_text(f.trace));
+        CHECK(f.violated < 0);
+        CHECK(f.clean_depth == 7);
+    }
+    // Every action, with every fix, to depth 5.
+    solver::explore_options all;
+    all.depth = 5;
+    const auto r = solver::explore<S>(walk_vma_cfg<model::preset_small>(true, true), all);
+    INFO((r.violated >= 0 ? props::inv_name(static_cast<inv>(r.violated)) : "clean") << " " << trace_text(r.trace));
+    CHECK(r.violated < 0);
+    CHECK(r.clean_depth == 5);
+}
