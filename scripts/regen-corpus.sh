@@ -22,8 +22,8 @@ status=0
 declare -A explore_args=(
   [anon_vma_no_reuse]="--bounds default --mms 2 --vmas 1 --va-pages 1 --cpus 1 --folios 2 --depth 10 --actions mmap,write,fork,exit_mmap,switch_mm"
   # CVE-2022-42703: the structural break (I4) at depth 11, 4.75 million states, 80-140 s on
-  # one thread.  The use-after-free it leads to (depth 15-16) is beyond every engine; it
-  # is shown by tests/test_anon_vma_degree.cpp.
+  # one thread.  The use-after-free it leads to (depth 15-16) is beyond explore; check
+  # (swarm testing) finds it at the default preset: the harm trace below.
   [anon_vma_degree_reuse]="--bounds default --mms 4 --vmas 2 --va-pages 2 --folios 1 --anon-vmas 5 --cpus 1 --depth 11 --actions mmap,write,fork,exit_mmap,mprotect --invariant anon_vma_chain_shape --threads 1 --max-memory 4000"
 )
 # mshare mutants (counterexamples/mshare/): the small preset (one-page region), the
@@ -73,6 +73,17 @@ for m in $("$bin" list --json | python3 -c 'import json,sys; print(" ".join(x["n
     status=1
   fi
 done
+# CVE-2022-42703's harm, the use-after-free (a mapped folio's anon_vma freed), which no
+# exhaustive engine reaches: check at the default preset (swarm, seed 1: about 80 s).
+rc=0
+"$bin" check --inject anon_vma_degree_reuse --invariant mapped_folio_anon_vma_live --seed 1 --budget 200000000 \
+  --quiet --save counterexamples/anon_vma/harm --force >/dev/null 2>&1 || rc=$?
+if [ $rc -eq 1 ]; then
+  echo "anon_vma_degree_reuse (harm, mapped_folio_anon_vma_live): check (default preset, seed 1): shrunk, uncertified"
+else
+  echo "anon_vma_degree_reuse (harm): NOT FOUND (check 2*10^8 steps at default, seed 1)" >&2
+  status=1
+fi
 # The COW context design's mutants (`cowcheck list`: designs cow_context), found on the
 # design with every --cow-fix on (as coded its holes would come first), into
 # counterexamples/cow_context/<mutant>.itf.json.

@@ -178,6 +178,9 @@ template <class S> std::string objects_text(const S& s, unsigned kinds, const st
           << (w.visited ? " (visited)" : "") << ", root " << idx("cow_context", w.root.v)
           << (w.rcu ? ", inside rcu_read_lock" : ", outside RCU (in rmap_one)")
           << (w.held ? ", holds a reference on it" : "") << (w.curr_freed ? ", which was FREED" : "");
+        if (w.vma_mm.v != model::nil)   // --phased walk_vma
+            o << "; rmap_one on mm" << int(w.vma_mm.v) << " vma" << int(w.vma.v)
+              << (w.vma_locked ? " (read-locked)" : " (not locked)") << (w.vma_freed ? ", which was FREED" : "");
         for (std::size_t k = 0; k < w.rcu_freed.size(); ++k)
             if (w.rcu_freed[k]) o << "; cow_context" << k << " freed, kept by kfree_rcu";
         o << "\n";
