@@ -374,6 +374,14 @@ const std::vector<action> walk_exit_trace = {act::mmap(0, 0, 1), act::write(0, 0
                                              walk_begin(0),      walk_step,                act::exit(1),
                                              walk_step};
 
+/// Explore at small from cfg finds nothing, to exactly `depth` (eo.depth).
+void check_explore_clean(const model::config& cfg, const solver::explore_options& eo) {
+    const auto r = solver::explore<S>(cfg, eo);
+    INFO((r.violated >= 0 ? props::inv_name(static_cast<inv>(r.violated)) : "clean") << " " << trace_text(r.trace));
+    CHECK(r.violated < 0);
+    CHECK(r.clean_depth == eo.depth);
+}
+
 std::vector<int> walk_ops() {
     std::vector<int> ops;
     for (auto k : {op::mmap, op::write, op::fork, op::exit_mmap, op::walk_begin, op::walk_step})
@@ -475,18 +483,12 @@ TEST_CASE("phased walk: explore finds the freed-context read in 7 steps and not 
     }
     for (bool drops : {false, true}) {
         INFO((drops ? "walk_drops_rcu + walk_pins_context" : "as coded"));
-        const auto r = solver::explore<S>(walk_cfg<model::preset_small>(drops, drops), eo);
-        INFO((r.violated >= 0 ? props::inv_name(static_cast<inv>(r.violated)) : "clean") << " " << trace_text(r.trace));
-        CHECK(r.violated < 0);
-        CHECK(r.clean_depth == 7);
+        check_explore_clean(walk_cfg<model::preset_small>(drops, drops), eo);
     }
     // Every action, as coded with every other fix, to depth 5.
     solver::explore_options all;
     all.depth = 5;
-    const auto r = solver::explore<S>(walk_cfg<model::preset_small>(false, false), all);
-    INFO((r.violated >= 0 ? props::inv_name(static_cast<inv>(r.violated)) : "clean") << " " << trace_text(r.trace));
-    CHECK(r.violated < 0);
-    CHECK(r.clean_depth == 5);
+    check_explore_clean(walk_cfg<model::preset_small>(false, false), all);
 }
 
 // ---------------------------------------------------------------------------
@@ -562,16 +564,10 @@ TEST_CASE("phased walk_vma: explore finds the freed VMA in 6 steps and not befor
         REQUIRE(r.violated == static_cast<int>(inv::no_kernel_bug));
         CHECK(r.trace.size() == 6);
         CHECK(r.clean_depth == 5);
-        const auto f = solver::explore<S>(walk_vma_cfg<model::preset_small>(drops, true), eo);
-        INFO((f.violated >= 0 ? props::inv_name(static_cast<inv>(f.violated)) : "clean") << " " << trace_text(f.trace));
-        CHECK(f.violated < 0);
-        CHECK(f.clean_depth == 7);
+        check_explore_clean(walk_vma_cfg<model::preset_small>(drops, true), eo);
     }
     // Every action, with every fix, to depth 5.
     solver::explore_options all;
     all.depth = 5;
-    const auto r = solver::explore<S>(walk_vma_cfg<model::preset_small>(true, true), all);
-    INFO((r.violated >= 0 ? props::inv_name(static_cast<inv>(r.violated)) : "clean") << " " << trace_text(r.trace));
-    CHECK(r.violated < 0);
-    CHECK(r.clean_depth == 5);
+    check_explore_clean(walk_vma_cfg<model::preset_small>(true, true), all);
 }
