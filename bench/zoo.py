@@ -118,13 +118,17 @@ def main():
             earlier = json.load(f)
     date = time.strftime("%Y-%m-%d %H:%M")
 
+    def set_harm(row, label, rc, wall, j):
+        """The harm cells: its invariant (and engine), and the trace's length and time when found."""
+        row["harm"] = label
+        row["harm_length"] = j["violation"]["length"] if rc == 1 else None
+        row["harm_s"] = wall if rc == 1 else None
+
     def harm_by_check(row, dflags):
         name, harm = row["mutant"], HARM_BY_CHECK[row["mutant"]]
         rc, wall, j = run(b, f"check {dflags}--inject {name} --invariant {harm} --seed 1 --budget 200000000 "
                              f"--seconds 300 --quiet --json --save {harm_dir} --force", 400)
-        row["harm"] = harm + " (check, seed 1)"
-        row["harm_length"] = j["violation"]["length"] if rc == 1 else None
-        row["harm_s"] = wall if rc == 1 else None
+        set_harm(row, harm + " (check, seed 1)", rc, wall, j)
 
     all_fixes = " ".join(f"--cow-fix {f['name']}" for f in listing.get("cow_fixes", []))
     for m in listing["mutants"] if earlier else mutants:
@@ -206,9 +210,7 @@ def main():
         if harm and harm != row.get("invariant") and name not in EXPLORE_SECONDS:
             rc, wall, j = run(b, f"explore {dflags}{eargs} --inject {name} --invariant {harm} --seconds 120 --quiet --json "
                                  f"--save {harm_dir} --force", 150)
-            row["harm"] = harm
-            row["harm_length"] = j["violation"]["length"] if rc == 1 else None
-            row["harm_s"] = wall if rc == 1 else None
+            set_harm(row, harm, rc, wall, j)
         elif name in HARM_BY_CHECK:
             harm_by_check(row, dflags)
         rows.append(row)

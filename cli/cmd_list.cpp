@@ -7,7 +7,7 @@ namespace cli {
 
 void add_list(CLI::App& app, int& code) {
     auto* cmd = app.add_subcommand("list", "list the actions (with the kernel function each follows), invariants, "
-                                           "designs, mutants and bounds presets");
+                                           "designs, COW context fixes, phased operations, mutants and bounds presets");
     auto json = std::make_shared<bool>(false);
     cmd->add_flag("--json", *json, "print one JSON object");
     cmd->callback([json, &code] {
@@ -17,6 +17,7 @@ void add_list(CLI::App& app, int& code) {
             j["invariants"].push_back({{"name", i.name}, {"claim", i.claim}, {"rule", i.rule}});
         j["designs"] = {"anon_vma", "cow_context", "mshare"};
         for (const auto& f : model::cow_fixes()) j["cow_fixes"].push_back({{"name", f.name}, {"summary", f.summary}});
+        for (const auto& f : model::phased_ops()) j["phased"].push_back({{"name", f.name}, {"summary", f.summary}});
         for (const auto& m : model::mutants()) {
             nlohmann::json ds = nlohmann::json::array();
             for (auto d : {model::design::anon_vma, model::design::cow_context, model::design::mshare})
@@ -44,6 +45,8 @@ void add_list(CLI::App& app, int& code) {
                       << "  cow_context       the COW context proof of concept as coded (model/cow_context.hpp)\n";
             std::cout << "\ncow_context fixes (--cow-fix NAME):\n";
             for (const auto& f : model::cow_fixes()) std::cout << "  " << f.name << "\n      " << f.summary << "\n";
+            std::cout << "\nphased operations (--phased NAME: check, explore and refine; bmc and prove do not model phases):\n";
+            for (const auto& f : model::phased_ops()) std::cout << "  " << f.name << "\n      " << f.summary << "\n";
             std::cout << "\nmutants (--inject NAME):\n";
             for (const auto& m : model::mutants()) {
                 std::string ds;

@@ -225,6 +225,13 @@ bmc_result bmc(const model::config& cfg, int max_depth, props::inv_set selected,
     for (int d = 0; d <= max_depth; ++d) {
         bmc_depth row;
         row.depth = d;
+        // The time budget ran out at depth d: the run stops with `unknown`, never "clean".
+        const auto budget_gone = [&](const std::string& where) {
+            row.status = bmc_status::unknown;
+            r.depths.push_back(row);
+            r.status = bmc_status::unknown;
+            r.reason = "time budget of " + std::to_string(timeout_ms) + " ms used up " + where + std::to_string(d);
+        };
         if (d > 0) {
             // unroll_step checks the deadline before each action (the first check also covers
             // a budget already used up), so one depth's unrolling cannot run far past it.
@@ -235,11 +242,7 @@ bmc_result bmc(const model::config& cfg, int max_depth, props::inv_set selected,
                 step = detail::unroll_step(cfg, acts, d, width, tuning, choices, states, row.step_nodes, deadline);
             } catch (const detail::unroll_timeout&) {
                 row.build_seconds = since(t0);
-                row.status = bmc_status::unknown;
-                r.depths.push_back(row);
-                r.status = bmc_status::unknown;
-                r.reason = "time budget of " + std::to_string(timeout_ms) + " ms used up while unrolling depth " +
-                           std::to_string(d);
+                budget_gone("while unrolling depth ");
                 break;
             }
             for (const auto& e : step) sol.add(e);
@@ -256,24 +259,15 @@ bmc_result bmc(const model::config& cfg, int max_depth, props::inv_set selected,
             holds.push_back(props::holds(static_cast<props::inv>(i), cfg, s).e.simplify());
             if (selected >> i & 1) bad.push_back(!holds.back());
         }
-        if (holds.size() < static_cast<std::size_t>(props::inv_count)) {   // stopped by the budget: never "clean"
-            r.status = bmc_status::unknown;
-            r.reason = "time budget of " + std::to_string(timeout_ms) + " ms used up before depth " + std::to_string(d);
-            row.status = bmc_status::unknown;
-            r.depths.push_back(row);
+        const double used_ms = since(started) * 1000.0;
+        // Stopped between the invariants, or nothing left for the solver.
+        if (holds.size() < static_cast<std::size_t>(props::inv_count) || (!bad.empty() && timeout_ms && used_ms >= timeout_ms)) {
+            budget_gone("before depth ");
             break;
         }
         const auto t1 = clock::now();
         z3::check_result res = z3::unsat;
         if (!bad.empty()) {
-            const double used_ms = since(started) * 1000.0;
-            if (timeout_ms && used_ms >= timeout_ms) {
-                r.status = bmc_status::unknown;
-                r.reason = "time budget of " + std::to_string(timeout_ms) + " ms used up before depth " +
-                           std::to_string(d);
-                r.depths.push_back(row);
-                break;
-            }
             z3::params p(ctx);
             // z3 reads 4294967295 as "no timeout"; a budget is at least 1 ms.
             p.set("timeout", timeout_ms ? std::max(1u, static_cast<unsigned>(timeout_ms - used_ms)) : 4294967295u);

@@ -22,7 +22,12 @@ TEST_CASE("cowcheck list names every action, invariant and mutant", "[cli]") {
     bool found = false;
     for (const auto& m : j["mutants"]) found = found || m["name"] == "fork_keeps_exclusive";
     CHECK(found);
-    CHECK(run("list").out.find("do_wp_page") != std::string::npos);
+    std::vector<std::string> phased;
+    for (const auto& f : j["phased"]) phased.push_back(f["name"]);
+    CHECK(phased == std::vector<std::string>{"fork", "walk", "walk_vma"});
+    const auto text = run("list").out;
+    CHECK(text.find("do_wp_page") != std::string::npos);
+    CHECK(text.find("walk_vma") != std::string::npos);
 }
 
 TEST_CASE("cowcheck check: clean run exits 0 with a JSON summary", "[cli]") {
