@@ -258,14 +258,16 @@ inline const std::vector<cow_fix_info>& cow_fixes() {
         {cow_fix::walk_drops_rcu, "walk_drops_rcu",
          "with --phased walk: cow_context_walk() drops rcu_read_lock() around each rmap_one call, which "
          "may sleep (the author's TODO \"We shouldn't be holding the RCU lock here\"; as coded the callbacks "
-         "run under RCU); alone it lets an exit free the context the walk is at (finding 8)"},
+         "run under RCU); safe for the traversal, as walk_context holds the visited mm's mm_users across "
+         "rmap_one, which keeps its context (finding 8)"},
         {cow_fix::walk_pins_context, "walk_pins_context",
          "with --phased walk and walk_drops_rcu: the walk takes a reference (get_cow_context) on the "
-         "context it visits before dropping RCU, and drops it once it has stepped to the next one"},
+         "context it visits before dropping RCU, and drops it once it has stepped to the next one (not "
+         "needed: the mm's mm_users already keep that context; finding 8)"},
         {cow_fix::walk_locks_vma, "walk_locks_vma",
          "with --phased walk_vma: walk_context_remap() read-locks each VMA (vma_start_read(), as "
-         "lock_vma_under_rcu() does) before rmap_one and unlocks it after, so munmap, mremap, mprotect and "
-         "exit wait for it (the author's TODO \"VMA not locked so unsafe to access\"; as coded a VMA can be "
+         "lock_vma_under_rcu() does) before rmap_one and unlocks it after, so munmap, mremap and mprotect "
+         "wait for it (the author's TODO \"VMA not locked so unsafe to access\"; as coded a VMA can be "
          "freed, and under SLAB_TYPESAFE_BY_RCU reused, while rmap_one uses it: finding 9)"},
     };
     return all;
@@ -304,10 +306,11 @@ inline const std::vector<phased_info>& phased_ops() {
          "the COW context design's rmap walk in steps, as folio_referenced() runs it from reclaim (folio "
          "locked, a reference held, read-only): `walk_begin` takes rcu_read_lock and visits the folio's "
          "context, each `walk_step` moves traverse_contexts() to the next context and visits it, the last "
-         "one unlocks; an exit (contexts freed) or a fork can run between steps"},
+         "one unlocks; an exit (contexts freed) or a fork can run between steps, except the exit of the mm "
+         "whose VMA rmap_one is on (walk_context holds its mm_users)"},
         {phased_op::walk_vma, "walk_vma",
          "`--phased walk`, and between two steps the walk is inside rmap_one on the last VMA walk_context "
-         "handed it (the callback may sleep): a munmap, mremap, mprotect or exit that frees that VMA "
+         "handed it (the callback may sleep): a munmap, mremap or mprotect that frees that VMA "
          "meanwhile leaves rmap_one using a freed VMA (implies walk)"},
     };
     return all;

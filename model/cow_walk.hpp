@@ -16,23 +16,30 @@
 //                      step; the step that reaches the root (or a walk_context returning
 //                      false) ends the walk: rcu_read_unlock, folio_put
 //
-// Between two steps the walk is inside rmap_one, which the author notes may sleep.  As
-// coded, that is inside rcu_read_lock(): a context freed meanwhile (an exit's
-// __put_cow_context: list_del_rcu + kfree_rcu) stays readable until the walk ends
+// Between two steps the walk is inside rmap_one on the last VMA walk_context(curr) handed
+// (the callback may sleep, as the author notes), or, if it handed none, back in
+// traverse_contexts.  Either way RCU is held as coded: a context freed meanwhile (an
+// exit's __put_cow_context: list_del_rcu + kfree_rcu) stays readable until the walk ends
 // (state.walker.rcu_freed: the slot is not reused, its parent and next pointers kept).
-// `--cow-fix walk_drops_rcu` is the TODO's change: RCU is dropped around rmap_one, so
-// the context the walk is at can be freed before step (3) reads it: a use-after-free
-// (bug rmap_walk_freed_cow_context).  `--cow-fix walk_pins_context` adds a reference on
-// the visited context across the unlocked window, dropped after the next step moved on.
+// Inside rmap_one, walk_context also holds mm_users of curr's mm (mmget_not_zero, until
+// its mmput_async): that mm's exit_mmap waits (the model runs exit/execve of it only
+// after the walk moved on: state.walker.pin_mm), and as drop_cow_context runs at
+// __mmdrop, the mm's reference keeps curr alive.  `--cow-fix walk_drops_rcu` is the
+// TODO's change: RCU is dropped around rmap_one (only there), so what kfree_rcu held may
+// go; curr, pinned, cannot (a free of curr outside RCU would be bug
+// rmap_walk_freed_cow_context).  `--cow-fix walk_pins_context` adds a reference on the
+// visited context across the unlocked window, dropped after the next step moved on: with
+// the mm pin modelled it protects nothing more (docs/cow-context-findings.md, finding 8).
 //
 // `--phased walk_vma` (the author's TODO "VMA is not stabilised" / "VMA not locked so
 // unsafe to access" in walk_context_remap(), finding 9): between two steps the walk is
 // inside rmap_one on the last VMA walk_context() handed it, found by for_each_vma_range()
-// under RCU only.  A munmap, mremap, mprotect merge or exit that frees that VMA meanwhile
+// under RCU only.  A munmap, mremap or mprotect merge that frees that VMA meanwhile
 // is seen when rmap_one returns at the next step (bug rmap_one_freed_vma).  VMAs are
 // SLAB_TYPESAFE_BY_RCU (mm/vma_init.c), so RCU does not keep a freed VMA: the object can
-// be reused at once.  `--cow-fix walk_locks_vma` read-locks the VMA (vma_start_read())
-// across rmap_one; a writer (vma_start_write(), and the detach of exit) waits for it.
+// be reused at once.  (An exit of that mm cannot free it: walk_context holds its
+// mm_users.)  `--cow-fix walk_locks_vma` read-locks the VMA (vma_start_read()) across
+// rmap_one; a writer (vma_start_write()) waits for it.
 //
 // Simplifications: one walk at a time; the walk is read-only (folio_referenced_one's
 // young-bit clearing is not modelled: rmap_one only reads); walk_context itself is
@@ -100,6 +107,16 @@ template <class S> void walker_visit(const config& cfg, S& s) {
         walker_end(cfg, s);
         return;
     }
+    // Inside rmap_one on the last VMA handed, walk_context holds that mm (mmget_not_zero)
+    // and, with walk_drops_rcu, has left RCU: a grace period may end, and what kfree_rcu
+    // held for the walk is free (the walk holds no pointer into it: curr is pinned).
+    w.pin_mm = last_mm;
+    if (last_mm != nil && cfg.fixed(cow_fix::walk_drops_rcu)) {
+        w.rcu = 0;
+        w.rcu_freed = {};
+        w.rcu_parent = {};
+        w.rcu_next = {};
+    }
     if (!cfg.has_phase(phased_op::walk_vma) || last_mm == nil) return;
     const bool locks = cfg.fixed(cow_fix::walk_locks_vma);
     if (locks && in_fork(s, last_mm)) return;
@@ -118,7 +135,7 @@ template <class S> void do_walk_begin(const config& cfg, S& s, const args& a) {
         fo.refcount = fo.refcount + I(1);   // the isolation's folio_get
         auto& w = s.walker;
         w.folio = a.folio;
-        w.rcu = !cfg.fixed(cow_fix::walk_drops_rcu);
+        w.rcu = 1;   // rcu_read_lock()
         w.root = w.curr = fo.cow_context;
         bug_on(s, bug::rmap_walk_freed_cow_context, !s.cow_ctx[w.root.get()].live);
         w.parent = nil;
@@ -150,6 +167,9 @@ template <class S> void do_walk_step(const config& cfg, S& s, const args&) {
                 return;
             }
         }
+        // rmap_one returns (RCU taken again around it), walk_context ends: mmput_async.
+        w.pin_mm = nil;
+        w.rcu = 1;
         const cint old = w.curr;
         const bool held = w.held;
         if (w.visited) {
@@ -173,7 +193,7 @@ template <class S> void do_walk_step(const config& cfg, S& s, const args&) {
         w.visited = 1;
         // --cow-fix walk_pins_context: a reference on the context about to be visited (the
         // root is the folio's), then the previous one's dropped (which may free it).
-        const bool pin = !w.rcu && cfg.fixed(cow_fix::walk_pins_context) && w.curr != w.root;
+        const bool pin = cfg.fixed(cow_fix::walk_drops_rcu) && cfg.fixed(cow_fix::walk_pins_context) && w.curr != w.root;
         if (pin) cow::get(s, I(w.curr));
         w.held = pin;
         if (held) cow::put(s, I(old));

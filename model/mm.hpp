@@ -7,7 +7,9 @@
 // new, empty mm; the model reuses the slot).  cpus running an exited mm go idle.
 // The last live mm (init) does not exit.
 //
-// Leaves out: the mm_users/mm_count split (__mmdrop is immediate), OOM reaping,
+// Leaves out: the mm_users/mm_count split (__mmdrop is immediate; an mm_users reference
+// held elsewhere, a forced write's or a COW context walk's mmget_not_zero, makes the
+// exit wait instead of deferring its teardown to that holder's mmput), OOM reaping,
 // lazy-TLB users of a dead mm.  A pin taken by an exiting process stays (the pipe
 // or device holds it) with no pinner (pin.mm = nil).
 #pragma once
@@ -38,14 +40,23 @@ template <class S> void teardown_mm(const config& cfg, S& s, int m) {
     for (int p = 0; p < P::va_pages; ++p) s.ref[m][p] = 0;
 }
 
+/// --phased walk: walk_context() of m's COW context is inside rmap_one and holds m's
+/// mm_users (mmget_not_zero ... mmput_async, mm/cow_context.c), so the mmput of exit or
+/// exec is not the last one: the teardown runs when the walk lets go, after it moved on.
+template <class S> bool walk_holds_mm(const S& s, int m) {
+    if constexpr (S::domain::is_symbolic) return false;
+    else return s.walker.folio != nil && s.walker.pin_mm == m;
+}
+
 /// exit(): the last live process (init) never exits, so the system never runs dry.
-/// A forced write in flight holds mm_users (mem_rw: mmget_not_zero), so exit_mmap waits for it.
+/// A forced write in flight holds mm_users (mem_rw: mmget_not_zero), so exit_mmap waits for
+/// it; so does a COW context walk inside rmap_one on the mm's VMA (walk_holds_mm).
 template <class S> typename S::domain::Bool enabled_exit_mmap(const config&, const S& s, const args& a) {
     MODEL_TYPES(S);
     B other = false;
     for (int m = 0; m < P::mms; ++m)
         if (m != a.mm) other = other || s.mm[m].live;
-    return mmap_writable(s, a.mm) && other;
+    return mmap_writable(s, a.mm) && other && B(!walk_holds_mm(s, a.mm));
 }
 template <class S> void do_exit_mmap(const config& cfg, S& s, const args& a) {
     MODEL_TYPES(S);
@@ -60,7 +71,8 @@ template <class S> void do_exit_mmap(const config& cfg, S& s, const args& a) {
 
 /// execve(): the old mm is torn down and the process continues in an empty one.
 template <class S> typename S::domain::Bool enabled_execve(const config&, const S& s, const args& a) {
-    return mmap_writable(s, a.mm);
+    using B = typename S::domain::Bool;
+    return mmap_writable(s, a.mm) && B(!walk_holds_mm(s, a.mm));   // exec_mmap's mmput(old_mm)
 }
 template <class S> void do_execve(const config& cfg, S& s, const args& a) {
     MODEL_TYPES(S);

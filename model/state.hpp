@@ -246,6 +246,11 @@ template <class D, class P> struct state {
         std::uint8_t rcu = 0;      // the walk is inside rcu_read_lock() between steps (as coded)
         std::uint8_t held = 0;     // --cow-fix walk_pins_context: the walk holds a reference on curr
         std::uint8_t curr_freed = 0;   // curr was freed while the walk was outside RCU
+        // Between steps, walk_context(curr) is inside rmap_one on a VMA of curr's mm and
+        // holds that mm's mm_users (mmget_not_zero, dropped by mmput_async when it
+        // returns): pin_mm.  nil when walk_context handed no VMA: it has returned and the
+        // walk is in traverse_contexts, under RCU.
+        cint pin_mm = nil;
         // --phased walk_vma: between steps the walk is inside rmap_one on the last VMA
         // walk_context handed it, (vma_mm, vma); nil: none (the context had no VMA to hand).
         cint vma_mm = nil;

@@ -176,7 +176,8 @@ template <class S> std::string objects_text(const S& s, unsigned kinds, const st
         const auto& w = s.walker;
         o << ind << "rmap walk of folio" << int(w.folio.v) << ": at " << idx("cow_context", w.curr.v)
           << (w.visited ? " (visited)" : "") << ", root " << idx("cow_context", w.root.v)
-          << (w.rcu ? ", inside rcu_read_lock" : ", outside RCU (in rmap_one)")
+          << (w.pin_mm.v != model::nil ? ", in rmap_one holding mm" + std::to_string(w.pin_mm.v) + "'s mm_users" : std::string())
+          << (w.rcu ? ", inside rcu_read_lock" : ", outside RCU")
           << (w.held ? ", holds a reference on it" : "") << (w.curr_freed ? ", which was FREED" : "");
         if (w.vma_mm.v != model::nil)   // --phased walk_vma
             o << "; rmap_one on mm" << int(w.vma_mm.v) << " vma" << int(w.vma.v)

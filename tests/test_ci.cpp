@@ -66,7 +66,7 @@ cli_test::run_result junit_cases(const fs::path& xml) {
 
 }  // namespace
 
-TEST_CASE("cowcheck ci --budget quick passes on the fixed model; its JUnit parses", "[ci][slow]") {
+TEST_CASE("cowcheck ci --budget quick passes on the fixed model, its JUnit parses", "[ci][slow]") {
     const fs::path d = temp_dir("ci-quick");
     const auto r = sh(bin + " ci --budget quick --corpus " + corpus + " --out " + (d / "out").string() + " --junit " +
                           (d / "report.xml").string() + " --json > " + (d / "ci.json").string(),
@@ -195,7 +195,7 @@ TEST_CASE("shards of check and explore merge to the unsharded verdict", "[ci][sh
     fs::remove_all(d);
 }
 
-TEST_CASE("bmc --shard splits the invariants; merged shards cover them all", "[ci][shard]") {
+TEST_CASE("bmc --shard splits the invariants, merged shards cover them all", "[ci][shard]") {
     const fs::path d = temp_dir("bmc-shards");
     std::string files;
     std::set<std::string> invs;
@@ -217,7 +217,7 @@ TEST_CASE("bmc --shard splits the invariants; merged shards cover them all", "[c
     fs::remove_all(d);
 }
 
-TEST_CASE("cowcheck merge: a missing shard is unknown; bad input exits 2", "[ci][shard]") {
+TEST_CASE("cowcheck merge: a missing shard is unknown, bad input exits 2", "[ci][shard]") {
     const fs::path d = temp_dir("merge");
     for (int i : {0, 2}) {
         const auto s = sh(bin + " check --seed 1 --budget 20000 --shard " + std::to_string(i) + "/3 --json > " +

@@ -96,7 +96,7 @@ TEST_CASE("refine: as coded, the search finds the shortest divergence (mmap, wri
     CHECK_FALSE(solver::run_pair<S>(ca, fixed, r.trace).diverged);
 }
 
-TEST_CASE("refine: folio slots are names; a migration is compared under the pairing", "[cow_context][refine]") {
+TEST_CASE("refine: folio slots are names, a migration is compared under the pairing", "[cow_context][refine]") {
     // After the missed mapping, migration succeeds under anon_vma (the page moves to a
     // new folio) and fails under the PoC (the old folio stays): a process sees the same
     // memory, and the pairing maps anon_vma's new folio to the PoC's old one, whose walk
@@ -253,7 +253,7 @@ TEST_CASE("phased fork: the walk in dup_mmap's window misses the child under the
     for (const auto& x : model::actions(plain)) CHECK(x.kind != op::fork_done);
 }
 
-TEST_CASE("refine with --phased fork: every fix on agrees; without fork_links_first it diverges", "[cow_context][refine][phased]") {
+TEST_CASE("refine with --phased fork: every fix on agrees, without fork_links_first it diverges", "[cow_context][refine][phased]") {
     auto ca = pair_cfg(model::design::anon_vma, false), cb = pair_cfg(model::design::cow_context, true);
     ca.phase(model::phased_op::fork);
     cb.phase(model::phased_op::fork);
@@ -328,7 +328,7 @@ TEST_CASE("dot: cow_context objects are drawn under the COW context design only"
     CHECK(solver::to_dot(anon, p.final(), -1, "").find("cow_ctx") == std::string::npos);
 }
 
-TEST_CASE("phased fork: with every fix the design stays clean to depth 5 at small; the window holds the locks",
+TEST_CASE("phased fork: with every fix the design stays clean to depth 5 at small, the window holds the locks",
           "[cow_context][phased]") {
     auto cfg = model::config::defaults<model::preset_small>();
     cfg.rmap = model::design::cow_context;
@@ -368,11 +368,19 @@ template <class P = model::preset_default> model::config walk_cfg(bool drops_rcu
 const action walk_step{op::walk_step, {}};
 action walk_begin(int folio) { return {op::walk_begin, {.folio = folio}}; }
 
-/// The walk visits the child's context; the child exits (its context is freed); the walk
-/// steps on from it.
+/// The walk visits the child's context and is inside rmap_one on the child's VMA
+/// (walk_context holds the child's mm_users); the child tries to exit.
+const std::vector<action> walk_in_child = {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::fork(0, 1),
+                                           walk_begin(0), walk_step};
+
+/// Two children; mm1 unmaps its copy.  The walk visits mm2's context (rmap_one on mm2's
+/// VMA), then mm1's, which hands no VMA: walk_context has returned, the walk holds RCU
+/// and no mm.  mm1 exits (its context is freed); the walk steps on from it.
 const std::vector<action> walk_exit_trace = {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::fork(0, 1),
-                                             walk_begin(0),      walk_step,                act::exit(1),
-                                             walk_step};
+                                             act::fork(0, 2),    act::munmap(1, 0, 1),     act::tlb_finish_mmu(1),
+                                             walk_begin(0),      walk_step,                walk_step,
+                                             act::exit(1),       walk_step};
+constexpr int after_walk_begin = 7, after_exit = 10;   // o.after(k): the state after k actions
 
 /// Explore at small from cfg finds nothing, to exactly `depth` (eo.depth).
 void check_explore_clean(const model::config& cfg, const solver::explore_options& eo) {
@@ -391,19 +399,22 @@ std::vector<int> walk_ops() {
 
 }  // namespace
 
-TEST_CASE("phased walk: as coded, RCU keeps a context freed mid-walk readable; its slot is not reused",
+TEST_CASE("phased walk: as coded, RCU keeps a context freed mid-walk readable, its slot is not reused",
           "[cow_context][phased][walk]") {
     const auto cfg = walk_cfg(false, false);
     const auto o = run<default_state>(cfg, walk_exit_trace);   // every invariant after every step
     const int c1 = o.after(3).mm[1].cow_context.get();
+    CHECK(o.after(after_walk_begin + 1).walker.pin_mm == 2);   // rmap_one on mm2's VMA
+    CHECK(o.after(after_walk_begin + 2).walker.curr == c1);    // mm1's context visited: no VMA
+    CHECK(o.after(after_walk_begin + 2).walker.pin_mm == model::nil);   // handed, so no mm held
     {
-        const auto& s = o.after(6);   // after the exit: the walk is at the child's freed context
+        const auto& s = o.after(after_exit);   // after the exit: the walk is at mm1's freed context
         CHECK(s.walker.folio == 0);
         CHECK(s.walker.curr == c1);
         CHECK_FALSE(s.cow_ctx[c1].live);
         CHECK(s.walker.rcu_freed[c1] == 1);
         CHECK(s.walker.rcu_parent[c1] == o.after(3).mm[0].cow_context);
-        CHECK(s.folio[0].refcount == 2);   // the parent's PTE and the walker's folio_get
+        CHECK(s.folio[0].refcount == 3);   // the PTEs of mm0 and mm2, and the walker's folio_get
         // kfree_rcu: a fork now takes another slot.
         auto t = s;
         REQUIRE(model::step(cfg, t, act::fork(0, 1)));
@@ -413,44 +424,67 @@ TEST_CASE("phased walk: as coded, RCU keeps a context freed mid-walk readable; i
     CHECK(s.walker.folio == model::nil);
     CHECK(s.bug == 0);
     CHECK(s.walker.rcu_freed[c1] == 0);
-    CHECK(s.folio[0].refcount == 1);
+    CHECK(s.folio[0].refcount == 2);
     // Without --phased walk the actions do not exist.
     auto plain = cfg;
     plain.phased = 0;
     for (const auto& x : model::actions(plain)) CHECK((x.kind != op::walk_begin && x.kind != op::walk_step));
 }
 
-TEST_CASE("phased walk: dropping RCU around rmap_one reads a freed context; a reference on it closes that",
+TEST_CASE("phased walk: with RCU dropped around rmap_one, the visited context is kept by its mm's mm_users, a "
+          "context freed while the walk is back under RCU stays readable",
           "[cow_context][phased][walk][finding]") {
-    {
-        const auto cfg = walk_cfg(true, false);
-        const auto o = run<default_state>(cfg, walk_exit_trace, /*check_invariants=*/false);
-        for (int k = 0; k < static_cast<int>(walk_exit_trace.size()); ++k)
-            CHECK(props::holds(inv::no_kernel_bug, cfg, o.after(k)));
-        CHECK(o.after(6).walker.curr_freed == 1);
-        CHECK(o.final().bug == static_cast<int>(model::bug::rmap_walk_freed_cow_context));
-        CHECK_FALSE(props::holds(inv::no_kernel_bug, cfg, o.final()));
+    for (bool drops : {false, true}) {
+        INFO((drops ? "walk_drops_rcu" : "as coded"));
+        const auto cfg = walk_cfg(drops, false);
+        auto s = run<default_state>(cfg, walk_in_child).final();
+        const int c1 = s.mm[1].cow_context.get();
+        REQUIRE(s.walker.curr == c1);
+        CHECK(s.walker.pin_mm == 1);   // rmap_one on the child's VMA: mmget_not_zero(mm1) held
+        CHECK(s.walker.rcu == (drops ? 0 : 1));
+        // exit and exec's mmput are not the last: the teardown waits for the walk.
+        CHECK_FALSE(model::enabled(cfg, s, act::exit(1)));
+        CHECK_FALSE(model::enabled(cfg, s, model::action{op::execve, {.mm = 1}}));
+        CHECK(model::enabled(cfg, s, act::munmap(1, 0, 1)));   // munmap needs no mm_users
+        CHECK(model::enabled(cfg, s, act::exit(0)));   // mm0 is not held (walk_context(mm0) has returned)
+        // What the pin prevents, shown on a hand-built step: forced past the guard, the exit
+        // frees the context under the walk, and with RCU dropped the next step reads it.
+        auto forced = s;
+        model::apply(cfg, forced, act::exit(1));
+        CHECK_FALSE(forced.cow_ctx[c1].live);
+        REQUIRE(model::step(cfg, forced, walk_step));
+        CHECK(forced.bug == (drops ? static_cast<int>(model::bug::rmap_walk_freed_cow_context) : 0));
+        // The real order: the walk moves on (back at the root it ends), then the exit runs.
+        REQUIRE(model::step(cfg, s, walk_step));
+        CHECK(s.walker.folio == model::nil);
+        CHECK(model::enabled(cfg, s, act::exit(1)));
+        // A context freed while the walk holds RCU and no mm (walk_context handed no VMA).
+        const auto o = run<default_state>(cfg, walk_exit_trace);   // every invariant every step
+        CHECK(o.after(after_exit).walker.rcu_freed[o.after(3).mm[1].cow_context.get()] == 1);
+        CHECK(o.final().bug == 0);
     }
     {
+        // walk_pins_context: its reference is what keeps mm1's context after mm1's exit when
+        // walk_context handed no VMA (no mm held); the walk's put frees it once it moved on.
         const auto cfg = walk_cfg(true, true);
         const auto o = run<default_state>(cfg, walk_exit_trace);   // every invariant every step
         const int c1 = o.after(3).mm[1].cow_context.get();
-        CHECK(o.after(6).cow_ctx[c1].live);   // the walk's reference keeps it
-        CHECK(o.after(6).cow_ctx[c1].refcount == 1);
-        CHECK(o.after(6).cow_ctx[c1].mm == model::nil);
-        CHECK_FALSE(o.final().cow_ctx[c1].live);   // freed by the walk's put once it moved on
+        CHECK(o.after(after_exit).cow_ctx[c1].live);
+        CHECK(o.after(after_exit).cow_ctx[c1].refcount == 1);
+        CHECK(o.after(after_exit).cow_ctx[c1].mm == model::nil);
+        CHECK_FALSE(o.final().cow_ctx[c1].live);
         CHECK(o.final().bug == 0);
 
         // The walker's terms in refcount_exact and cow_context_freed_when_unused, each shown
         // necessary: drop the term (forget the walker's reference) and the claim fails on a
         // state the walk reaches.
-        auto s = o.after(4);   // after walk_begin: the walker's folio_get is in the refcount
+        auto s = o.after(after_walk_begin);   // the walker's folio_get is in the refcount
         REQUIRE(s.walker.folio == 0);
         CHECK(props::holds(inv::refcount_exact, cfg, s));
         s.walker.folio = model::nil;
         CHECK_FALSE(props::holds(inv::refcount_exact, cfg, s));
 
-        auto t = o.after(6);   // the child exited: only the walk's reference keeps its context
+        auto t = o.after(after_exit);   // mm1 exited: only the walk's reference keeps its context
         REQUIRE(t.walker.held == 1);
         REQUIRE(t.walker.curr == c1);
         CHECK(props::holds(inv::cow_context_freed_when_unused, cfg, t));
@@ -461,8 +495,7 @@ TEST_CASE("phased walk: dropping RCU around rmap_one reads a freed context; a re
     // claim fails on the state in the window.
     {
         const auto cfg = walk_cfg(true, true);
-        auto s = run<default_state>(cfg, {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::fork(0, 1), walk_begin(0),
-                                          walk_step}).final();
+        auto s = run<default_state>(cfg, walk_in_child).final();
         REQUIRE(s.walker.held == 1);
         CHECK(props::holds(inv::cow_context_refcount_exact, cfg, s));
         s.walker.held = 0;
@@ -470,25 +503,24 @@ TEST_CASE("phased walk: dropping RCU around rmap_one reads a freed context; a re
     }
 }
 
-TEST_CASE("phased walk: explore finds the freed-context read in 7 steps and not before; the fixed and the as-coded walks are clean",
+TEST_CASE("phased walk: explore finds no freed-context read, as coded, with RCU dropped around rmap_one, and with "
+          "the context pinned",
           "[cow_context][phased][walk]") {
     solver::explore_options eo;
-    eo.depth = 7;
+    eo.depth = 8;
     eo.ops = walk_ops();
-    {
-        const auto r = solver::explore<S>(walk_cfg<model::preset_small>(true, false), eo);
-        REQUIRE(r.violated == static_cast<int>(inv::no_kernel_bug));
-        CHECK(r.trace.size() == 7);
-        CHECK(r.clean_depth == 6);
-    }
+    eo.ops.push_back(static_cast<int>(op::munmap));
+    check_explore_clean(walk_cfg<model::preset_small>(true, false), eo);
+    eo.depth = 7;
     for (bool drops : {false, true}) {
         INFO((drops ? "walk_drops_rcu + walk_pins_context" : "as coded"));
         check_explore_clean(walk_cfg<model::preset_small>(drops, drops), eo);
     }
-    // Every action, as coded with every other fix, to depth 5.
+    // Every action, as coded and with RCU dropped, every other fix on, to depth 5.
     solver::explore_options all;
     all.depth = 5;
     check_explore_clean(walk_cfg<model::preset_small>(false, false), all);
+    check_explore_clean(walk_cfg<model::preset_small>(true, false), all);
 }
 
 // ---------------------------------------------------------------------------
@@ -513,7 +545,7 @@ const std::vector<action> walk_unmap_trace = {act::mmap(0, 0, 1), act::write(0, 
 
 }  // namespace
 
-TEST_CASE("phased walk_vma: a munmap frees the VMA rmap_one is using, with or without RCU; the VMA read lock "
+TEST_CASE("phased walk_vma: a munmap frees the VMA rmap_one is using, with or without RCU, the VMA read lock "
           "makes the writers wait",
           "[cow_context][phased][walk][finding]") {
     CHECK(walk_vma_cfg(false, false).has_phase(model::phased_op::walk));   // walk_vma implies walk
@@ -524,6 +556,7 @@ TEST_CASE("phased walk_vma: a munmap frees the VMA rmap_one is using, with or wi
         CHECK(o.after(4).walker.vma_mm == 0);
         CHECK(o.after(4).walker.vma == 0);
         CHECK(o.after(4).walker.vma_locked == 0);
+        CHECK_FALSE(model::enabled(cfg, o.after(4), act::exit(0)));   // walk_context holds mm0's mm_users
         CHECK(o.after(5).walker.vma_freed == 1);
         CHECK(props::holds(inv::no_kernel_bug, cfg, o.after(5)));
         CHECK(o.final().bug == static_cast<int>(model::bug::rmap_one_freed_vma));
@@ -551,7 +584,7 @@ TEST_CASE("phased walk_vma: a munmap frees the VMA rmap_one is using, with or wi
     CHECK(model::enabled(cfg, s, act::exit(1)));
 }
 
-TEST_CASE("phased walk_vma: explore finds the freed VMA in 6 steps and not before; with walk_locks_vma it is clean",
+TEST_CASE("phased walk_vma: explore finds the freed VMA in 6 steps and not before, with walk_locks_vma it is clean",
           "[cow_context][phased][walk]") {
     solver::explore_options eo;
     eo.depth = 7;

@@ -228,7 +228,7 @@ TEST_CASE("explore with and without mm symmetry reduction agree on clean and vio
     }
 }
 
-TEST_CASE("swarm testing: runs draw from random subsets of the operations, deterministically; it finds the "
+TEST_CASE("swarm testing: runs draw from random subsets of the operations, deterministically, it finds the "
           "CVE-2022-42703 structural break that plain 60-step runs miss",
           "[explorer][swarm]") {
     auto cfg = config::defaults<preset_default>();

@@ -389,7 +389,7 @@ inline action use(int cpu, int slot) { return {op::mermap_use, {.cpu = cpu, .val
 inline action put(int cpu, int slot) { return {op::mermap_put, {.cpu = cpu, .value = slot}}; }
 }  // namespace mermap
 
-TEST_CASE("mermap: the flushes on free and on wrap; their mutants break the claims", "[mshare][mermap][mutant]") {
+TEST_CASE("mermap: the flushes on free and on wrap, their mutants break the claims", "[mshare][mermap][mutant]") {
     const std::vector<action> freed = {act::mmap(0, 0, 1),       act::write(0, 0, 0, 1), mermap::get(0, 0, 0),
                                        act::madv_dontneed(0, 0, 1), mermap::use(0, 0),   mermap::put(0, 0)};
     const std::vector<action> wrapped = {act::mmap(0, 0, 2),    act::write(0, 0, 0, 1), act::write(0, 0, 1, 2),
