@@ -219,6 +219,7 @@ enum class cow_fix : int {
     walk_drops_rcu,
     walk_pins_context,
     walk_locks_vma,
+    remap_expand_rcu,
     count_
 };
 
@@ -269,6 +270,11 @@ inline const std::vector<cow_fix_info>& cow_fixes() {
          "lock_vma_under_rcu() does) before rmap_one and unlocks it after, so munmap, mremap and mprotect "
          "wait for it (the author's TODO \"VMA not locked so unsafe to access\"; as coded a VMA can be "
          "freed, and under SLAB_TYPESAFE_BY_RCU reused, while rmap_one uses it: finding 9)"},
+        {cow_fix::remap_expand_rcu, "remap_expand_rcu",
+         "with --phased walk_remap: __dynarray_expand() of a heap array allocates the bigger array, copies "
+         "into it and frees the old one with kfree_rcu() (dynarray_free_rcu()), as the other paths that "
+         "replace an array do (as coded it krealloc()s, which kfree()s the old array at once while an RCU "
+         "reader in walk_context() may still read it: finding 10)"},
     };
     return all;
 }
@@ -286,6 +292,7 @@ enum class phased_op : int {
     fork,   // dup_mmap: the VMA loop (PTEs copied, flush), then fork_done (dup_cow_context, unlock)
     walk,   // cow_context_walk: walk_begin (root visited), then one walk_step per context
     walk_vma,   // walk, and between steps rmap_one holds the last VMA handed to it (implies walk)
+    walk_remap, // walk, and walk_context() reads a heap remap array one step after loading it (implies walk)
     count_
 };
 
@@ -312,6 +319,11 @@ inline const std::vector<phased_info>& phased_ops() {
          "`--phased walk`, and between two steps the walk is inside rmap_one on the last VMA walk_context "
          "handed it (the callback may sleep): a munmap, mremap or mprotect that frees that VMA "
          "meanwhile leaves rmap_one using a freed VMA (implies walk)"},
+        {phased_op::walk_remap, "walk_remap",
+         "`--phased walk`, and walk_context()'s \"Get unique remaps\" loop in two steps when the folio's "
+         "remap_mt entry is a heap dynarray: the step that visits the context loads the entry (mas_walk, "
+         "under RCU), the next one reads its nr and offsets and walks them; a remap_mt writer of that "
+         "context (an mremap's add_new_remap) can run between them (implies walk)"},
     };
     return all;
 }
@@ -342,7 +354,7 @@ struct config {
     bool has_phase(phased_op p) const { return phased & (1u << static_cast<int>(p)); }
     config& phase(phased_op p) {
         phased |= 1u << static_cast<int>(p);
-        if (p == phased_op::walk_vma) phase(phased_op::walk);
+        if (p == phased_op::walk_vma || p == phased_op::walk_remap) phase(phased_op::walk);
         return *this;
     }
     std::vector<std::string> phased_names() const {
@@ -385,6 +397,7 @@ enum class bug : int {
     cow_context_freed_with_children,  // VM_WARN_ON_ONCE(!list_empty(&context->children)) in __put_cow_context
     mshare_fault_freed_table,   // a hardware walk through a linked mshare table that was freed (use-after-free)
     rmap_one_freed_vma,         // the COW context walk's rmap_one used a VMA freed while it ran (--phased walk_vma)
+    rmap_walk_freed_remap_array,   // walk_context() read a remap dynarray kfree()d after it loaded it (--phased walk_remap)
     count_
 };
 
@@ -401,6 +414,8 @@ inline const char* bug_name(int b) {
         case bug::mshare_fault_freed_table: return "a page walk went through a freed mshare page table (use-after-free)";
         case bug::rmap_one_freed_vma:
             return "the COW context walk's rmap_one used a VMA that was freed while it ran (use-after-free)";
+        case bug::rmap_walk_freed_remap_array:
+            return "walk_context() read a remap_mt dynarray that krealloc() had freed after it loaded the entry (use-after-free)";
         default: return "unknown";
     }
 }

@@ -237,6 +237,54 @@ template <class S> void walker_freed(S& s, cint c) {
     }
 }
 
+/// How a remap_mt writer acts on the entries overlapping its pgoff range, for the array
+/// a walk has loaded (--phased walk_remap).
+enum class remap_write { append, clip, shrink };
+
+/// --phased walk_remap (model/cow_walk.hpp): a writer of context c's remap_mt acts on
+/// [lo, lo + n) while the walk has loaded a heap dynarray of c and not yet read it; x is
+/// the context before the write.  Concrete only (the symbolic engines refuse --phased).
+///  - split_remap() (add_new_remap, and remap_clips_entries' split): the part of a
+///    straddling entry outside the range gets dynarray_dup()'s copy, a new array; the
+///    loaded array stays with the part inside.
+///  - add_overlapping_remap() -> append_remap_offset() -> __dynarray_append(): an array
+///    with nr == cap is expanded first (also for an offset already there: the duplicate
+///    check comes after) by __dynarray_expand(), which krealloc()s a heap array.  From cap
+///    2 to 4 the size goes from 24 to 40 bytes, past the kmalloc-32 object krealloc() could
+///    reuse, so it allocates anew and kfree()s the old array at once.  A heap array's cap
+///    is the smallest power of two >= nr: it is born when an offset is appended to a simple
+///    entry (cap 2, nr 2), grows by doubling, and dynarray_dup() keeps cap; nothing removes
+///    an offset as coded (find_and_unmap_existing() never acts: docs/cow-context-findings.md,
+///    "Other observations").  So the expand happens exactly at nr = 2, 4, ...  With
+///    --cow-fix remap_expand_rcu the old array goes by kfree_rcu(): the reader keeps it.
+///  - shrink_remaps() (the entry holds old_off): at nr 2 it stores a simple entry and
+///    frees the array with kfree_rcu() (the reader keeps it); above, it shrinks in place.
+template <class S, class X>
+void walker_remap_written(const config& cfg, S& s, cint c, const X& x, cint lo, cint n, remap_write how,
+                          cint old_off = 0) {
+    auto& w = s.walker;
+    if (w.folio == nil || !w.arr_loaded || w.arr_freed || w.curr != c) return;
+    constexpr int va = static_cast<int>(array_traits<decltype(x.rstart)>::size);
+    const int a = lo.get(), b = lo.get() + n.get();
+    int q0 = -1;
+    for (int q = a; q < b && q < va && q0 < 0; ++q)
+        if (w.arr_pgoffs[q]) q0 = q;
+    if (q0 < 0) return;   // the range does not reach the loaded array
+    const int nr = x.rnr[q0].get();
+    if (how == remap_write::shrink) {
+        bool holds = false;
+        for (int k = 0; k < nr && k < static_cast<int>(x.roff[q0].size()); ++k) holds = holds || x.roff[q0][k] == old_off;
+        if (holds && nr <= 2) w.arr_pgoffs = {};   // replaced; kfree_rcu keeps it for the reader
+        return;
+    }
+    for (int q = 0; q < va; ++q)
+        if (q < a || q >= b) w.arr_pgoffs[q] = 0;   // split_remap: the part outside gets the copy
+    if (how == remap_write::append && nr >= 2 && (nr & (nr - 1)) == 0) {   // nr == cap: __dynarray_expand()
+        if (cfg.fixed(cow_fix::remap_expand_rcu)) w.arr_pgoffs = {};
+        else w.arr_freed = 1;   // krealloc(): kfree() of the array the walk is about to read
+    }
+}
+
 /// mm_init_cow_context(mm): every mm has a context from birth.
 template <class S> void mm_init(const config& cfg, S& s, int m) {
     MODEL_TYPES(S);
@@ -318,9 +366,10 @@ template <class S> void drop(S& s, int m) {
 
 /// __cow_context_do_remap(vma, pgoff_orig, is_remap): vma is the VMA after the move.
 template <class S, class V>
-void do_remap(S& s, int m, const V& v, typename S::domain::Int pgoff_orig, bool is_remap,
-              typename S::domain::Bool on, bool clip = false, bool fixed_insert = false) {
+void do_remap(const config& cfg, S& s, int m, const V& v, typename S::domain::Int pgoff_orig, bool is_remap,
+              typename S::domain::Bool on, bool clip = false) {
     MODEL_TYPES(S);
+    const bool fixed_insert = cfg.fixed(cow_fix::dynarray_insert_moves);
     const I old_off = pgoff_orig - v.pgoff;
     const I new_off = vma_offset(v);
     const B track = on && should_track(v);
@@ -338,6 +387,11 @@ void do_remap(S& s, int m, const V& v, typename S::domain::Int pgoff_orig, bool 
     const B use_add = rest && !found;
     const B overflow = use_add && add_new_remap<D>(w, v.pgoff, v.pages, new_off, fixed_insert);
     const auto r = D::ite(back_to_0, y, D::ite(rest && found, z, D::ite(use_add, w, x)));
+    if constexpr (!D::is_symbolic) {   // --phased walk_remap: what it does to the walk's array
+        if (back_to_0) walker_remap_written(cfg, s, c, x, v.pgoff, v.pages, remap_write::shrink, old_off);
+        else if (rest && found && clip) walker_remap_written(cfg, s, c, x, v.pgoff, v.pages, remap_write::clip);
+        else if (use_add) walker_remap_written(cfg, s, c, x, v.pgoff, v.pages, remap_write::append);
+    }
     D::update(s.cow_ctx, c, [&](auto& dst) { dst = r; });
     out_of_bounds_if(s, overflow);
 }
@@ -388,9 +442,69 @@ template <class I> struct walk_cost {
     I vmas = 0;       // rwc_walk_one() calls (VMAs handed to rmap_one)
 };
 
-/// walk_context(context, folio) and its walk_context_remap() calls: visit(cond, m, i,
-/// vpage) for every VMA handed to rmap_one, in the order the code hands them.  `found`
-/// is what rmap_one's page_vma_mapped_walk confirms: the PTE at vpage maps the folio.
+/// walk_context_remap(context, folio, offset): the VMAs of mm over [index + o, index + o + 1)
+/// whose own offset is o, each handed to rmap_one at max(vm_start, range_start) = index + o
+/// (visit(cond, m, i, vpage), in the order the code hands them).  `found` collects what
+/// rmap_one's page_vma_mapped_walk confirms: the PTE at vpage maps the folio.
+template <class S, class F>
+void walk_context_remap(S& s, typename S::domain::Int f, typename S::domain::Int index, typename S::domain::Int mm,
+                        typename S::domain::Int off, typename S::domain::Bool on, typename S::domain::Bool& found,
+                        F& visit, walk_cost<typename S::domain::Int>* cost) {
+    MODEL_TYPES(S);
+    const I vp = index + off;   // folio->index is the folio's pgoff
+    for (int m = 0; m < P::mms; ++m) {
+        if (D::known_false(on && mm == m)) continue;
+        for (int i = 0; i < P::vmas; ++i) {
+            const auto& v = s.vma[m][i];
+            const B hit = on && mm == m && vma_covers(v, vp) && vma_offset(v) == off;
+            if (D::known_false(hit)) continue;
+            visit(hit, m, i, vp);
+            const auto p = D::select(s.pte[m], vp);
+            found = found || (hit && p.present && p.folio == f);
+            if (cost) cost->vmas = cost->vmas + D::ite(hit, I(1), I(0));
+        }
+    }
+}
+
+/// walk_context(context, folio) up to "Get unique remaps": READ_ONCE(context->mm),
+/// mmget_not_zero(), the non-remapped case, the exclusive early stop.  Returns whether
+/// the rest runs (a live mm and no stop); *stop: the early stop was taken.
+template <class S, class F>
+typename S::domain::Bool walk_context_head(const config& cfg, S& s, typename S::domain::Int f,
+                                           typename S::domain::Int ctx, typename S::domain::Bool on,
+                                           typename S::domain::Bool was_exclusive, F& visit,
+                                           walk_cost<typename S::domain::Int>* cost, typename S::domain::Bool& stop) {
+    MODEL_TYPES(S);
+    const I mm = D::select(s.cow_ctx, ctx).mm;
+    const B alive = on && mm != nil;   // READ_ONCE(context->mm), mmget_not_zero()
+    if (cost) cost->contexts = cost->contexts + D::ite(alive, I(1), I(0));
+    B found = false;
+    const I index = D::select(s.folio, f).index;
+    walk_context_remap(s, f, index, mm, I(0), alive, found, visit, cost);   // "Try the non-remapped case."
+    // "Check again in case fork raced, otherwise, abort the walk we're done."
+    stop = alive && was_exclusive;
+    if (cfg.fixed(cow_fix::early_stop_if_found)) stop = stop && found;
+    return alive && !stop;
+}
+
+/// walk_context()'s "Get unique remaps" and "...And check each one": the offsets
+/// offs[0 .. nr) of the entry holding folio->index, appended into a zeroed on-stack
+/// dynarray as coded, then each one walked in mm.
+template <class S, class A, class F>
+void walk_context_offsets(const config& cfg, S& s, typename S::domain::Int f, typename S::domain::Int index,
+                          typename S::domain::Int mm, typename S::domain::Int nr, const A& offs,
+                          typename S::domain::Bool on, F& visit, walk_cost<typename S::domain::Int>* cost) {
+    MODEL_TYPES(S);
+    constexpr int cap = cow_context_t<D, P>::remap_cap;
+    typename cow_context_t<D, P>::offs_t uniq{};
+    I unr = 0;
+    for (int k = 0; k < cap; ++k)
+        append_offset<D>(uniq, unr, offs[k], on && I(k) < nr, cfg.fixed(cow_fix::dynarray_insert_moves));
+    B found = false;
+    for (int k = 0; k < cap; ++k) walk_context_remap(s, f, index, mm, uniq[k], on && I(k) < unr, found, visit, cost);
+}
+
+/// walk_context(context, folio), every step at once (see the two halves above).
 /// was_exclusive is !folio_maybe_mapped_shared(folio) (see the header: the step-atomic
 /// walk reads it once, at its start).  Returns false to end the whole traversal.
 template <class S, class F>
@@ -398,44 +512,11 @@ typename S::domain::Bool walk_context(const config& cfg, S& s, typename S::domai
                                       typename S::domain::Bool on, typename S::domain::Bool was_exclusive, F& visit,
                                       walk_cost<typename S::domain::Int>* cost) {
     MODEL_TYPES(S);
-    using X = cow_context_t<D, P>;
-    constexpr int cap = X::remap_cap;
-    const auto fo = D::select(s.folio, f);
-    // walk_context_remap(context, folio, offset): VMAs of mm over [index + o, index + o + 1)
-    // whose own offset is o, at max(vm_start, range_start) = index + o.
-    auto walk_remap = [&](I mm, I off, B on, B& found) {
-        const I vp = fo.index + off;
-        for (int m = 0; m < P::mms; ++m) {
-            if (D::known_false(on && mm == m)) continue;
-            for (int i = 0; i < P::vmas; ++i) {
-                const auto& v = s.vma[m][i];
-                const B hit = on && mm == m && vma_covers(v, vp) && vma_offset(v) == off;
-                if (D::known_false(hit)) continue;
-                visit(hit, m, i, vp);
-                const auto p = D::select(s.pte[m], vp);
-                found = found || (hit && p.present && p.folio == f);
-                if (cost) cost->vmas = cost->vmas + D::ite(hit, I(1), I(0));
-            }
-        }
-    };
+    B stop = false;
+    const B rest = walk_context_head(cfg, s, f, ctx, on, was_exclusive, visit, cost, stop);
     const auto x = D::select(s.cow_ctx, ctx);
-    const I mm = x.mm;
-    const B alive = on && mm != nil;   // READ_ONCE(context->mm), mmget_not_zero()
-    if (cost) cost->contexts = cost->contexts + D::ite(alive, I(1), I(0));
-    B found = false;
-    walk_remap(mm, I(0), alive, found);   // "Try the non-remapped case."
-    // "Check again in case fork raced, otherwise, abort the walk we're done."
-    B stop = alive && was_exclusive;
-    if (cfg.fixed(cow_fix::early_stop_if_found)) stop = stop && found;
-    // "Get unique remaps": the offsets of the entry holding folio->index, appended
-    // into a zeroed on-stack dynarray as coded, then each one walked.
-    const I nr = D::select(x.rnr, fo.index);
-    const auto offs = D::select(x.roff, fo.index);
-    typename X::offs_t uniq{};
-    I unr = 0;
-    for (int k = 0; k < cap; ++k)
-        append_offset<D>(uniq, unr, offs[k], alive && !stop && I(k) < nr, cfg.fixed(cow_fix::dynarray_insert_moves));
-    for (int k = 0; k < cap; ++k) walk_remap(mm, uniq[k], alive && !stop && I(k) < unr, found);
+    const I index = D::select(s.folio, f).index;
+    walk_context_offsets(cfg, s, f, index, x.mm, D::select(x.rnr, index), D::select(x.roff, index), rest, visit, cost);
     return !stop;
 }
 

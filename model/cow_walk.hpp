@@ -41,6 +41,20 @@
 // mm_users.)  `--cow-fix walk_locks_vma` read-locks the VMA (vma_start_read()) across
 // rmap_one; a writer (vma_start_write()) waits for it.
 //
+// `--phased walk_remap` (docs/cow-context-findings.md, finding 10): walk_context()'s "Get
+// unique remaps" loop reads the remap_mt entry holding folio->index under RCU only:
+// mas_walk() returns the entry, then each iteration reads the dynarray's nr and a slot.
+// When that entry is a heap dynarray (nr >= 2; a simple entry is a value in the tree
+// slot), the step that visits the context stops after the load, holding RCU and the
+// mm's mm_users, and the next step reads the array and walks its offsets
+// (state.walker.arr_*).  A writer of that context's remap_mt may run between the two, on
+// another cpu, as nothing the reader holds excludes it: an mremap's add_new_remap() that
+// appends to a full heap array krealloc()s it, which kfree()s it at once (bug
+// rmap_walk_freed_remap_array; model/cow_context.hpp walker_remap_written() says which
+// writes free, copy or keep the array).  `--cow-fix remap_expand_rcu` frees the old array
+// with kfree_rcu() instead.  The reader sees the array as it was at the load (in-place
+// writes are taken to come after its reads, so race (a) of the findings is not shown).
+//
 // Simplifications: one walk at a time; the walk is read-only (folio_referenced_one's
 // young-bit clearing is not modelled: rmap_one only reads); walk_context itself is
 // atomic (its own READ_ONCE(context->mm) / mmget_not_zero and VMA reads are one step,
@@ -88,12 +102,41 @@ template <class S> void walker_end(const config& cfg, S& s) {
     folio_put(cfg, s, I(w.folio), I(1));
 }
 
+/// --cow-fix walk_drops_rcu: the walk left RCU around an rmap_one call, so a grace period
+/// may end, and what kfree_rcu held for the walk is free (the walk holds no pointer into
+/// it: curr is pinned by its mm).
+template <class S> void walker_rcu_dropped(S& s) {
+    auto& w = s.walker;
+    w.rcu = 0;
+    w.rcu_freed = {};
+    w.rcu_parent = {};
+    w.rcu_next = {};
+}
+
+/// walk_context(curr) has run its last rmap_one (on (last_mm, last_vma), nil: it handed
+/// none) and returns true.  With --phased walk_vma the walk then stays inside rmap_one on
+/// that VMA (with --cow-fix walk_locks_vma, read-locked unless a fork of --phased fork
+/// holds its mm: dup_mmap write-locks the VMAs, vma_start_read() fails, and the VMA is
+/// skipped, as lock_vma_under_rcu() callers do; a munmap between its phases holds the
+/// mmap_lock downgraded to read, which does not stop vma_start_read()).
+template <class S> void walker_in_rmap_one(const config& cfg, S& s, int last_mm, int last_vma) {
+    auto& w = s.walker;
+    // Inside rmap_one on the last VMA handed, walk_context holds that mm (mmget_not_zero)
+    // and, with walk_drops_rcu, has left RCU.
+    w.pin_mm = last_mm;
+    if (last_mm != nil && cfg.fixed(cow_fix::walk_drops_rcu)) walker_rcu_dropped(s);
+    if (!cfg.has_phase(phased_op::walk_vma) || last_mm == nil) return;
+    const bool locks = cfg.fixed(cow_fix::walk_locks_vma);
+    if (locks && in_fork(s, last_mm)) return;
+    w.vma_mm = last_mm;
+    w.vma = last_vma;
+    w.vma_locked = locks;
+    w.vma_freed = 0;
+}
+
 /// walk_context(curr) with the folio's current map count; ends the walk if it says so.
-/// With --phased walk_vma the walk then stays inside rmap_one on the last VMA handed to it
-/// (with --cow-fix walk_locks_vma, read-locked unless a fork of --phased fork holds its
-/// mm: dup_mmap write-locks the VMAs, vma_start_read() fails, and the VMA is skipped, as
-/// lock_vma_under_rcu() callers do; a munmap between its phases holds the mmap_lock
-/// downgraded to read, which does not stop vma_start_read()).
+/// With --phased walk_remap and a heap dynarray as the folio's remap_mt entry, it stops
+/// after loading that entry (state.walker.arr_*): walker_read_remaps() goes on.
 template <class S> void walker_visit(const config& cfg, S& s) {
     MODEL_TYPES(S);
     auto& w = s.walker;
@@ -102,28 +145,70 @@ template <class S> void walker_visit(const config& cfg, S& s) {
     auto visit = [&](B handed, int m, int i, I) {   // folio_referenced_one only reads
         if (handed) last_mm = m, last_vma = i;
     };
-    const B cont = cow::walk_context(cfg, s, I(w.folio), I(w.curr), B(true), !(fo.mapcount > I(1)), visit, nullptr);
-    if (!cont) {
+    B stop = false;
+    const B rest = cow::walk_context_head(cfg, s, I(w.folio), I(w.curr), B(true), !(fo.mapcount > I(1)), visit,
+                                          nullptr, stop);
+    if (stop) {
         walker_end(cfg, s);
         return;
     }
-    // Inside rmap_one on the last VMA handed, walk_context holds that mm (mmget_not_zero)
-    // and, with walk_drops_rcu, has left RCU: a grace period may end, and what kfree_rcu
-    // held for the walk is free (the walk holds no pointer into it: curr is pinned).
-    w.pin_mm = last_mm;
-    if (last_mm != nil && cfg.fixed(cow_fix::walk_drops_rcu)) {
-        w.rcu = 0;
-        w.rcu_freed = {};
-        w.rcu_parent = {};
-        w.rcu_next = {};
+    const auto& x = s.cow_ctx[w.curr.get()];
+    const auto p = static_cast<std::size_t>(fo.index.get());
+    if (rest && cfg.has_phase(phased_op::walk_remap) && p < x.rnr.size() && x.rnr[p] >= I(2)) {
+        // remaps_for_each: mas_walk() has returned the entry, a struct dynarray pointer,
+        // under RCU and with mm_users held; its nr and offsets are read at the next step.
+        // The non-remapped case's rmap_one calls have returned (with walk_drops_rcu RCU was
+        // dropped around them, and is held again).
+        if (last_mm != nil && cfg.fixed(cow_fix::walk_drops_rcu)) walker_rcu_dropped(s);
+        w.pin_mm = x.mm;
+        w.rcu = 1;
+        w.arr_loaded = 1;
+        w.arr_freed = 0;
+        for (std::size_t q = 0; q < x.rstart.size(); ++q) w.arr_pgoffs[q] = x.rstart[q] == x.rstart[p];
+        w.arr_nr = x.rnr[p];
+        w.arr_offs = x.roff[p];
+        return;
     }
-    if (!cfg.has_phase(phased_op::walk_vma) || last_mm == nil) return;
-    const bool locks = cfg.fixed(cow_fix::walk_locks_vma);
-    if (locks && in_fork(s, last_mm)) return;
-    w.vma_mm = last_mm;
-    w.vma = last_vma;
-    w.vma_locked = locks;
-    w.vma_freed = 0;
+    cow::walk_context_offsets(cfg, s, I(w.folio), fo.index, x.mm, D::select(x.rnr, fo.index),
+                              D::select(x.roff, fo.index), rest, visit, nullptr);
+    walker_in_rmap_one(cfg, s, last_mm, last_vma);
+}
+
+/// --phased walk_remap: walk_context(curr) goes on from the loaded entry: it reads its nr
+/// and offsets ("Get unique remaps") and walks them.  The reader sees the array as it was
+/// at the load: a krealloc() since then is a use-after-free, a kfree_rcu() leaves it
+/// readable, and the in-place writes (find_and_remap_existing()'s set_multi_remap(), an
+/// append into spare capacity, shrink_remaps()'s nr > 2 case) are taken to come after its
+/// reads (so race (a) of docs/cow-context-findings.md is not shown).
+template <class S> void walker_read_remaps(const config& cfg, S& s) {
+    MODEL_TYPES(S);
+    auto& w = s.walker;
+    const bool freed = w.arr_freed;
+    bug_on(s, bug::rmap_walk_freed_remap_array, freed);
+    if (freed) {
+        walker_end(cfg, s);
+        return;
+    }
+    int last_mm = nil, last_vma = nil;
+    auto visit = [&](B handed, int m, int i, I) {
+        if (handed) last_mm = m, last_vma = i;
+    };
+    const auto nr = w.arr_nr;
+    const auto offs = w.arr_offs;
+    w.arr_loaded = 0;
+    w.arr_pgoffs = {};
+    w.arr_nr = 0;
+    w.arr_offs = {};
+    cow::walk_context_offsets(cfg, s, I(w.folio), s.folio[w.folio.get()].index, I(w.pin_mm), nr, offs, B(true),
+                              visit, nullptr);
+    walker_in_rmap_one(cfg, s, last_mm, last_vma);
+}
+
+/// --inject cow_walk_skips_descendants: the traversal ends after the folio's context.
+template <class S> void walker_skip_descendants(const config& cfg, S& s) {
+    const auto& w = s.walker;
+    if (w.folio != nil && !w.arr_loaded && w.curr == w.root && cfg.has(mutant::cow_walk_skips_descendants))
+        walker_end(cfg, s);
 }
 
 template <class S> void do_walk_begin(const config& cfg, S& s, const args& a) {
@@ -141,8 +226,7 @@ template <class S> void do_walk_begin(const config& cfg, S& s, const args& a) {
         w.parent = nil;
         w.visited = 0;   // the loop starts at the root with (1)
         walker_visit(cfg, s);   // "Visit root first."
-        // --inject cow_walk_skips_descendants: the traversal ends after the folio's context.
-        if (s.walker.folio != nil && cfg.has(mutant::cow_walk_skips_descendants)) walker_end(cfg, s);
+        walker_skip_descendants(cfg, s);
     }
 }
 
@@ -152,6 +236,11 @@ template <class S> void do_walk_step(const config& cfg, S& s, const args&) {
         return;
     } else {
         auto& w = s.walker;
+        if (w.arr_loaded) {   // --phased walk_remap: walk_context(curr) goes on
+            walker_read_remaps(cfg, s);
+            walker_skip_descendants(cfg, s);
+            return;
+        }
         if (w.vma_mm != nil) {
             // rmap_one on the VMA handed last returns: folio_referenced_one() has read
             // vma->vm_mm and vma->vm_flags (VM_LOCKED) after page_vma_mapped_walk(), and a

@@ -54,7 +54,7 @@ template <class S> void prepare(const config& cfg, S& s, int m, int i) {
         v.anon_vma = D::ite(first, typename D::Int(cow::dummy_anon_vma), v.anon_vma);
         if (cfg.fixed(cow_fix::fault_records_remap)) {
             const auto w = s.vma[m][i];   // add_new_remap(context, pgoff, nr_pages, offset)
-            cow::do_remap(s, m, w, w.start, false, first, false, cfg.fixed(cow_fix::dynarray_insert_moves));
+            cow::do_remap(cfg, s, m, w, w.start, false, first);
         }
         return;
     }
@@ -91,8 +91,7 @@ template <class S> void fork_vma(const config& cfg, S& s, int m, int m2, int i) 
         s.vma[m2][i].anon_vma = s.vma[m][i].anon_vma;
         if (cfg.fixed(cow_fix::fork_records_remaps)) {
             const auto v = s.vma[m2][i];
-            cow::do_remap(s, m2, v, v.start, false, typename D::Bool(true), false,
-                          cfg.fixed(cow_fix::dynarray_insert_moves));
+            cow::do_remap(cfg, s, m2, v, v.start, false, typename D::Bool(true));
         }
         return;
     }
@@ -148,8 +147,8 @@ void copy_vma_remap(const config& cfg, S& s, int m, const V& new_vma, const V& s
         w.pgoff = src.pgoff;
         w.start = new_vma.start - new_vma.pgoff + src.pgoff;
     }
-    cow::do_remap(s, m, w, src.start - new_vma.pgoff + w.pgoff, true, on && src.anon_vma != nil,
-                  cfg.fixed(cow_fix::remap_clips_entries), cfg.fixed(cow_fix::dynarray_insert_moves));
+    cow::do_remap(cfg, s, m, w, src.start - new_vma.pgoff + w.pgoff, true, on && src.anon_vma != nil,
+                  cfg.fixed(cow_fix::remap_clips_entries));
 }
 
 /// copy_vma()'s merged path makes no call as coded; with --cow-fix copy_vma_merge_records
@@ -172,6 +171,8 @@ template <class S> void vma_unmap(const config& cfg, S& s, int m, int i) {
     auto y = x;
     cow::unmap_existing<D>(y, v.pgoff, v.pages, off);
     const auto r = D::ite(track, y, x);
+    if constexpr (!D::is_symbolic)   // --phased walk_remap: what it does to the walk's array
+        if (track) cow::walker_remap_written(cfg, s, c, x, v.pgoff, v.pages, cow::remap_write::shrink, off);
     D::update(s.cow_ctx, c, [&](auto& dst) { dst = r; });
 }
 

@@ -257,6 +257,17 @@ template <class D, class P> struct state {
         cint vma = nil;
         std::uint8_t vma_locked = 0;   // --cow-fix walk_locks_vma: the walk holds its read lock
         std::uint8_t vma_freed = 0;    // it was freed while rmap_one ran (as coded, nothing stops that)
+        // --phased walk_remap: walk_context(curr) has loaded the remap_mt entry holding
+        // folio->index, a heap dynarray (mas_walk in remaps_for_each), and reads its nr and
+        // offsets at the next step.  arr_pgoffs: the pgoffs of curr's remap_mt whose entry
+        // still points to that array; arr_freed: it was kfree()d meanwhile (krealloc);
+        // arr_nr / arr_offs: what the reader reads, the array as it was at the load
+        // (model/cow_walk.hpp says why that is exact as coded).
+        std::uint8_t arr_loaded = 0;
+        std::uint8_t arr_freed = 0;
+        std::array<std::uint8_t, P::va_pages> arr_pgoffs{};
+        cint arr_nr = 0;
+        std::array<cint, P::vmas + 1> arr_offs{};
         // Contexts freed while the walk holds rcu_read_lock: kfree_rcu() keeps the memory
         // (the slot is not reused) and list_del_rcu() left their parent and next pointers.
         std::array<std::uint8_t, P::anon_vmas> rcu_freed{};

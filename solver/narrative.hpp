@@ -176,12 +176,21 @@ template <class S> std::string objects_text(const S& s, unsigned kinds, const st
         const auto& w = s.walker;
         o << ind << "rmap walk of folio" << int(w.folio.v) << ": at " << idx("cow_context", w.curr.v)
           << (w.visited ? " (visited)" : "") << ", root " << idx("cow_context", w.root.v)
-          << (w.pin_mm.v != model::nil ? ", in rmap_one holding mm" + std::to_string(w.pin_mm.v) + "'s mm_users" : std::string())
+          << (w.pin_mm.v != model::nil ? std::string(w.arr_loaded ? ", in walk_context" : ", in rmap_one") + " holding mm" +
+                                                 std::to_string(w.pin_mm.v) + "'s mm_users"
+                                           : std::string())
           << (w.rcu ? ", inside rcu_read_lock" : ", outside RCU")
           << (w.held ? ", holds a reference on it" : "") << (w.curr_freed ? ", which was FREED" : "");
         if (w.vma_mm.v != model::nil)   // --phased walk_vma
             o << "; rmap_one on mm" << int(w.vma_mm.v) << " vma" << int(w.vma.v)
               << (w.vma_locked ? " (read-locked)" : " (not locked)") << (w.vma_freed ? ", which was FREED" : "");
+        if (w.arr_loaded) {   // --phased walk_remap
+            o << "; walk_context has loaded the remap_mt entry of pgoff " << int(s.folio[w.folio.v].index.v)
+              << " (a heap dynarray";
+            for (int k = 0; k < int(w.arr_nr.v) && k < int(w.arr_offs.size()); ++k)
+                o << (k ? ", " : " {") << int(static_cast<std::int8_t>(w.arr_offs[k].v));
+            o << "}) and has not read it yet" << (w.arr_freed ? "; that array was FREED (krealloc)" : "");
+        }
         for (std::size_t k = 0; k < w.rcu_freed.size(); ++k)
             if (w.rcu_freed[k]) o << "; cow_context" << k << " freed, kept by kfree_rcu";
         o << "\n";

@@ -529,13 +529,19 @@ TEST_CASE("phased walk: explore finds no freed-context read, as coded, with RCU 
 
 namespace {
 
-/// walk_cfg (RCU dropped and the context pinned, or as coded) with --phased walk_vma;
-/// `locks`: --cow-fix walk_locks_vma, which walk_cfg turns on with the other fixes.
-template <class P = model::preset_default> model::config walk_vma_cfg(bool drops_rcu, bool locks) {
+/// walk_cfg (RCU dropped and the context pinned, or as coded) with one more phase, and
+/// `fix` (which walk_cfg turns on with the other fixes) on or off.
+template <class P>
+model::config walk_phase_cfg(bool drops_rcu, model::phased_op phase, model::cow_fix fix, bool fixed) {
     auto cfg = walk_cfg<P>(drops_rcu, drops_rcu);
-    cfg.phase(model::phased_op::walk_vma);
-    if (!locks) cfg.cow_fixed &= ~(1u << static_cast<int>(model::cow_fix::walk_locks_vma));
+    cfg.phase(phase);
+    if (!fixed) cfg.cow_fixed &= ~(1u << static_cast<int>(fix));
     return cfg;
+}
+
+/// --phased walk_vma; `locks`: --cow-fix walk_locks_vma.
+template <class P = model::preset_default> model::config walk_vma_cfg(bool drops_rcu, bool locks) {
+    return walk_phase_cfg<P>(drops_rcu, model::phased_op::walk_vma, model::cow_fix::walk_locks_vma, locks);
 }
 
 /// The walk starts at the parent's context (the root) and is inside rmap_one on the
@@ -603,4 +609,159 @@ TEST_CASE("phased walk_vma: explore finds the freed VMA in 6 steps and not befor
     solver::explore_options all;
     all.depth = 5;
     check_explore_clean(walk_vma_cfg<model::preset_small>(true, true), all);
+}
+
+// ---------------------------------------------------------------------------
+// --phased walk_remap (finding 10): walk_context() loads the remap_mt entry, a heap
+// dynarray, and reads it one step later; an mremap's krealloc() frees it in between.
+// ---------------------------------------------------------------------------
+
+namespace {
+
+/// --phased walk_remap; `expand_rcu`: --cow-fix remap_expand_rcu.
+template <class P = model::preset_default> model::config walk_remap_cfg(bool drops_rcu, bool expand_rcu) {
+    return walk_phase_cfg<P>(drops_rcu, model::phased_op::walk_remap, model::cow_fix::remap_expand_rcu, expand_rcu);
+}
+
+/// One VMA at pgoff 0 is moved to [1,2), back to [0,1) (not tracked: the record {1} stays),
+/// to [2,3) (a new offset: the simple entry becomes the heap dynarray {1, 2}, cap 2) and back
+/// to [0,1).  After a fork the folio is shared, so the walk gets past the exclusive stop at
+/// the root and loads pgoff 0's entry; the parent moves the VMA to [1,2) again: offset 0 is
+/// not recorded, so add_new_remap() appends 1, and __dynarray_expand() krealloc()s the full
+/// array (before the duplicate check) and kfree()s it; the walk then reads it.
+const std::vector<action> walk_remap_trace = {
+    act::mmap(0, 0, 1),       act::write(0, 0, 0, 1),   act::mremap(0, 0, 1, 1), act::mremap(0, 1, 1, 0),
+    act::mremap(0, 0, 1, 2),  act::mremap(0, 2, 1, 0),  act::fork(0, 1),         walk_begin(0),
+    act::mremap(0, 0, 1, 1),  walk_step};
+constexpr int after_load = 8, after_realloc = 9;
+
+}  // namespace
+
+TEST_CASE("phased walk_remap: an mremap krealloc()s the remap array the walk has loaded, with or without RCU "
+          "around rmap_one, and remap_expand_rcu keeps it readable",
+          "[cow_context][phased][walk][finding]") {
+    CHECK(walk_remap_cfg(false, false).has_phase(model::phased_op::walk));   // walk_remap implies walk
+    for (bool drops : {false, true}) {
+        INFO((drops ? "walk_drops_rcu + walk_pins_context" : "as coded (RCU held)"));
+        const auto cfg = walk_remap_cfg(drops, false);
+        const auto o = run<default_state>(cfg, walk_remap_trace, /*check_invariants=*/false);
+        const auto& ld = o.after(after_load);
+        const int c = ld.mm[0].cow_context.get();
+        REQUIRE(ld.cow_ctx[c].rnr[0] == 2);
+        CHECK(ld.walker.arr_loaded == 1);
+        CHECK(ld.walker.curr == c);                       // the root: the parent's context
+        CHECK(ld.walker.pin_mm == 0);                     // mmget_not_zero(mm0) held
+        CHECK(ld.walker.rcu == 1);                        // the load is under RCU
+        CHECK(ld.walker.arr_nr == 2);
+        CHECK(ld.walker.arr_offs[0] == 1);
+        CHECK(ld.walker.arr_offs[1] == 2);
+        CHECK(ld.walker.arr_pgoffs[0] == 1);
+        CHECK_FALSE(model::enabled(cfg, ld, act::exit(0)));   // walk_context holds mm0's mm_users
+        CHECK(o.after(after_realloc).walker.arr_freed == 1);
+        CHECK(o.after(after_realloc).cow_ctx[c].rnr[0] == 2);   // {1, 2}: the 1 was already there
+        CHECK(props::holds(inv::no_kernel_bug, cfg, o.after(after_realloc)));
+        CHECK(o.final().bug == static_cast<int>(model::bug::rmap_walk_freed_remap_array));
+        CHECK_FALSE(props::holds(inv::no_kernel_bug, cfg, o.final()));
+        CHECK(o.final().walker.folio == model::nil);   // the walk ended there
+    }
+    // With remap_expand_rcu the old array goes by kfree_rcu: the walk reads {1, 2}, hands
+    // rmap_one the VMA now at offset 1, then visits the child's context, and back at the
+    // root it ends.
+    const auto fixed = walk_remap_cfg(false, true);
+    auto s = run<default_state>(fixed, walk_remap_trace).final();
+    CHECK(s.bug == 0);
+    CHECK(s.walker.folio == 0);
+    CHECK(s.walker.arr_loaded == 0);
+    CHECK(s.walker.pin_mm == 0);   // rmap_one on mm0's VMA at [1,2)
+    REQUIRE(model::step(fixed, s, walk_step));
+    CHECK(s.walker.pin_mm == 1);   // the child's context: rmap_one on its VMA at [0,1)
+    REQUIRE(model::step(fixed, s, walk_step));
+    CHECK(s.walker.folio == model::nil);
+    CHECK(s.bug == 0);
+    // Without walk_remap the entry is read in the step that loads it: the same trace is clean.
+    CHECK(run<default_state>(walk_cfg(false, false), walk_remap_trace).final().bug == 0);
+}
+
+TEST_CASE("phased walk_remap: which remap_mt writes free, copy or keep the loaded array",
+          "[cow_context][phased][walk]") {
+    const auto cfg = walk_remap_cfg(false, false);
+    // The walk has loaded an array that pgoffs 0..2 of context 0 point to.
+    default_state s{};
+    using model::cow::remap_write;
+    auto& x = s.cow_ctx[0];
+    for (int q = 0; q < 3; ++q) {
+        x.rstart[q] = 0;
+        x.rnr[q] = 2;
+        x.roff[q] = {1, 2, 0};
+    }
+    auto loaded = [&](default_state t) {
+        t.walker.folio = 0;
+        t.walker.curr = 0;
+        t.walker.arr_loaded = 1;
+        t.walker.arr_pgoffs = {1, 1, 1, 0};
+        return t;
+    };
+    auto after = [&](const model::config& c, default_state t, int lo, int n, remap_write how, int old_off = 0) {
+        t = loaded(t);
+        model::cow::walker_remap_written(c, t, 0, t.cow_ctx[0], lo, n, how, old_off);
+        return t.walker;
+    };
+    // A range that does not reach the array, or another context: nothing.
+    auto w = after(cfg, s, 3, 1, remap_write::append);
+    CHECK(w.arr_freed == 0);
+    CHECK(w.arr_pgoffs == std::array<std::uint8_t, 4>{1, 1, 1, 0});
+    // An append over pgoff 1 only: split_remap() gives pgoffs 0 and 2 copies, then the
+    // full array (nr 2 = cap) is krealloc()ed: freed, or with remap_expand_rcu replaced.
+    w = after(cfg, s, 1, 1, remap_write::append);
+    CHECK(w.arr_freed == 1);
+    CHECK(w.arr_pgoffs == std::array<std::uint8_t, 4>{0, 1, 0, 0});
+    w = after(walk_remap_cfg(false, true), s, 1, 1, remap_write::append);
+    CHECK(w.arr_freed == 0);
+    CHECK(w.arr_pgoffs == std::array<std::uint8_t, 4>{0, 0, 0, 0});
+    // remap_clips_entries' split alone: copies outside, the array kept inside.
+    w = after(cfg, s, 0, 2, remap_write::clip);
+    CHECK(w.arr_freed == 0);
+    CHECK(w.arr_pgoffs == std::array<std::uint8_t, 4>{1, 1, 0, 0});
+    // shrink_remaps(): nr 2 holding the offset -> a simple entry, the array kfree_rcu()ed
+    // (readable, no longer the entry's); an offset it does not hold -> nothing.
+    w = after(cfg, s, 0, 1, remap_write::shrink, 2);
+    CHECK(w.arr_freed == 0);
+    CHECK(w.arr_pgoffs == std::array<std::uint8_t, 4>{0, 0, 0, 0});
+    w = after(cfg, s, 0, 1, remap_write::shrink, 3);
+    CHECK(w.arr_pgoffs == std::array<std::uint8_t, 4>{1, 1, 1, 0});
+    // nr 3 (cap 4): the append goes in place, the array stays.
+    for (int q = 0; q < 3; ++q) {
+        x.rnr[q] = 3;
+        x.roff[q] = {1, 2, 3};
+    }
+    w = after(cfg, s, 0, 3, remap_write::append);
+    CHECK(w.arr_freed == 0);
+    CHECK(w.arr_pgoffs == std::array<std::uint8_t, 4>{1, 1, 1, 0});
+}
+
+TEST_CASE("phased walk_remap: explore finds the krealloc()ed array in 10 steps as coded and not before, with "
+          "remap_expand_rcu it is clean",
+          "[cow_context][phased][walk]") {
+    // As coded (no fix): the fewest objects the trace needs, its actions; finding 1 breaks
+    // rmap_complete first, so only no_kernel_bug is checked.
+    auto cfg = model::config::defaults<model::preset_default>();
+    cfg.rmap = model::design::cow_context;
+    cfg.phase(model::phased_op::walk_remap);
+    cfg.lim = {2, 2, 3, 1, 2, 1};   // mms, vmas, va_pages, folios, anon_vmas (contexts), cpus
+    solver::explore_options eo;
+    eo.depth = 11;
+    eo.selected = props::inv_set(1) << static_cast<int>(inv::no_kernel_bug);
+    for (auto k : {op::mmap, op::write, op::mremap, op::fork, op::walk_begin, op::walk_step})
+        eo.ops.push_back(static_cast<int>(k));
+    const auto r = solver::explore<default_state>(cfg, eo);
+    INFO(trace_text(r.trace));
+    REQUIRE(r.violated == static_cast<int>(inv::no_kernel_bug));
+    CHECK(r.trace.size() == 10);
+    CHECK(r.clean_depth == 9);
+    CHECK(trace_text(r.trace) == trace_text(walk_remap_trace));   // the hand-written trace is the one explore finds
+    cfg.fix(model::cow_fix::remap_expand_rcu);
+    const auto fixed = solver::explore<default_state>(cfg, eo);
+    INFO(trace_text(fixed.trace));
+    CHECK(fixed.violated < 0);
+    CHECK(fixed.clean_depth == 11);
 }
