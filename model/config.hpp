@@ -220,6 +220,7 @@ enum class cow_fix : int {
     walk_pins_context,
     walk_locks_vma,
     remap_expand_rcu,
+    walk_rereads_remaps,
     count_
 };
 
@@ -275,6 +276,11 @@ inline const std::vector<cow_fix_info>& cow_fixes() {
          "into it and frees the old one with kfree_rcu() (dynarray_free_rcu()), as the other paths that "
          "replace an array do (as coded it krealloc()s, which kfree()s the old array at once while an RCU "
          "reader in walk_context() may still read it: finding 10)"},
+        {cow_fix::walk_rereads_remaps, "walk_rereads_remaps",
+         "with --phased walk_remap: a per-context sequence count is bumped around every remap_mt write and "
+         "every mremap of the context's mm (copy_vma() and move_page_tables() together), and walk_context() "
+         "starts again if it moved while it read the remaps (as coded nothing tells the walk: an mremap that "
+         "moves a mapping to another offset meanwhile makes the walk miss it: finding 11)"},
     };
     return all;
 }

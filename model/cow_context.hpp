@@ -239,7 +239,7 @@ template <class S> void walker_freed(S& s, cint c) {
 
 /// How a remap_mt writer acts on the entries overlapping its pgoff range, for the array
 /// a walk has loaded (--phased walk_remap).
-enum class remap_write { append, clip, shrink };
+enum class remap_write { append, clip, rewrite, shrink };
 
 /// --phased walk_remap (model/cow_walk.hpp): a writer of context c's remap_mt acts on
 /// [lo, lo + n) while the walk has loaded a heap dynarray of c and not yet read it; x is
@@ -257,13 +257,17 @@ enum class remap_write { append, clip, shrink };
 ///    an offset as coded (find_and_unmap_existing() never acts: docs/cow-context-findings.md,
 ///    "Other observations").  So the expand happens exactly at nr = 2, 4, ...  With
 ///    --cow-fix remap_expand_rcu the old array goes by kfree_rcu(): the reader keeps it.
+///  - find_and_remap_existing() without a split rewrites offsets in place (rewrite).
 ///  - shrink_remaps() (the entry holds old_off): at nr 2 it stores a simple entry and
 ///    frees the array with kfree_rcu() (the reader keeps it); above, it shrinks in place.
+/// Every write of c's remap_mt moves c's sequence count (walk_rereads_remaps: arr_changed).
 template <class S, class X>
 void walker_remap_written(const config& cfg, S& s, cint c, const X& x, cint lo, cint n, remap_write how,
                           cint old_off = 0) {
     auto& w = s.walker;
-    if (w.folio == nil || !w.arr_loaded || w.arr_freed || w.curr != c) return;
+    if (w.folio == nil || !w.arr_loaded || w.curr != c) return;
+    w.arr_changed = 1;
+    if (w.arr_freed) return;
     constexpr int va = static_cast<int>(array_traits<decltype(x.rstart)>::size);
     const int a = lo.get(), b = lo.get() + n.get();
     int q0 = -1;
@@ -271,6 +275,7 @@ void walker_remap_written(const config& cfg, S& s, cint c, const X& x, cint lo, 
         if (w.arr_pgoffs[q]) q0 = q;
     if (q0 < 0) return;   // the range does not reach the loaded array
     const int nr = x.rnr[q0].get();
+    if (how == remap_write::rewrite) return;   // in place: the reader's copy is taken to come first
     if (how == remap_write::shrink) {
         bool holds = false;
         for (int k = 0; k < nr && k < static_cast<int>(x.roff[q0].size()); ++k) holds = holds || x.roff[q0][k] == old_off;
@@ -389,7 +394,8 @@ void do_remap(const config& cfg, S& s, int m, const V& v, typename S::domain::In
     const auto r = D::ite(back_to_0, y, D::ite(rest && found, z, D::ite(use_add, w, x)));
     if constexpr (!D::is_symbolic) {   // --phased walk_remap: what it does to the walk's array
         if (back_to_0) walker_remap_written(cfg, s, c, x, v.pgoff, v.pages, remap_write::shrink, old_off);
-        else if (rest && found && clip) walker_remap_written(cfg, s, c, x, v.pgoff, v.pages, remap_write::clip);
+        else if (rest && found)
+            walker_remap_written(cfg, s, c, x, v.pgoff, v.pages, clip ? remap_write::clip : remap_write::rewrite);
         else if (use_add) walker_remap_written(cfg, s, c, x, v.pgoff, v.pages, remap_write::append);
     }
     D::update(s.cow_ctx, c, [&](auto& dst) { dst = r; });

@@ -54,12 +54,20 @@
 // writes free, copy or keep the array).  `--cow-fix remap_expand_rcu` frees the old array
 // with kfree_rcu() instead.  The reader sees the array as it was at the load (in-place
 // writes are taken to come after its reads, so race (a) of the findings is not shown).
+// An mremap of the mm meanwhile may move a mapping of the folio to an offset the walk
+// will not walk (finding 11); `--cow-fix walk_rereads_remaps` (a per-context sequence
+// count around remap_mt writes and mremaps) makes the read step start walk_context again.
+//
+// Every walk in steps is checked for completeness: walk_begin notes the mms that map the
+// folio (state.walker.pending), a confirmed visit clears one, and a walk that ends with an
+// mm still mapping the folio and never confirmed sets state.walk_missed (rmap_complete).
 //
 // Simplifications: one walk at a time; the walk is read-only (folio_referenced_one's
 // young-bit clearing is not modelled: rmap_one only reads); walk_context itself is
 // atomic (its own READ_ONCE(context->mm) / mmget_not_zero and VMA reads are one step,
 // so only the last VMA it hands is inside rmap_one between steps; with walk_locks_vma
-// every writer of that mm waits, not only those of that VMA);
+// a writer waits if it changes that VMA or a VMA range next to it, a little more than
+// the kernel's merges lock: model/vma.hpp walk_locks_range);
 // was_exclusive is read at each walk_context, as coded.  Concrete engines only: bmc and
 // prove refuse --phased.
 #pragma once
@@ -94,10 +102,39 @@ template <class S> typename S::domain::Bool enabled_walk_step(const config& cfg,
 
 /// rcu_read_unlock() (the grace period ends: what kfree_rcu held is free), the pinned
 /// context's reference, and folio_put of the isolation's reference.
+/// Does mm m map folio f (a PTE of m points to it)?
+template <class S> bool mm_maps_folio(const S& s, int m, cint f) {
+    for (const auto& p : s.pte[static_cast<std::size_t>(m)])
+        if (p.present && p.folio == f) return true;
+    return false;
+}
+
+/// The walk handed rmap_one a VMA of mm m at vpage vp: page_vma_mapped_walk() confirms the
+/// mapping if the PTE there maps the folio.
+template <class S> void walker_confirm(S& s, int m, cint vp) {
+    auto& w = s.walker;
+    const auto& ptes = s.pte[static_cast<std::size_t>(m)];
+    if (vp.get() >= static_cast<int>(ptes.size())) return;
+    const auto& p = ptes[static_cast<std::size_t>(vp.get())];
+    if (p.present && p.folio == w.folio) w.pending[m] = 0;
+}
+
+/// The walk is over.  An mm that mapped the folio when the walk began, still maps it and
+/// was never confirmed is a mapping the walk missed although it lasted through the walk
+/// (an mm that exited meanwhile is cleared by teardown_mm; a mapping zapped meanwhile
+/// cannot come back in the same mm: the walk holds a folio reference, which keeps
+/// migration and COW reuse off it).  Not judged after a use-after-free, which ended the
+/// walk early.
 template <class S> void walker_end(const config& cfg, S& s) {
     MODEL_TYPES(S);
     const auto w = s.walker;
     s.walker = typename S::walker_t{};
+    if (s.bug == 0 && s.walk_missed == 0)
+        for (int m = 0; m < P::mms; ++m)
+            if (w.pending[m] && s.mm[m].live && mm_maps_folio(s, m, w.folio)) {
+                s.walk_missed = static_cast<std::uint8_t>(m + 1);
+                break;
+            }
     if (w.held) cow::put(s, I(w.curr));
     folio_put(cfg, s, I(w.folio), I(1));
 }
@@ -136,14 +173,15 @@ template <class S> void walker_in_rmap_one(const config& cfg, S& s, int last_mm,
 
 /// walk_context(curr) with the folio's current map count; ends the walk if it says so.
 /// With --phased walk_remap and a heap dynarray as the folio's remap_mt entry, it stops
-/// after loading that entry (state.walker.arr_*): walker_read_remaps() goes on.
-template <class S> void walker_visit(const config& cfg, S& s) {
+/// after loading that entry (state.walker.arr_*), unless !may_pause: walker_read_remaps()
+/// goes on.
+template <class S> void walker_visit(const config& cfg, S& s, bool may_pause = true) {
     MODEL_TYPES(S);
     auto& w = s.walker;
     const auto& fo = s.folio[w.folio.get()];
     int last_mm = nil, last_vma = nil;
-    auto visit = [&](B handed, int m, int i, I) {   // folio_referenced_one only reads
-        if (handed) last_mm = m, last_vma = i;
+    auto visit = [&](B handed, int m, int i, I vp) {   // folio_referenced_one only reads
+        if (handed) last_mm = m, last_vma = i, walker_confirm(s, m, vp);
     };
     B stop = false;
     const B rest = cow::walk_context_head(cfg, s, I(w.folio), I(w.curr), B(true), !(fo.mapcount > I(1)), visit,
@@ -154,7 +192,7 @@ template <class S> void walker_visit(const config& cfg, S& s) {
     }
     const auto& x = s.cow_ctx[w.curr.get()];
     const auto p = static_cast<std::size_t>(fo.index.get());
-    if (rest && cfg.has_phase(phased_op::walk_remap) && p < x.rnr.size() && x.rnr[p] >= I(2)) {
+    if (may_pause && rest && cfg.has_phase(phased_op::walk_remap) && p < x.rnr.size() && x.rnr[p] >= I(2)) {
         // remaps_for_each: mas_walk() has returned the entry, a struct dynarray pointer,
         // under RCU and with mm_users held; its nr and offsets are read at the next step.
         // The non-remapped case's rmap_one calls have returned (with walk_drops_rcu RCU was
@@ -163,7 +201,7 @@ template <class S> void walker_visit(const config& cfg, S& s) {
         w.pin_mm = x.mm;
         w.rcu = 1;
         w.arr_loaded = 1;
-        w.arr_freed = 0;
+        w.arr_freed = w.arr_changed = 0;
         for (std::size_t q = 0; q < x.rstart.size(); ++q) w.arr_pgoffs[q] = x.rstart[q] == x.rstart[p];
         w.arr_nr = x.rnr[p];
         w.arr_offs = x.roff[p];
@@ -189,16 +227,24 @@ template <class S> void walker_read_remaps(const config& cfg, S& s) {
         walker_end(cfg, s);
         return;
     }
-    int last_mm = nil, last_vma = nil;
-    auto visit = [&](B handed, int m, int i, I) {
-        if (handed) last_mm = m, last_vma = i;
-    };
     const auto nr = w.arr_nr;
     const auto offs = w.arr_offs;
-    w.arr_loaded = 0;
+    const bool retry = w.arr_changed && cfg.fixed(cow_fix::walk_rereads_remaps);
+    w.arr_loaded = w.arr_changed = 0;
     w.arr_pgoffs = {};
     w.arr_nr = 0;
     w.arr_offs = {};
+    if (retry) {
+        // --cow-fix walk_rereads_remaps: the context's sequence count moved since the load
+        // (an mremap of its mm, or a remap_mt write): walk_context(curr) starts again, on
+        // the context as it is now (offset 0 included: a VMA may have moved back there).
+        walker_visit(cfg, s, false);
+        return;
+    }
+    int last_mm = nil, last_vma = nil;
+    auto visit = [&](B handed, int m, int i, I vp) {
+        if (handed) last_mm = m, last_vma = i, walker_confirm(s, m, vp);
+    };
     cow::walk_context_offsets(cfg, s, I(w.folio), s.folio[w.folio.get()].index, I(w.pin_mm), nr, offs, B(true),
                               visit, nullptr);
     walker_in_rmap_one(cfg, s, last_mm, last_vma);
@@ -221,6 +267,7 @@ template <class S> void do_walk_begin(const config& cfg, S& s, const args& a) {
         auto& w = s.walker;
         w.folio = a.folio;
         w.rcu = 1;   // rcu_read_lock()
+        for (int m = 0; m < P::mms; ++m) w.pending[m] = s.mm[m].live && mm_maps_folio(s, m, a.folio);
         w.root = w.curr = fo.cow_context;
         bug_on(s, bug::rmap_walk_freed_cow_context, !s.cow_ctx[w.root.get()].live);
         w.parent = nil;

@@ -52,7 +52,7 @@ template <class S> void copy_present_pte(const config& cfg, S& s, int m, int m2,
 template <class S> typename S::domain::Bool enabled_fork(const config& cfg, const S& s, const args& a) {
     MODEL_TYPES(S);
     const I lowest = lowest_free<D>(s.mm, cfg.lim.mms, [](const auto& x) { return x.live; });
-    return mmap_writable(s, a.mm) && lowest == a.mm2;
+    return mmap_writable(s, a.mm, 0, P::va_pages) && lowest == a.mm2;   // dup_mmap write-locks every VMA
 }
 
 /// --phased fork: is mm m2 a child between dup_mmap's VMA loop and fork_done?

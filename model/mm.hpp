@@ -38,6 +38,7 @@ template <class S> void teardown_mm(const config& cfg, S& s, int m) {
         s.vma[m][i] = vma_t<D, P>{};
     }
     for (int p = 0; p < P::va_pages; ++p) s.ref[m][p] = 0;
+    if constexpr (!D::is_symbolic) s.walker.pending[m] = 0;   // --phased walk: m's mappings are gone
 }
 
 /// --phased walk: walk_context() of m's COW context is inside rmap_one and holds m's

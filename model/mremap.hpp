@@ -21,8 +21,8 @@ namespace model {
 template <class S> typename S::domain::Bool enabled_mremap(const config&, const S& s, const args& a) {
     const bool overlap = a.to < a.start + a.pages && a.start < a.to + a.pages;
     if (overlap) return false;   // MREMAP_FIXED onto the source range is -EINVAL
-    return mmap_writable(s, a.mm) && range_in_one_vma(s, a.mm, a.start, a.pages) &&
-           range_free(s, a.mm, a.to, a.pages);
+    return mmap_writable(s, a.mm, a.start, a.pages) && mmap_writable(s, a.mm, a.to, a.pages) &&
+           range_in_one_vma(s, a.mm, a.start, a.pages) && range_free(s, a.mm, a.to, a.pages);
 }
 
 template <class S> void do_mremap(const config& cfg, S& s, const args& a) {
@@ -48,6 +48,12 @@ template <class S> void do_mremap(const config& cfg, S& s, const args& a) {
                 rmap::copy_vma_remap(cfg, s, m, piece, v, B(true));
             });
         });
+    }
+    // --phased walk_remap, --cow-fix walk_rereads_remaps: the move (copy_vma and
+    // move_page_tables) is inside the write section of m's context's sequence count.
+    if constexpr (!D::is_symbolic) {
+        auto& w = s.walker;
+        if (w.folio != nil && w.arr_loaded && w.curr == s.mm[m].cow_context) w.arr_changed = 1;
     }
     // move_ptes(): each PTE moves with its folio and permissions; the old range is
     // flushed before the page-table lock is released.

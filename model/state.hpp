@@ -265,6 +265,7 @@ template <class D, class P> struct state {
         // (model/cow_walk.hpp says why that is exact as coded).
         std::uint8_t arr_loaded = 0;
         std::uint8_t arr_freed = 0;
+        std::uint8_t arr_changed = 0;   // curr's remap_mt was written since (its seqcount moved)
         std::array<std::uint8_t, P::va_pages> arr_pgoffs{};
         cint arr_nr = 0;
         std::array<cint, P::vmas + 1> arr_offs{};
@@ -273,8 +274,16 @@ template <class D, class P> struct state {
         std::array<std::uint8_t, P::anon_vmas> rcu_freed{};
         std::array<cint, P::anon_vmas> rcu_parent{};
         std::array<cint, P::anon_vmas> rcu_next{};
+        // pending[m]: mm m mapped the folio when the walk began, and the walk has not yet
+        // handed rmap_one a VMA of m whose PTE maps it (page_vma_mapped_walk confirmed).
+        std::array<std::uint8_t, P::mms> pending{};
     };
     walker_t walker{};
+
+    /// --phased walk: m + 1 if the last walk ended with mm m still mapping the folio as it
+    /// did when the walk began, never confirmed (0: none).  rmap_complete reads it.
+    /// Concrete, outside the Hana description, like walker.
+    std::uint8_t walk_missed = 0;
 };
 
 }  // namespace model

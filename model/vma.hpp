@@ -306,20 +306,38 @@ void modify_flags(const config& cfg, S& s, int m, int start, int n, int set, int
 // Actions
 // ---------------------------------------------------------------------------
 
-/// mm may take its mmap_lock for write (no phased unmap and no forced write between its phases holds it),
-/// and write-lock its VMAs: with --cow-fix walk_locks_vma, not while the COW context walk holds one of
-/// them read-locked (vma_start_write waits for readers; the model makes every writer of the mm wait,
-/// not only those that touch that VMA).
+/// mm may take its mmap_lock for write (no phased unmap and no forced write between its phases holds it).
 template <class S> typename S::domain::Bool mmap_writable(const S& s, int m) {
-    if constexpr (!S::domain::is_symbolic)
-        if (s.walker.folio != nil && s.walker.vma_locked && s.walker.vma_mm == m) return false;
     return s.mm[m].live && !s.mm[m].locked && !s.mm[m].foll_force;
+}
+
+/// --cow-fix walk_locks_vma: the COW context walk holds a VMA of mm m read-locked
+/// (vma_start_read()), and a writer whose vma_start_write() may reach it waits.  The
+/// writer locks the VMAs over [lo, lo + n) it changes and the neighbours it merges with
+/// (vma_merge_new_range(), vma_modify() and copy_vma() write-lock what they expand or
+/// remove); the model counts every VMA overlapping or adjacent to the range, which is
+/// more than a merge takes (a neighbour that cannot merge is not locked): a writer may
+/// wait where the kernel's would not, never the reverse.  Concrete only.
+template <class S> bool walk_locks_range(const S& s, int m, int lo, int n) {
+    if constexpr (S::domain::is_symbolic) {
+        return false;
+    } else {
+        const auto& w = s.walker;
+        if (w.folio == nil || !w.vma_locked || w.vma_mm != m) return false;
+        const auto& v = s.vma[m][w.vma.get()];
+        return v.start.get() <= lo + n && lo <= v.start.get() + v.pages.get();
+    }
+}
+
+/// mmap_writable, and the writer's VMA write locks over [lo, lo + n) are free.
+template <class S> typename S::domain::Bool mmap_writable(const S& s, int m, int lo, int n) {
+    return mmap_writable(s, m) && typename S::domain::Bool(!walk_locks_range(s, m, lo, n));
 }
 
 /// mmap(MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE) of [start, start+pages), PROT_READ|PROT_WRITE.
 /// do_mmap -> __mmap_region: vma_merge_new_range(), else a new VMA with vm_pgoff = start.
 template <class S> typename S::domain::Bool enabled_mmap(const config&, const S& s, const args& a) {
-    return mmap_writable(s, a.mm) && range_free(s, a.mm, a.start, a.pages);
+    return mmap_writable(s, a.mm, a.start, a.pages) && range_free(s, a.mm, a.start, a.pages);
 }
 template <class S> void do_mmap(const config& cfg, S& s, const args& a) {
     MODEL_TYPES(S);
@@ -340,7 +358,7 @@ template <class S> void do_mmap(const config& cfg, S& s, const args& a) {
 /// free_pgtables (unlink_anon_vmas).  The mmap_lock stays held (downgraded to read,
 /// so faults proceed; writers wait) until tlb_finish_mmu flushes and frees.
 template <class S> typename S::domain::Bool enabled_munmap(const config&, const S& s, const args& a) {
-    return mmap_writable(s, a.mm) && range_in_one_vma(s, a.mm, a.start, a.pages);
+    return mmap_writable(s, a.mm, a.start, a.pages) && range_in_one_vma(s, a.mm, a.start, a.pages);
 }
 template <class S> void do_munmap(const config& cfg, S& s, const args& a) {
     zap_range(s, a.mm, a.start, a.pages, s.mm[a.mm].gather);
@@ -371,7 +389,7 @@ template <class S> typename S::domain::Bool enabled_mprotect(const config&, cons
         const auto& v = s.vma[a.mm][i];
         differs = differs || (covers_range(v, a.start, a.pages) && ((v.flags & I(VM_WRITE)) != 0) != (a.value != 0));
     }
-    return mmap_writable(s, a.mm) && differs;
+    return mmap_writable(s, a.mm, a.start, a.pages) && differs;
 }
 template <class S> void do_mprotect(const config& cfg, S& s, const args& a) {
     MODEL_TYPES(S);
@@ -395,7 +413,7 @@ template <class S> typename S::domain::Bool enabled_madvise(const config&, const
         const auto& v = s.vma[a.mm][i];
         differs = differs || (covers_range(v, a.start, a.pages) && (v.flags & I(a.value)) == 0);
     }
-    return mmap_writable(s, a.mm) && differs;
+    return mmap_writable(s, a.mm, a.start, a.pages) && differs;
 }
 template <class S> void do_madvise(const config& cfg, S& s, const args& a) {
     modify_flags(cfg, s, a.mm, a.start, a.pages, a.value, 0);

@@ -115,7 +115,8 @@ inline const std::array<inv_info, inv_count>& invariants() {
          "a read by any cpu of any mapped page would return the reference value now",
          "user-visible memory semantics; shows a broken read one step early"},
         {inv::rmap_complete, "rmap_complete",
-         "the walk from every mapped anon folio reaches every PTE that maps it",
+         "the walk from every mapped anon folio reaches every PTE that maps it (and a walk in steps, "
+         "--phased walk, reached every mm whose mapping lasted through it)",
          "I3: AVC in folio_anon_vma()->rb_root with vma_address() == addr (rmap_walk_anon)"},
         {inv::rmap_root_agrees, "rmap_root_agrees",
          "folio_anon_vma(folio)->root == vma->anon_vma->root for every mapping",
@@ -326,6 +327,9 @@ template <class S> typename S::domain::Bool rmap_complete(const model::config& c
             if (D::known_false(p.present)) continue;
             ok = ok && (!(p.present && p.folio != zero_pfn) || model::find_vma(s, m, I(v)) != nil);
         }
+    // A walk in steps (--phased walk) that ended without reaching a mapping which lasted
+    // through it (model/cow_walk.hpp walker_end).
+    if constexpr (!D::is_symbolic) ok = ok && s.walk_missed == 0;
     // ... and the design's walk from the folio hands rmap_one a VMA at that address.
     for (int f = 0; f < P::folios; ++f) {
         const B mapped = s.folio[f].allocated;

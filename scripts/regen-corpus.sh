@@ -146,5 +146,9 @@ phased_finding walk_vma_freed no_kernel_bug walk_locks_vma walk_vma --bounds sma
 # (remap_expand_rcu closes it); it needs offsets 1 and 2, so three pages.
 phased_finding walk_remap_freed no_kernel_bug remap_expand_rcu walk_remap --bounds default --mms 2 --vmas 2 \
   --va-pages 3 --folios 1 --anon-vmas 2 --cpus 1 --depth 10 --actions mmap,write,mremap,fork,walk_begin,walk_step
+# Finding 11: an mremap moves the mapping past the offsets the walk read, and the walk
+# misses it (walk_rereads_remaps closes it); offsets 1, 2 and 3, so four pages.
+phased_finding walk_moved_missed rmap_complete walk_rereads_remaps walk_remap --bounds default --mms 1 --vmas 2 \
+  --va-pages 4 --folios 1 --anon-vmas 1 --cpus 1 --depth 10 --actions mmap,write,mremap,walk_begin,walk_step
 scripts/corpus-html.sh "$bin" >/dev/null || status=1
 exit $status

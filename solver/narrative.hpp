@@ -195,6 +195,9 @@ template <class S> std::string objects_text(const S& s, unsigned kinds, const st
             if (w.rcu_freed[k]) o << "; cow_context" << k << " freed, kept by kfree_rcu";
         o << "\n";
     }
+    if ((kinds & obj_folio) && s.walk_missed)   // --phased walk (model/cow_walk.hpp walker_end)
+        o << ind << "the last rmap walk ended without reaching mm" << int(s.walk_missed) - 1
+          << "'s mapping of the folio, which lasted through it\n";
     if ((kinds & obj_folio) && s.zero_page.v) o << ind << "zero_page data=" << int(s.zero_page.v) << " (the shared zero page was written)\n";
     if (kinds & obj_pte)
         for (int m = 0; m < P::mms; ++m)

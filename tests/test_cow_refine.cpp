@@ -581,6 +581,10 @@ TEST_CASE("phased walk_vma: a munmap frees the VMA rmap_one is using, with or wi
                           act::fork(0, 2)})
         CHECK_FALSE(model::enabled(cfg, s, x));
     CHECK(model::enabled(cfg, s, act::munmap(1, 0, 1)));
+    // Per VMA: a writer of mm0 away from the locked VMA [0,1) goes on, and so does a forced
+    // write (the mmap lock for read, no VMA write lock).
+    CHECK(model::enabled(cfg, s, act::mmap(0, 2, 1)));
+    CHECK(model::enabled(cfg, s, act::mem_write_faultin(0, 0)));
     REQUIRE(model::step(cfg, s, walk_step));
     CHECK(s.walker.vma_mm == 1);
     CHECK(model::enabled(cfg, s, act::munmap(0, 0, 1)));
@@ -764,4 +768,80 @@ TEST_CASE("phased walk_remap: explore finds the krealloc()ed array in 10 steps a
     INFO(trace_text(fixed.trace));
     CHECK(fixed.violated < 0);
     CHECK(fixed.clean_depth == 11);
+}
+
+// ---------------------------------------------------------------------------
+// Finding 11: the walk has read the remap entry's offsets; an mremap moves the mapping
+// to an offset it did not read; the walk ends without reaching it (rmap_complete).
+// ---------------------------------------------------------------------------
+
+namespace {
+
+/// The VMA is moved to [1,2), back (the record {1} stays) and to [2,3): the heap array
+/// {1, 2}.  The walk (early_stop_if_found: nothing at offset 0, so it goes on) loads it;
+/// the VMA moves to [3,4), which rewrites 2 to 3 in place; the walk walks offsets 1 and 2,
+/// finds nothing, and ends at the root.
+const std::vector<action> walk_moved_trace = {
+    act::mmap(0, 0, 1),      act::write(0, 0, 0, 1), act::mremap(0, 0, 1, 1), act::mremap(0, 1, 1, 0),
+    act::mremap(0, 0, 1, 2), walk_begin(0),          act::mremap(0, 2, 1, 3), walk_step,
+    walk_step};
+
+/// --phased walk_remap with every fix but walk_rereads_remaps (or with it).
+model::config walk_moved_cfg(bool rereads) {
+    return walk_phase_cfg<model::preset_default>(false, model::phased_op::walk_remap,
+                                                 model::cow_fix::walk_rereads_remaps, rereads);
+}
+
+}  // namespace
+
+TEST_CASE("phased walk_remap: an mremap moves the mapping to an offset the walk did not read and the walk misses "
+          "it, walk_rereads_remaps starts walk_context again",
+          "[cow_context][phased][walk][finding]") {
+    const auto cfg = walk_moved_cfg(false);
+    const auto o = run<default_state>(cfg, walk_moved_trace, /*check_invariants=*/false);
+    const int c = o.after(6).mm[0].cow_context.get();
+    CHECK(o.after(6).walker.arr_loaded == 1);
+    CHECK(o.after(6).walker.pending[0] == 1);                 // mm0 maps folio0: not yet reached
+    CHECK(o.after(7).walker.arr_changed == 1);                // 2 rewritten to 3 in place
+    CHECK(o.after(7).walker.arr_freed == 0);
+    CHECK(o.after(7).cow_ctx[c].roff[0][1] == 3);
+    CHECK(o.after(8).walker.folio == 0);                      // offsets 1 and 2 walked: nothing there
+    CHECK(o.after(8).walker.pending[0] == 1);
+    for (int k = 0; k < 8; ++k) CHECK(props::holds(inv::rmap_complete, cfg, o.after(k)));
+    const auto& s = o.final();
+    CHECK(s.walker.folio == model::nil);
+    CHECK(s.walk_missed == 1);                                 // mm0 + 1
+    CHECK(s.bug == 0);
+    CHECK_FALSE(props::holds(inv::rmap_complete, cfg, s));
+    // The record is right ({1, 3}): a walk now would find it; only the walk in steps missed it.
+    auto t = s;
+    t.walk_missed = 0;
+    CHECK(props::holds(inv::rmap_complete, cfg, t));
+    // With walk_rereads_remaps the walk sees the count move, starts walk_context(root)
+    // again, reads {1, 3} and reaches [3,4).
+    const auto fixed = walk_moved_cfg(true);
+    const auto f = run<default_state>(fixed, walk_moved_trace);   // every invariant, every step
+    CHECK(f.after(8).walker.pending[0] == 0);
+    CHECK(f.final().walk_missed == 0);
+}
+
+TEST_CASE("phased walk_remap: explore finds the missed mapping in 9 steps and not before, with walk_rereads_remaps "
+          "it is clean",
+          "[cow_context][phased][walk]") {
+    auto cfg = walk_moved_cfg(false);
+    cfg.lim = {1, 2, 4, 1, 1, 1};   // mms, vmas, va_pages, folios, anon_vmas (contexts), cpus
+    solver::explore_options eo;
+    eo.depth = 10;
+    for (auto k : {op::mmap, op::write, op::mremap, op::walk_begin, op::walk_step}) eo.ops.push_back(static_cast<int>(k));
+    const auto r = solver::explore<default_state>(cfg, eo);
+    INFO(trace_text(r.trace));
+    REQUIRE(r.violated == static_cast<int>(inv::rmap_complete));
+    CHECK(r.trace.size() == 9);
+    CHECK(r.clean_depth == 8);
+    auto fcfg = walk_moved_cfg(true);
+    fcfg.lim = cfg.lim;
+    const auto fixed = solver::explore<default_state>(fcfg, eo);
+    INFO(trace_text(fixed.trace));
+    CHECK(fixed.violated < 0);
+    CHECK(fixed.clean_depth == 10);
 }
