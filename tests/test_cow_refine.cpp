@@ -382,9 +382,9 @@ const std::vector<action> walk_exit_trace = {act::mmap(0, 0, 1), act::write(0, 0
                                              act::exit(1),       walk_step};
 constexpr int after_walk_begin = 7, after_exit = 10;   // o.after(k): the state after k actions
 
-/// Explore at small from cfg finds nothing, to exactly `depth` (eo.depth).
-void check_explore_clean(const model::config& cfg, const solver::explore_options& eo) {
-    const auto r = solver::explore<S>(cfg, eo);
+/// Explore (at small unless St says otherwise) from cfg finds nothing, to exactly `depth` (eo.depth).
+template <class St = S> void check_explore_clean(const model::config& cfg, const solver::explore_options& eo) {
+    const auto r = solver::explore<St>(cfg, eo);
     INFO((r.violated >= 0 ? props::inv_name(static_cast<inv>(r.violated)) : "clean") << " " << trace_text(r.trace));
     CHECK(r.violated < 0);
     CHECK(r.clean_depth == eo.depth);
@@ -768,6 +768,14 @@ TEST_CASE("phased walk_remap: explore finds the krealloc()ed array in 10 steps a
     INFO(trace_text(fixed.trace));
     CHECK(fixed.violated < 0);
     CHECK(fixed.clean_depth == 11);
+    // The corpus trace's setting (every other fix, 9 steps) with its fix: every fix, every
+    // invariant, clean to depth 10 at the same bounds and actions.
+    auto all = walk_remap_cfg(false, true);
+    all.lim = cfg.lim;
+    solver::explore_options every = eo;
+    every.depth = 10;
+    every.selected = props::all_invariants;
+    check_explore_clean<default_state>(all, every);
 }
 
 // ---------------------------------------------------------------------------
