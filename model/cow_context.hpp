@@ -237,6 +237,18 @@ template <class S> void walker_freed(S& s, cint c) {
     }
 }
 
+/// --cow-fix walk_rereads_remaps: write_seqcount_begin() on context c's sequence count,
+/// around every remap_mt write (walker_remap_written) and every mremap of c's mm (the move
+/// in do_mremap).  A walk that has loaded c's remaps (--phased walk_remap) sees the count
+/// moved when it reads them (walker.arr_changed) and starts walk_context(c) again.  Returns
+/// whether such a walk is in c.  Concrete only, like the walker.
+template <class S> bool cow_seq_write(S& s, cint c) {
+    auto& w = s.walker;
+    const bool reading = w.folio != nil && w.arr_loaded && w.curr == c;
+    if (reading) w.arr_changed = 1;
+    return reading;
+}
+
 /// How a remap_mt writer acts on the entries overlapping its pgoff range, for the array
 /// a walk has loaded (--phased walk_remap).
 enum class remap_write { append, clip, rewrite, shrink };
@@ -260,14 +272,12 @@ enum class remap_write { append, clip, rewrite, shrink };
 ///  - find_and_remap_existing() without a split rewrites offsets in place (rewrite).
 ///  - shrink_remaps() (the entry holds old_off): at nr 2 it stores a simple entry and
 ///    frees the array with kfree_rcu() (the reader keeps it); above, it shrinks in place.
-/// Every write of c's remap_mt moves c's sequence count (walk_rereads_remaps: arr_changed).
+/// Every write of c's remap_mt moves c's sequence count (cow_seq_write).
 template <class S, class X>
 void walker_remap_written(const config& cfg, S& s, cint c, const X& x, cint lo, cint n, remap_write how,
                           cint old_off = 0) {
     auto& w = s.walker;
-    if (w.folio == nil || !w.arr_loaded || w.curr != c) return;
-    w.arr_changed = 1;
-    if (w.arr_freed) return;
+    if (!cow_seq_write(s, c) || w.arr_freed) return;
     constexpr int va = static_cast<int>(array_traits<decltype(x.rstart)>::size);
     const int a = lo.get(), b = lo.get() + n.get();
     int q0 = -1;

@@ -171,6 +171,16 @@ template <class S> void walker_in_rmap_one(const config& cfg, S& s, int last_mm,
     w.vma_freed = 0;
 }
 
+/// The walk's rmap_one (folio_referenced_one: it only reads): each VMA walk_context hands
+/// it is noted as the last one (last_mm, last_vma) and, where page_vma_mapped_walk finds
+/// the folio mapped at vp, confirmed (walker_confirm).
+template <class S> auto walker_rmap_one(S& s, int& last_mm, int& last_vma) {
+    MODEL_TYPES(S);
+    return [&s, &last_mm, &last_vma](B handed, int m, int i, I vp) {
+        if (handed) last_mm = m, last_vma = i, walker_confirm(s, m, vp);
+    };
+}
+
 /// walk_context(curr) with the folio's current map count; ends the walk if it says so.
 /// With --phased walk_remap and a heap dynarray as the folio's remap_mt entry, it stops
 /// after loading that entry (state.walker.arr_*), unless !may_pause: walker_read_remaps()
@@ -180,9 +190,7 @@ template <class S> void walker_visit(const config& cfg, S& s, bool may_pause = t
     auto& w = s.walker;
     const auto& fo = s.folio[w.folio.get()];
     int last_mm = nil, last_vma = nil;
-    auto visit = [&](B handed, int m, int i, I vp) {   // folio_referenced_one only reads
-        if (handed) last_mm = m, last_vma = i, walker_confirm(s, m, vp);
-    };
+    const auto visit = walker_rmap_one(s, last_mm, last_vma);
     B stop = false;
     const B rest = cow::walk_context_head(cfg, s, I(w.folio), I(w.curr), B(true), !(fo.mapcount > I(1)), visit,
                                           nullptr, stop);
@@ -242,9 +250,7 @@ template <class S> void walker_read_remaps(const config& cfg, S& s) {
         return;
     }
     int last_mm = nil, last_vma = nil;
-    auto visit = [&](B handed, int m, int i, I vp) {
-        if (handed) last_mm = m, last_vma = i, walker_confirm(s, m, vp);
-    };
+    const auto visit = walker_rmap_one(s, last_mm, last_vma);
     cow::walk_context_offsets(cfg, s, I(w.folio), s.folio[w.folio.get()].index, I(w.pin_mm), nr, offs, B(true),
                               visit, nullptr);
     walker_in_rmap_one(cfg, s, last_mm, last_vma);

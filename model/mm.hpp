@@ -46,7 +46,7 @@ template <class S> void teardown_mm(const config& cfg, S& s, int m) {
 /// exec is not the last one: the teardown runs when the walk lets go, after it moved on.
 template <class S> bool walk_holds_mm(const S& s, int m) {
     if constexpr (S::domain::is_symbolic) return false;
-    else return s.walker.folio != nil && s.walker.pin_mm == m;
+    else return s.walker.pin_mm == m;   // nil outside a walk (walker_end resets the walker)
 }
 
 /// exit(): the last live process (init) never exits, so the system never runs dry.

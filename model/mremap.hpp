@@ -51,10 +51,7 @@ template <class S> void do_mremap(const config& cfg, S& s, const args& a) {
     }
     // --phased walk_remap, --cow-fix walk_rereads_remaps: the move (copy_vma and
     // move_page_tables) is inside the write section of m's context's sequence count.
-    if constexpr (!D::is_symbolic) {
-        auto& w = s.walker;
-        if (w.folio != nil && w.arr_loaded && w.curr == s.mm[m].cow_context) w.arr_changed = 1;
-    }
+    if constexpr (!D::is_symbolic) cow::cow_seq_write(s, s.mm[m].cow_context.get());
     // move_ptes(): each PTE moves with its folio and permissions; the old range is
     // flushed before the page-table lock is released.
     for (int d = 0; d < n; ++d) {

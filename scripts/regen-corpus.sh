@@ -114,41 +114,32 @@ for m in $("$bin" list --json | python3 -c 'import json,sys; print(" ".join(x["n
   if [ $rc -eq 1 ]; then echo "$m: check (cow_context, default preset, seed 1): shrunk, uncertified"
   else echo "$m: NOT FOUND on cow_context" >&2; status=1; fi
 done
-# A phased finding of docs/cow-context-findings.md: explore on the PoC with every fix but
-# the one that closes it; the trace breaking INVARIANT is saved as NAME (certified shortest).
-#   phased_finding NAME INVARIANT FIX PHASE EXPLORE-ARGS...  (EXPLORE-ARGS name the bounds)
-phased_finding() {
+# A finding of docs/cow-context-findings.md: explore on the PoC with every fix but the one
+# that closes it (and its --phased operation, PHASE '-' for none); the trace breaking
+# INVARIANT is saved as NAME (certified shortest).  The findings, their bounds and their
+# invariants are bench/findings.py's table (which also times them).
+#   cow_finding NAME INVARIANT FIX PHASE EXPLORE-ARGS...
+cow_finding() {
   local name=$1 inv=$2 fix=$3 phase=$4; shift 4
-  local tmp rc=0
+  local tmp rc=0 phased=()
+  [ "$phase" = - ] || phased=(--phased "$phase")
   tmp=$(mktemp -d)
   # shellcheck disable=SC2086
-  "$bin" explore --design cow_context ${all_fixes/--cow-fix $fix/} --phased "$phase" --seconds 120 \
+  "$bin" explore --design cow_context ${all_fixes/--cow-fix $fix/} "${phased[@]}" --seconds 120 \
     "$@" --quiet --save "$tmp" --force >/dev/null 2>&1 || rc=$?
   if [ $rc -eq 1 ] && [ -f "$tmp/$inv.itf.json" ]; then
     for ext in itf.json txt dot; do
       sed "s/$inv\\.itf\\.json/$name.itf.json/g" "$tmp/$inv.$ext" > "$cow_out/$name.$ext"
     done
-    echo "$name: explore (--phased $phase): certified shortest"
+    echo "$name: explore (--cow-fix all but $fix, --phased $phase, $*): certified shortest"
   else
-    echo "$name: NOT FOUND (explore --phased $phase)" >&2
+    echo "$name: NOT FOUND (explore, --cow-fix all but $fix, --phased $phase, $*)" >&2
     status=1
   fi
   rm -rf "$tmp"
 }
-# Finding 7: an rmap walk between dup_mmap's VMA loop and dup_cow_context.
-phased_finding fork_window_walk rmap_complete fork_links_first fork --bounds small --depth 6
-# Finding 8 has no trace: with RCU dropped around rmap_one the walk is safe (walk_context
-# holds the visited mm's mm_users; tests/test_cow_refine.cpp explores it clean).
-# Finding 9: rmap_one on a VMA a munmap frees meanwhile (walk_locks_vma closes it).
-phased_finding walk_vma_freed no_kernel_bug walk_locks_vma walk_vma --bounds small --depth 8 \
-  --actions mmap,write,fork,exit_mmap,munmap,walk_begin,walk_step
-# Finding 10: walk_context() reads a remap array an mremap's krealloc() freed
-# (remap_expand_rcu closes it); it needs offsets 1 and 2, so three pages.
-phased_finding walk_remap_freed no_kernel_bug remap_expand_rcu walk_remap --bounds default --mms 2 --vmas 2 \
-  --va-pages 3 --folios 1 --anon-vmas 2 --cpus 1 --depth 10 --actions mmap,write,mremap,fork,walk_begin,walk_step
-# Finding 11: an mremap moves the mapping past the offsets the walk read, and the walk
-# misses it (walk_rereads_remaps closes it); offsets 1, 2 and 3, so four pages.
-phased_finding walk_moved_missed rmap_complete walk_rereads_remaps walk_remap --bounds default --mms 1 --vmas 2 \
-  --va-pages 4 --folios 1 --anon-vmas 1 --cpus 1 --depth 10 --actions mmap,write,mremap,walk_begin,walk_step
+while read -r -a finding; do
+  cow_finding "${finding[@]}"
+done < <(python3 bench/findings.py --corpus-lines)
 scripts/corpus-html.sh "$bin" >/dev/null || status=1
 exit $status

@@ -266,6 +266,17 @@ template <class S> std::string object_diff(const S& before, const S& after, cons
     return o.str();
 }
 
+/// A step's title: model::describe(x), which names the action alone (it is also the
+/// action's identity in replay), told more exactly where the state before it decides what
+/// the action does: a walk_step after walk_context has loaded a remap array reads it
+/// (--phased walk_remap), it does not move to the next context.
+template <class S> std::string step_title(const S& before, const action& x) {
+    if constexpr (!S::domain::is_symbolic)
+        if (x.kind == model::op::walk_step && before.walker.arr_loaded)
+            return "rmap walk: walk_context reads the remap array it loaded";
+    return model::describe(x);
+}
+
 /// Numbered steps, each with what it changed, then the broken invariant and its objects.
 template <class S>
 std::string narrative(const config& cfg, const std::vector<action>& trace, int violated, bool with_diffs = true) {
@@ -274,7 +285,7 @@ std::string narrative(const config& cfg, const std::vector<action>& trace, int v
     std::ostringstream o;
     o << "  0. initial state: mm0 running on cpu0, no VMAs\n";
     for (std::size_t k = 0; k < trace.size() && k + 1 < all.size(); ++k) {
-        o << "  " << k + 1 << ". " << model::describe(trace[k]) << "\n";
+        o << "  " << k + 1 << ". " << step_title(all[k], trace[k]) << "\n";
         if (with_diffs) o << object_diff(all[k], all[k + 1], "        ");
     }
     if (violated >= 0 && !all.empty()) {
