@@ -42,9 +42,9 @@ std::vector<model::mutant> mutants_of(const std::vector<std::string>& names) {
     return out;
 }
 
-litmus::trace predict(const litmus::program& p, const std::vector<std::string>& inject) {
+litmus::trace predict(const litmus::program& p, const std::vector<std::string>& inject, bool zero_page = true) {
     try {
-        return litmus::predict::run(p, mutants_of(inject));
+        return litmus::predict::run(p, mutants_of(inject), zero_page);
     } catch (const litmus::bad_input& e) {
         throw usage_error(e.what());
     }
@@ -79,8 +79,12 @@ void add_litmus(CLI::App& app, int& code) {
     pred->add_option("FILE", predict_file, "litmus program (.jsonl)")->required();
     pred->add_option("--inject", inject, "predict with a mutant injected (repeatable; see `cowcheck list`)")
         ->allow_extra_args(false);
+    static bool no_zero_page = false;
+    pred->add_flag("--no-zero-page", no_zero_page,
+                   "predict for a kernel whose read faults allocate a page instead of mapping the shared zero page "
+                   "(mm_forbids_zeropage(), pvm_no_zero_page=1; `litmus check` finds out by itself)");
     pred->callback([&code] {
-        predict(load(predict_file), inject).print(std::cout);
+        predict(load(predict_file), inject, !no_zero_page).print(std::cout);
         code = exit_clean;
     });
 
@@ -160,6 +164,18 @@ void add_litmus(CLI::App& app, int& code) {
             code = exit_unknown;
             return;
         }
+        // A kernel whose read faults allocate instead of mapping the shared zero page
+        // (mm_forbids_zeropage(); ours is booted with pvm_no_zero_page=1) is predicted so:
+        // the probe here, or the recorded run's header (runs recorded before the probe
+        // existed came from zero-page kernels).
+        const bool live_zero_page = recorded_dir.empty() ? litmus::kernel::zero_page_on_read() : true;
+        int without_zero_page = 0;
+        for (std::size_t i = 0; i < progs.size(); ++i) {
+            const bool zp = recorded_dir.empty() ? live_zero_page : recorded[i].header.value("zero_page_on_read", true);
+            if (zp) continue;
+            predicted[i] = predict(progs[i].second, inject, false);
+            ++without_zero_page;
+        }
         if (!save_dir.empty()) std::filesystem::create_directories(save_dir);
         int disagree = 0, known = 0, copies = 0;
         std::size_t steps = 0, records = 0, classified_total = 0;
@@ -221,7 +237,8 @@ void add_litmus(CLI::App& app, int& code) {
         std::cout << "litmus check: " << progs.size() << " programs: " << progs.size() - static_cast<std::size_t>(disagree)
                   << " agree (" << known << " up to a known divergence, " << copies << " with a reuse_or_copy, "
                   << classified_total << " differences classified), " << disagree << " disagree; " << steps << " steps, " << records
-                  << " observation records; kernel " << kernel << "\n";
+                  << " observation records; kernel " << kernel
+                  << (without_zero_page ? " (read faults allocate: no zero page, predicted so)" : "") << "\n";
         code = disagree ? exit_violation : exit_clean;
     });
 }

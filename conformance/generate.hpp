@@ -2,7 +2,8 @@
 //
 // Each step draws a process and an operation (weights below) with random pages,
 // ranges, slots and values; a candidate is kept only if the program with it still
-// parses and the model can predict it (predict::run does not refuse it), so every
+// parses and the model can predict it (predict::run does not refuse it, with the zero
+// page and without: model::config::zero_page), so every
 // generated program is checkable.  Deterministic in (seed, index).
 #pragma once
 #include <random>
@@ -66,9 +67,11 @@ inline std::string generate(std::uint64_t seed, int index, const gen_options& g 
         }
         auto cand = lines;
         cand.push_back(j.dump());
-        try {
+        try {   // predictable for a kernel with the zero page and for one without (model::config::zero_page)
             std::istringstream in(text_of(cand));
-            predict::run(parse(in, "generated"));
+            const auto p = parse(in, "generated");
+            predict::run(p);
+            predict::run(p, {}, false);
         } catch (const bad_input&) {
             continue;   // outside the model (or malformed): draw again
         }

@@ -205,6 +205,27 @@ inline bool pread64_at(int fd, std::uint64_t& out, off_t off) {
 
 }  // namespace detail
 
+/// Does this kernel map the shared zero page on a read fault of private anonymous memory
+/// (mm/memory.c do_anonymous_page), or allocate a page there (mm_forbids_zeropage(), or a
+/// kernel booted with pvm_no_zero_page=1)?  Reads one fresh page (THP off for it) and asks
+/// /proc/kpageflags (KPF_ZERO_PAGE).  Needs what unobservable() checks.
+inline bool zero_page_on_read() {
+    void* p = mmap(nullptr, page_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::runtime_error("mmap: " + std::string(strerror(errno)));
+    madvise(p, page_size, MADV_NOHUGEPAGE);
+    (void)*static_cast<volatile char*>(p);
+    std::uint64_t e = 0, flags = 0;
+    const int pm = open("/proc/self/pagemap", O_RDONLY), kf = open("/proc/kpageflags", O_RDONLY);
+    const bool ok = pm >= 0 && kf >= 0 &&
+                    detail::pread64_at(pm, e, static_cast<off_t>(reinterpret_cast<std::uintptr_t>(p) / page_size * 8)) &&
+                    (e >> 63) && detail::pread64_at(kf, flags, static_cast<off_t>((e & ((1ull << 55) - 1)) * 8));
+    if (pm >= 0) close(pm);
+    if (kf >= 0) close(kf);
+    munmap(p, page_size);
+    if (!ok) throw std::runtime_error("zero page probe: cannot read the page's PFN and flags");
+    return flags >> 24 & 1;
+}
+
 /// Kernel version and the configuration the observations belong to.
 inline json header() {
     utsname u{};
@@ -220,6 +241,7 @@ inline json header() {
     return {{"type", "header"}, {"source", "kernel"}, {"kernel", std::string(u.release) + " " + u.version},
             {"machine", u.machine}, {"thp_enabled", thp.empty() ? json(nullptr) : json(thp)},
             {"swap", swaps}, {"ksm_run", ksm.empty() ? json(nullptr) : json(ksm)},
+            {"zero_page_on_read", zero_page_on_read()},
             {"thp_for_arena", "off (PR_SET_THP_DISABLE, MADV_NOHUGEPAGE)"}};
 }
 

@@ -33,13 +33,16 @@ struct outside_model : bad_input {
 };
 
 /// Predict program p; `mutants` are injected (to show the comparison catches a wrong model).
-template <class P = model::preset_double> trace run(const program& p, const std::vector<model::mutant>& mutants = {}) {
+/// zero_page false: a kernel whose read faults allocate (model::config::zero_page).
+template <class P = model::preset_double>
+trace run(const program& p, const std::vector<model::mutant>& mutants = {}, bool zero_page = true) {
     using S = model::state<model::concrete, P>;
     using model::op;
     using I = model::cint;
     model::config cfg = model::config::defaults<P>();
     cfg.lim.cpus = 1;
     for (auto mu : mutants) cfg.inject(mu);
+    cfg.zero_page = zero_page;
     S s = model::initial_state<S>();
     std::map<std::string, int> mm = {{"parent", 0}};
     procs book;
@@ -48,7 +51,7 @@ template <class P = model::preset_double> trace run(const program& p, const std:
                 {"bounds", {{"preset", P::name}, {"mms", cfg.lim.mms}, {"vmas_per_mm", cfg.lim.vmas},
                             {"va_pages", cfg.lim.va_pages}, {"folios", cfg.lim.folios},
                             {"anon_vmas", cfg.lim.anon_vmas}, {"cpus", cfg.lim.cpus}}},
-                {"mutants", cfg.mutant_names()},
+                {"mutants", cfg.mutant_names()}, {"zero_page_on_read", cfg.zero_page},
                 {"not_modelled", {{"swapped", "always false (no swap in the model)"}}}};
     // Known divergence (README "Known divergences"): the model has no VM_ACCOUNT.  The kernel's
     // VM_ACCOUNT of the VMA covering each vpage is shadowed here; once a model VMA spans pages

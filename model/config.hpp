@@ -350,6 +350,13 @@ struct config {
     mshare_addr addr = mshare_addr::per_process;         // --mshare-addr (mshare design only)
     int regions = 0, region_pages = 0;   // mshare region slots and pages (the preset's)
     std::uint32_t phased = 0;      // --phased options
+    // do_anonymous_page() maps the shared zero page on a read fault unless
+    // mm_forbids_zeropage() (include/linux/mm.h: s390 KVM guests; the kernel of our CI
+    // machines is booted with pvm_no_zero_page=1 to the same effect): false, a read fault
+    // allocates a new exclusive folio as a write fault does.  Set by `litmus check` from
+    // the kernel it runs on (conformance/kernel.hpp zero_page_on_read()); every engine
+    // keeps the mainline default.
+    bool zero_page = true;
 
     bool has(mutant m) const { return injected & (1ull << static_cast<int>(m)); }
     config& inject(mutant m) { injected |= 1ull << static_cast<int>(m); return *this; }

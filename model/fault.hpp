@@ -7,8 +7,8 @@
 // invalidates it on a fault), and the hardware walk refills the TLB from the
 // PTE.  A read compares what it got with the reference memory.
 //
-// Follows mm/memory.c: do_anonymous_page (read: the shared zero page, write:
-// vmf_anon_prepare + a new exclusive folio), do_wp_page (PageAnonExclusive ->
+// Follows mm/memory.c: do_anonymous_page (read: the shared zero page unless
+// mm_forbids_zeropage() (config::zero_page), write: vmf_anon_prepare + a new exclusive folio), do_wp_page (PageAnonExclusive ->
 // reuse; wp_can_reuse_anon_folio: refcount 1 -> folio_move_anon_rmap + reuse;
 // else wp_page_copy: new folio, ptep_clear_flush before the new PTE, then
 // folio_remove_rmap_pte + folio_put of the old one).
@@ -39,10 +39,12 @@ typename S::domain::Int new_anon_folio(const config& cfg, S& s, int m, int i, in
     return f;
 }
 
-/// do_anonymous_page(): read -> zero page, read-only; write -> new exclusive folio.
+/// do_anonymous_page(): read -> zero page, read-only; write (or a read where
+/// mm_forbids_zeropage(), config::zero_page false) -> new exclusive folio, its PTE
+/// writable and dirty in a VM_WRITE VMA.
 template <class S> void do_anonymous_page(const config& cfg, S& s, int m, int i, int v, bool write) {
     MODEL_TYPES(S);
-    if (!write) {
+    if (!write && cfg.zero_page) {
         s.pte[m][v] = pte_t<D>{true, I(zero_pfn), false};
         return;
     }

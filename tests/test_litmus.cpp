@@ -161,6 +161,25 @@ TEST_CASE("litmus predict: zero page, DONTFORK and read-only writes", "[litmus]"
     CHECK(record(m, 9, "parent", 1)["value"] == 5);
 }
 
+TEST_CASE("litmus predict: a kernel without the zero page allocates on a read fault", "[litmus]") {
+    // mm_forbids_zeropage() (model::config::zero_page false): the read fault of
+    // do_anonymous_page() takes the write fault's path without the store.
+    const auto z = litmus::predict::run(litmus::parse_file(suite + "/read_zero_page.jsonl"), {}, false);
+    CHECK(z.header["zero_page_on_read"] == false);
+    const auto& z1 = record(z, 3, "parent", 1);
+    CHECK(z1["zero_page"] == false);
+    CHECK(z1["mapcount"] == 1);
+    CHECK(z1["exclusive"] == true);
+    CHECK(z1["anon_exclusive"] == true);
+    CHECK(z1["value"] == 0);
+    CHECK(z1["same_pfn_as"].is_null());   // its own page, not page 0's
+    CHECK(z1["kpageflags"] == litmus::json::array({"UPTODATE", "MMAP", "ANON", "SWAPBACKED"}));
+    // The write reuses it in place: the same page as the read mapped.
+    CHECK(record(z, 4, "parent", 1)["same_pfn_as_prev"] == "parent:1");
+    // With the zero page (the default), the same read maps it.
+    CHECK(record(litmus::predict::run(litmus::parse_file(suite + "/read_zero_page.jsonl")), 3, "parent", 1)["zero_page"] == true);
+}
+
 TEST_CASE("litmus: compare reports each differing field", "[litmus]") {
     const auto p = litmus::parse_file(suite + "/fork_child_write.jsonl");
     const auto good = litmus::predict::run(p);
