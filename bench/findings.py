@@ -53,7 +53,7 @@ FINDINGS = [
      "--actions mmap,write,mremap,fork,walk_begin,walk_step"),
     # offsets 1, 2 and 3: four pages.
     (11, "walk_moved_missed", "walk_rereads_remaps", "walk_remap", "rmap_complete",
-     _one_mm(4) + " --depth 10 --actions mmap,write,mremap,walk_begin,walk_step"),
+     _one_mm(4) + " --depth 11 --actions mmap,write,mremap,walk_begin,walk_step"),
 ]
 
 CHECK_FLAGS = "--budget 200000000 --seconds 60 --quiet --json"   # bench/zoo.py's random column

@@ -351,8 +351,8 @@ struct config {
     int regions = 0, region_pages = 0;   // mshare region slots and pages (the preset's)
     std::uint32_t phased = 0;      // --phased options
     // do_anonymous_page() maps the shared zero page on a read fault unless
-    // mm_forbids_zeropage() (include/linux/mm.h: s390 KVM guests; the kernel of our CI
-    // machines is booted with pvm_no_zero_page=1 to the same effect): false, a read fault
+    // mm_forbids_zeropage() (include/linux/mm.h: s390 KVM guests; the kernel of the machine
+    // we ran on from 2026-12-06 is booted with pvm_no_zero_page=1 to the same effect): false, a read fault
     // allocates a new exclusive folio as a write fault does.  Set by `litmus check` from
     // the kernel it runs on (conformance/kernel.hpp zero_page_on_read()); every engine
     // keeps the mainline default.

@@ -240,11 +240,12 @@ template <class S> void walker_freed(S& s, cint c) {
 /// --cow-fix walk_rereads_remaps: write_seqcount_begin() on context c's sequence count,
 /// around every remap_mt write (walker_remap_written) and every mremap of c's mm (the move
 /// in do_mremap).  A walk that has loaded c's remaps (--phased walk_remap) sees the count
-/// moved when it reads them (walker.arr_changed) and starts walk_context(c) again.  Returns
-/// whether such a walk is in c.  Concrete only, like the walker.
+/// moved when it has walked the last of them (walker.arr_changed, read_seqcount_retry) and
+/// starts walk_context(c) again.  Returns whether such a walk is in c.  Concrete only, like
+/// the walker.
 template <class S> bool cow_seq_write(S& s, cint c) {
     auto& w = s.walker;
-    const bool reading = w.folio != nil && w.arr_loaded && w.curr == c;
+    const bool reading = w.folio != nil && (w.arr_loaded || w.arr_walking) && w.curr == c;
     if (reading) w.arr_changed = 1;
     return reading;
 }
@@ -503,19 +504,31 @@ typename S::domain::Bool walk_context_head(const config& cfg, S& s, typename S::
     return alive && !stop;
 }
 
-/// walk_context()'s "Get unique remaps" and "...And check each one": the offsets
-/// offs[0 .. nr) of the entry holding folio->index, appended into a zeroed on-stack
-/// dynarray as coded, then each one walked in mm.
+/// walk_context()'s "Get unique remaps": the offsets offs[0 .. nr) of the entry holding
+/// folio->index, appended into a zeroed on-stack dynarray as coded; *unr: how many.
+template <class S, class A>
+typename cow_context_t<typename S::domain, typename S::preset>::offs_t
+unique_remaps(const config& cfg, typename S::domain::Int nr, const A& offs, typename S::domain::Bool on,
+              typename S::domain::Int& unr) {
+    MODEL_TYPES(S);
+    constexpr int cap = cow_context_t<D, P>::remap_cap;
+    typename cow_context_t<D, P>::offs_t uniq{};
+    unr = 0;
+    for (int k = 0; k < cap; ++k)
+        append_offset<D>(uniq, unr, offs[k], on && I(k) < nr, cfg.fixed(cow_fix::dynarray_insert_moves));
+    return uniq;
+}
+
+/// walk_context()'s "Get unique remaps" and "...And check each one": each unique offset
+/// walked in mm.
 template <class S, class A, class F>
 void walk_context_offsets(const config& cfg, S& s, typename S::domain::Int f, typename S::domain::Int index,
                           typename S::domain::Int mm, typename S::domain::Int nr, const A& offs,
                           typename S::domain::Bool on, F& visit, walk_cost<typename S::domain::Int>* cost) {
     MODEL_TYPES(S);
     constexpr int cap = cow_context_t<D, P>::remap_cap;
-    typename cow_context_t<D, P>::offs_t uniq{};
     I unr = 0;
-    for (int k = 0; k < cap; ++k)
-        append_offset<D>(uniq, unr, offs[k], on && I(k) < nr, cfg.fixed(cow_fix::dynarray_insert_moves));
+    const auto uniq = unique_remaps<S>(cfg, nr, offs, on, unr);
     B found = false;
     for (int k = 0; k < cap; ++k) walk_context_remap(s, f, index, mm, uniq[k], on && I(k) < unr, found, visit, cost);
 }

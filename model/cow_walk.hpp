@@ -46,8 +46,9 @@
 // mas_walk() returns the entry, then each iteration reads the dynarray's nr and a slot.
 // When that entry is a heap dynarray (nr >= 2; a simple entry is a value in the tree
 // slot), the step that visits the context stops after the load, holding RCU and the
-// mm's mm_users, and the next step reads the array and walks its offsets
-// (state.walker.arr_*).  A writer of that context's remap_mt may run between the two, on
+// mm's mm_users, and the next step reads the array ("Get unique remaps") and walks the
+// first of its offsets, each later step the next one (state.walker.arr_*): another cpu
+// may run between any two.  A writer of that context's remap_mt may run between the two, on
 // another cpu, as nothing the reader holds excludes it: an mremap's add_new_remap() that
 // appends to a full heap array krealloc()s it, which kfree()s it at once (bug
 // rmap_walk_freed_remap_array; model/cow_context.hpp walker_remap_written() says which
@@ -55,8 +56,13 @@
 // with kfree_rcu() instead.  The reader sees the array as it was at the load (in-place
 // writes are taken to come after its reads, so race (a) of the findings is not shown).
 // An mremap of the mm meanwhile may move a mapping of the folio to an offset the walk
-// will not walk (finding 11); `--cow-fix walk_rereads_remaps` (a per-context sequence
-// count around remap_mt writes and mremaps) makes the read step start walk_context again.
+// will not walk, or has walked already (finding 11); `--cow-fix walk_rereads_remaps` (a
+// per-context sequence count around remap_mt writes and mremaps) makes walk_context
+// start again after its last offset when the count moved since the load
+// (read_seqcount_retry at the end of the read section).  Between two offsets only the
+// mm is held (mm_users) and, with walk_drops_rcu, RCU is dropped if rmap_one ran; the
+// VMA rmap_one was handed there is not tracked (walk_vma's lock and free are modelled
+// for the last VMA of walk_context only).
 //
 // Every walk in steps is checked for completeness: walk_begin notes the mms that map the
 // folio (state.walker.pending), a confirmed visit clears one, and a walk that ends with an
@@ -220,26 +226,27 @@ template <class S> void walker_visit(const config& cfg, S& s, bool may_pause = t
     walker_in_rmap_one(cfg, s, last_mm, last_vma);
 }
 
-/// --phased walk_remap: walk_context(curr) goes on from the loaded entry: it reads its nr
-/// and offsets ("Get unique remaps") and walks them.  The reader sees the array as it was
-/// at the load: a krealloc() since then is a use-after-free, a kfree_rcu() leaves it
-/// readable, and the in-place writes (find_and_remap_existing()'s set_multi_remap(), an
-/// append into spare capacity, shrink_remaps()'s nr > 2 case) are taken to come after its
-/// reads (so race (a) of docs/cow-context-findings.md is not shown).
-template <class S> void walker_read_remaps(const config& cfg, S& s) {
+/// --phased walk_remap: walk_context(curr) walks the next offset it read, arr_offs[arr_next]
+/// (rmap_one on the VMAs there).  Before the last it pauses (inside rmap_one, or between
+/// two offsets).  After the last it is done: with walk_rereads_remaps it starts again if
+/// curr's sequence count moved since the load, else it stays in rmap_one on the last VMA
+/// handed, as walker_visit() does.
+template <class S> void walker_next_offset(const config& cfg, S& s) {
     MODEL_TYPES(S);
     auto& w = s.walker;
-    const bool freed = w.arr_freed;
-    bug_on(s, bug::rmap_walk_freed_remap_array, freed);
-    if (freed) {
-        walker_end(cfg, s);
+    w.rcu = 1;   // rmap_one returned (with walk_drops_rcu it took RCU again)
+    int last_mm = nil, last_vma = nil;
+    const auto visit = walker_rmap_one(s, last_mm, last_vma);
+    B found = false;
+    const int k = w.arr_next++;
+    cow::walk_context_remap(s, I(w.folio), s.folio[w.folio.get()].index, I(w.pin_mm), w.arr_offs[k],
+                            B(k < w.arr_nr.get()), found, visit, nullptr);
+    if (w.arr_next < w.arr_nr.get()) {   // the next offset comes at the next step
+        if (last_mm != nil && cfg.fixed(cow_fix::walk_drops_rcu)) walker_rcu_dropped(s);
         return;
     }
-    const auto nr = w.arr_nr;
-    const auto offs = w.arr_offs;
     const bool retry = w.arr_changed && cfg.fixed(cow_fix::walk_rereads_remaps);
-    w.arr_loaded = w.arr_changed = 0;
-    w.arr_pgoffs = {};
+    w.arr_walking = w.arr_next = w.arr_changed = 0;
     w.arr_nr = 0;
     w.arr_offs = {};
     if (retry) {
@@ -249,17 +256,40 @@ template <class S> void walker_read_remaps(const config& cfg, S& s) {
         walker_visit(cfg, s, false);
         return;
     }
-    int last_mm = nil, last_vma = nil;
-    const auto visit = walker_rmap_one(s, last_mm, last_vma);
-    cow::walk_context_offsets(cfg, s, I(w.folio), s.folio[w.folio.get()].index, I(w.pin_mm), nr, offs, B(true),
-                              visit, nullptr);
     walker_in_rmap_one(cfg, s, last_mm, last_vma);
+}
+
+/// --phased walk_remap: walk_context(curr) goes on from the loaded entry: it reads its nr
+/// and offsets ("Get unique remaps", into the walker's on-stack copy) and walks the first
+/// (walker_next_offset).  The reader sees the array as it was at the load: a krealloc()
+/// since then is a use-after-free, a kfree_rcu() leaves it readable, and the in-place
+/// writes (find_and_remap_existing()'s set_multi_remap(), an append into spare capacity,
+/// shrink_remaps()'s nr > 2 case) are taken to come after its reads (so race (a) of
+/// docs/cow-context-findings.md is not shown).
+template <class S> void walker_read_remaps(const config& cfg, S& s) {
+    MODEL_TYPES(S);
+    auto& w = s.walker;
+    const bool freed = w.arr_freed;
+    bug_on(s, bug::rmap_walk_freed_remap_array, freed);
+    if (freed) {
+        walker_end(cfg, s);
+        return;
+    }
+    I unr = 0;
+    w.arr_offs = cow::unique_remaps<S>(cfg, w.arr_nr, w.arr_offs, B(true), unr);
+    w.arr_nr = unr;
+    w.arr_loaded = 0;
+    w.arr_pgoffs = {};
+    w.arr_walking = 1;
+    w.arr_next = 0;
+    walker_next_offset(cfg, s);
 }
 
 /// --inject cow_walk_skips_descendants: the traversal ends after the folio's context.
 template <class S> void walker_skip_descendants(const config& cfg, S& s) {
     const auto& w = s.walker;
-    if (w.folio != nil && !w.arr_loaded && w.curr == w.root && cfg.has(mutant::cow_walk_skips_descendants))
+    if (w.folio != nil && !w.arr_loaded && !w.arr_walking && w.curr == w.root &&
+        cfg.has(mutant::cow_walk_skips_descendants))
         walker_end(cfg, s);
 }
 
@@ -289,8 +319,9 @@ template <class S> void do_walk_step(const config& cfg, S& s, const args&) {
         return;
     } else {
         auto& w = s.walker;
-        if (w.arr_loaded) {   // --phased walk_remap: walk_context(curr) goes on
-            walker_read_remaps(cfg, s);
+        if (w.arr_loaded || w.arr_walking) {   // --phased walk_remap: walk_context(curr) goes on
+            if (w.arr_loaded) walker_read_remaps(cfg, s);
+            else walker_next_offset(cfg, s);
             walker_skip_descendants(cfg, s);
             return;
         }

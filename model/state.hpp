@@ -269,6 +269,11 @@ template <class D, class P> struct state {
         std::array<std::uint8_t, P::va_pages> arr_pgoffs{};
         cint arr_nr = 0;
         std::array<cint, P::vmas + 1> arr_offs{};
+        // arr_walking: the array has been read ("Get unique remaps": arr_offs[0 .. arr_nr)
+        // now holds the unique offsets) and walk_context walks them one per step, the next
+        // being arr_offs[arr_next]; arr_changed goes on counting writes until the last.
+        std::uint8_t arr_walking = 0;
+        std::uint8_t arr_next = 0;
         // Contexts freed while the walk holds rcu_read_lock: kfree_rcu() keeps the memory
         // (the slot is not reused) and list_del_rcu() left their parent and next pointers.
         std::array<std::uint8_t, P::anon_vmas> rcu_freed{};

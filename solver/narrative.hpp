@@ -176,7 +176,7 @@ template <class S> std::string objects_text(const S& s, unsigned kinds, const st
         const auto& w = s.walker;
         o << ind << "rmap walk of folio" << int(w.folio.v) << ": at " << idx("cow_context", w.curr.v)
           << (w.visited ? " (visited)" : "") << ", root " << idx("cow_context", w.root.v)
-          << (w.pin_mm.v != model::nil ? std::string(w.arr_loaded ? ", in walk_context" : ", in rmap_one") + " holding mm" +
+          << (w.pin_mm.v != model::nil ? std::string(w.arr_loaded || w.arr_walking ? ", in walk_context" : ", in rmap_one") + " holding mm" +
                                                  std::to_string(w.pin_mm.v) + "'s mm_users"
                                            : std::string())
           << (w.rcu ? ", inside rcu_read_lock" : ", outside RCU")
@@ -190,6 +190,13 @@ template <class S> std::string objects_text(const S& s, unsigned kinds, const st
             for (int k = 0; k < int(w.arr_nr.v) && k < int(w.arr_offs.size()); ++k)
                 o << (k ? ", " : " {") << int(static_cast<std::int8_t>(w.arr_offs[k].v));
             o << "}) and has not read it yet" << (w.arr_freed ? "; that array was FREED (krealloc)" : "");
+        }
+        if (w.arr_walking) {   // --phased walk_remap: the offsets read, walked one per step
+            o << "; walk_context read the offsets";
+            for (int k = 0; k < int(w.arr_nr.v) && k < int(w.arr_offs.size()); ++k)
+                o << (k ? ", " : " {") << int(static_cast<std::int8_t>(w.arr_offs[k].v));
+            o << "} and walks offset " << int(static_cast<std::int8_t>(w.arr_offs[w.arr_next].v)) << " next"
+              << (w.arr_changed ? " (its context's sequence count moved)" : "");
         }
         for (std::size_t k = 0; k < w.rcu_freed.size(); ++k)
             if (w.rcu_freed[k]) o << "; cow_context" << k << " freed, kept by kfree_rcu";
@@ -268,12 +275,16 @@ template <class S> std::string object_diff(const S& before, const S& after, cons
 
 /// A step's title: model::describe(x), which names the action alone (it is also the
 /// action's identity in replay), told more exactly where the state before it decides what
-/// the action does: a walk_step after walk_context has loaded a remap array reads it
-/// (--phased walk_remap), it does not move to the next context.
+/// the action does: a walk_step after walk_context has loaded a remap array reads it, and
+/// one after it has read it walks the next offset (--phased walk_remap); neither moves to
+/// the next context.
 template <class S> std::string step_title(const S& before, const action& x) {
-    if constexpr (!S::domain::is_symbolic)
+    if constexpr (!S::domain::is_symbolic) {
         if (x.kind == model::op::walk_step && before.walker.arr_loaded)
             return "rmap walk: walk_context reads the remap array it loaded";
+        if (x.kind == model::op::walk_step && before.walker.arr_walking)
+            return "rmap walk: walk_context walks its next remapped offset";
+    }
     return model::describe(x);
 }
 

@@ -669,14 +669,23 @@ TEST_CASE("phased walk_remap: an mremap krealloc()s the remap array the walk has
         CHECK(o.final().walker.folio == model::nil);   // the walk ended there
     }
     // With remap_expand_rcu the old array goes by kfree_rcu: the walk reads {1, 2}, hands
-    // rmap_one the VMA now at offset 1, then visits the child's context, and back at the
-    // root it ends.
+    // rmap_one the VMA now at offset 1, walks offset 2 at the next step (nothing there);
+    // the mremap moved the context's sequence count (walk_rereads_remaps, among every
+    // fix), so walk_context starts again and ends in rmap_one on the VMA at offset 1; then
+    // the walk visits the child's context, and back at the root it ends.
     const auto fixed = walk_remap_cfg(false, true);
     auto s = run<default_state>(fixed, walk_remap_trace).final();
     CHECK(s.bug == 0);
     CHECK(s.walker.folio == 0);
     CHECK(s.walker.arr_loaded == 0);
-    CHECK(s.walker.pin_mm == 0);   // rmap_one on mm0's VMA at [1,2)
+    CHECK(s.walker.arr_walking == 1);
+    CHECK(s.walker.arr_nr == 2);
+    CHECK(s.walker.arr_next == 1);   // offset 1 walked, offset 2 next
+    CHECK(s.walker.pin_mm == 0);     // walk_context(mm0's context) holds mm0
+    REQUIRE(model::step(fixed, s, walk_step));
+    CHECK(s.walker.arr_walking == 0);
+    CHECK(s.walker.curr == s.mm[0].cow_context);
+    CHECK(s.walker.pin_mm == 0);   // walk_context(root) again: rmap_one on mm0's VMA at [1,2)
     REQUIRE(model::step(fixed, s, walk_step));
     CHECK(s.walker.pin_mm == 1);   // the child's context: rmap_one on its VMA at [0,1)
     REQUIRE(model::step(fixed, s, walk_step));
@@ -787,12 +796,21 @@ namespace {
 
 /// The VMA is moved to [1,2), back (the record {1} stays) and to [2,3): the heap array
 /// {1, 2}.  The walk (early_stop_if_found: nothing at offset 0, so it goes on) loads it;
-/// the VMA moves to [3,4), which rewrites 2 to 3 in place; the walk walks offsets 1 and 2,
-/// finds nothing, and ends at the root.
+/// the VMA moves to [3,4), which rewrites 2 to 3 in place; the walk walks offset 1, then
+/// offset 2, finds nothing, and ends at the root.
 const std::vector<action> walk_moved_trace = {
     act::mmap(0, 0, 1),      act::write(0, 0, 0, 1), act::mremap(0, 0, 1, 1), act::mremap(0, 1, 1, 0),
     act::mremap(0, 0, 1, 2), walk_begin(0),          act::mremap(0, 2, 1, 3), walk_step,
-    walk_step};
+    walk_step,               walk_step};
+
+/// The window between two offsets: the walk has read {1, 2} and walked offset 1 (nothing
+/// there); the VMA moves from [2,3) to [1,2), which rewrites 2 to 1 in place; the walk
+/// walks offset 2, finds nothing, and ends at the root.  A check of the sequence count
+/// when the remaps are read cannot see this move: it comes after the read.
+const std::vector<action> walk_between_offsets_trace = {
+    act::mmap(0, 0, 1),      act::write(0, 0, 0, 1), act::mremap(0, 0, 1, 1), act::mremap(0, 1, 1, 0),
+    act::mremap(0, 0, 1, 2), walk_begin(0),          walk_step,               act::mremap(0, 2, 1, 1),
+    walk_step,               walk_step};
 
 /// --phased walk_remap with every fix but walk_rereads_remaps (or with it).
 model::config walk_moved_cfg(bool rereads) {
@@ -813,9 +831,12 @@ TEST_CASE("phased walk_remap: an mremap moves the mapping to an offset the walk 
     CHECK(o.after(7).walker.arr_changed == 1);                // 2 rewritten to 3 in place
     CHECK(o.after(7).walker.arr_freed == 0);
     CHECK(o.after(7).cow_ctx[c].roff[0][1] == 3);
-    CHECK(o.after(8).walker.folio == 0);                      // offsets 1 and 2 walked: nothing there
-    CHECK(o.after(8).walker.pending[0] == 1);
-    for (int k = 0; k < 8; ++k) CHECK(props::holds(inv::rmap_complete, cfg, o.after(k)));
+    CHECK(o.after(8).walker.arr_walking == 1);                // offset 1 walked: nothing there
+    CHECK(o.after(8).walker.arr_changed == 1);                // the count moved since the load
+    CHECK(o.after(9).walker.folio == 0);                      // offset 2 walked: nothing there
+    CHECK(o.after(9).walker.arr_walking == 0);
+    CHECK(o.after(9).walker.pending[0] == 1);
+    for (int k = 0; k < 10; ++k) CHECK(props::holds(inv::rmap_complete, cfg, o.after(k)));
     const auto& s = o.final();
     CHECK(s.walker.folio == model::nil);
     CHECK(s.walk_missed == 1);                                 // mm0 + 1
@@ -825,11 +846,35 @@ TEST_CASE("phased walk_remap: an mremap moves the mapping to an offset the walk 
     auto t = s;
     t.walk_missed = 0;
     CHECK(props::holds(inv::rmap_complete, cfg, t));
-    // With walk_rereads_remaps the walk sees the count move, starts walk_context(root)
-    // again, reads {1, 3} and reaches [3,4).
+    // With walk_rereads_remaps the walk, after its last offset, sees that the count moved,
+    // starts walk_context(root) again, reads {1, 3} and reaches [3,4).
     const auto fixed = walk_moved_cfg(true);
     const auto f = run<default_state>(fixed, walk_moved_trace);   // every invariant, every step
-    CHECK(f.after(8).walker.pending[0] == 0);
+    CHECK(f.after(8).walker.pending[0] == 1);
+    CHECK(f.after(9).walker.pending[0] == 0);
+    CHECK(f.final().walk_missed == 0);
+}
+
+TEST_CASE("phased walk_remap: an mremap between two offsets of one walk_context moves the mapping to the offset "
+          "walked already, and the walk misses it, walk_rereads_remaps checks the count after the last offset",
+          "[cow_context][phased][walk][finding]") {
+    const auto cfg = walk_moved_cfg(false);
+    const auto o = run<default_state>(cfg, walk_between_offsets_trace, /*check_invariants=*/false);
+    const int c = o.after(6).mm[0].cow_context.get();
+    CHECK(o.after(7).walker.arr_walking == 1);                // read {1, 2}, walked offset 1
+    CHECK(o.after(7).walker.arr_changed == 0);                // nothing moved yet
+    CHECK(o.after(7).walker.pending[0] == 1);
+    CHECK(o.after(8).walker.arr_changed == 1);                // the move, after the read
+    CHECK(o.after(8).cow_ctx[c].roff[0][1] == 1);             // 2 rewritten to 1 in place
+    CHECK(o.after(8).pte[0][1].present);                      // the folio is now at offset 1, walked
+    CHECK(o.after(9).walker.pending[0] == 1);                 // offset 2: nothing there
+    for (int k = 0; k < 10; ++k) CHECK(props::holds(inv::rmap_complete, cfg, o.after(k)));
+    CHECK(o.final().walk_missed == 1);
+    CHECK_FALSE(props::holds(inv::rmap_complete, cfg, o.final()));
+    // With walk_rereads_remaps the count is checked after the last offset (where
+    // read_seqcount_retry() closes the read section), so this move is seen too.
+    const auto f = run<default_state>(walk_moved_cfg(true), walk_between_offsets_trace);
+    CHECK(f.after(9).walker.pending[0] == 0);
     CHECK(f.final().walk_missed == 0);
 }
 
@@ -839,7 +884,7 @@ TEST_CASE("phased walk_remap: explore finds the missed mapping in 9 steps and no
     auto cfg = walk_moved_cfg(false);
     cfg.lim = {1, 2, 4, 1, 1, 1};   // mms, vmas, va_pages, folios, anon_vmas (contexts), cpus
     solver::explore_options eo;
-    eo.depth = 10;
+    eo.depth = 11;
     for (auto k : {op::mmap, op::write, op::mremap, op::walk_begin, op::walk_step}) eo.ops.push_back(static_cast<int>(k));
     const auto r = solver::explore<default_state>(cfg, eo);
     INFO(trace_text(r.trace));
@@ -851,5 +896,5 @@ TEST_CASE("phased walk_remap: explore finds the missed mapping in 9 steps and no
     const auto fixed = solver::explore<default_state>(fcfg, eo);
     INFO(trace_text(fixed.trace));
     CHECK(fixed.violated < 0);
-    CHECK(fixed.clean_depth == 10);
+    CHECK(fixed.clean_depth == 11);
 }
