@@ -6,8 +6,9 @@
 // then its actions are replayed and the recorded invariant checked after every
 // step: "still violates X at step k" is as recorded, "violates X at a different
 // step" and "no longer violates X" are not (exit 1).  A file recorded against
-// mutants also says what the fixed model does with it (#meta.fixed_expect:
-// passes, or some step is not enabled); that is checked too.
+// mutants, or under --design cow_context with a --cow-fix off (a finding of the PoC),
+// also says what the fixed model (no mutants, every --cow-fix) does with it
+// (#meta.fixed_expect: passes, or some step is not enabled); that is checked too.
 #include <iostream>
 
 #include "common.hpp"

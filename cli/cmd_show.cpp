@@ -77,7 +77,9 @@ template <class P> int run_show(const show_options& o, const solver::itf_json& j
     if (t.meta.contains("depth")) head << ", depth " << t.meta["depth"].dump();
     if (t.meta.contains("minimal")) head << "; minimal: " << t.meta["minimal"].template get<std::string>();
     if (t.meta.contains("engine") || t.meta.contains("minimal")) head << "\n";
-    if (t.fixed_expect) head << "  fixed model (no mutants): " << solver::fixed_outcome_text(*t.fixed_expect) << " (recorded)\n";
+    if (t.fixed_expect)
+        head << "  " << solver::fixed_model_label(t.cfg) << ": " << solver::fixed_outcome_text(*t.fixed_expect)
+             << " (recorded)\n";
     if (!at)
         head << "  note: on the current model " << info.name << " no longer breaks on this trace\n";
     else if (*at != t.violated_at)

@@ -72,7 +72,8 @@ void save_counterexample(const std::string& dir, bool force, const model::config
 
     const auto at = solver::breaks<S>(cfg, trace, violated);
     if (!at) throw std::logic_error("--save: the trace does not break " + std::string(props::inv_name(static_cast<props::inv>(violated))));
-    if (cfg.injected && !extra.contains("fixed_expect")) extra["fixed_expect"] = solver::fixed_outcome<S>(cfg, trace);
+    if (solver::has_fixed_model(cfg) && !extra.contains("fixed_expect"))
+        extra["fixed_expect"] = solver::fixed_outcome<S>(cfg, trace);
     const auto itf = solver::to_itf<S>(cfg, P::name, trace, violated, *at, extra);
 
     const auto& info = props::invariants()[violated];
@@ -88,7 +89,8 @@ void save_counterexample(const std::string& dir, bool force, const model::config
     if (extra.contains("depth")) txt << ", depth " << extra["depth"].dump();
     if (extra.contains("minimal")) txt << "; minimal: " << extra["minimal"].get<std::string>();
     txt << "\n";
-    if (cfg.injected) txt << "  fixed model (no mutants): " << solver::fixed_outcome_text(extra["fixed_expect"]) << "\n";
+    if (solver::has_fixed_model(cfg))
+        txt << "  " << solver::fixed_model_label(cfg) << ": " << solver::fixed_outcome_text(extra["fixed_expect"]) << "\n";
     txt << "  replay: cowcheck replay " << json_name << "    graph: cowcheck show " << json_name << " --svg out.svg\n\n"
         << solver::narrative<S>(cfg, trace, violated);
 

@@ -336,13 +336,37 @@ inline itf_json itf_bounds(const std::string& preset, const config& cfg) {
             {"folios", cfg.lim.folios}, {"anon_vmas", cfg.lim.anon_vmas}, {"cpus", cfg.lim.cpus}};
 }
 
-/// What the fixed model (no mutants) does with a trace: "pass" (every step enabled,
+/// The fixed model of a trace's configuration: no mutants and, under --design
+/// cow_context, every --cow-fix (a finding of the proof of concept as coded is closed by
+/// its fix: docs/cow-context-findings.md).
+inline config fixed_config(const config& cfg) {
+    config fixed = cfg;
+    fixed.injected = 0;
+    if (fixed.cow())
+        for (const auto& f : model::cow_fixes()) fixed.fix(f.id);
+    return fixed;
+}
+
+/// Whether the trace's configuration has a fixed model other than itself (a mutant, or a
+/// --cow-fix left off): then #meta.fixed_expect records what that fixed model does.
+inline bool has_fixed_model(const config& cfg) {
+    const auto f = fixed_config(cfg);
+    return f.injected != cfg.injected || f.cow_fixed != cfg.cow_fixed;
+}
+
+/// How a trace's text names its fixed model: "fixed model (no mutants)", "fixed model
+/// (every --cow-fix)" or both.
+inline std::string fixed_model_label(const config& cfg) {
+    const bool mutants = cfg.injected != 0, fixes = fixed_config(cfg).cow_fixed != cfg.cow_fixed;
+    return std::string("fixed model (") + (mutants ? "no mutants" : "") + (mutants && fixes ? ", " : "") +
+           (fixes ? "every --cow-fix" : "") + ")";
+}
+
+/// What the fixed model (fixed_config) does with a trace: "pass" (every step enabled,
 /// every invariant holds), {"disabled_at": k} (step k's guard fails or leaves the
 /// bounds) or {"violates": name, "at": k} (the fixed model breaks too).
 template <class S> itf_json fixed_outcome(const config& cfg, const std::vector<action>& trace) {
-    config fixed = cfg;
-    fixed.injected = 0;
-    const auto r = replay<S>(fixed, trace, props::all_invariants);
+    const auto r = replay<S>(fixed_config(cfg), trace, props::all_invariants);
     if (!r.valid) return {{"disabled_at", r.failed_step + 1}};
     if (r.violated >= 0)
         return {{"violates", props::inv_name(static_cast<props::inv>(r.violated))}, {"at", r.violated_at}};

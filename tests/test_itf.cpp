@@ -464,3 +464,33 @@ TEST_CASE("cowcheck bmc --from: from the state after a saved prefix", "[itf][cli
     CHECK(run("bmc --bounds small --from " + corpus + " --from-step 9").code == 2);
     CHECK(run("bmc --from-step 1").code == 2);
 }
+
+TEST_CASE("a COW context finding records its fixed model (every --cow-fix), and replay holds it to that",
+          "[itf][cow_context]") {
+    // Finding 1 as coded: the exclusive early stop misses the moved folio (3 steps at small).
+    const auto dir = scratch("cow_finding");
+    auto r = run("explore --design cow_context --bounds small --depth 4 --quiet --save '" + dir.string() + "'");
+    REQUIRE(r.code == 1);
+    const auto file = dir / "rmap_complete.itf.json";
+    auto j = solver::parse_itf(slurp(file));
+    CHECK(j["#meta"]["cow_fixes"].empty());
+    CHECK(j["#meta"]["fixed_expect"] == "pass");   // with every --cow-fix the trace passes
+    CHECK(slurp(dir / "rmap_complete.txt").find("fixed model (every --cow-fix): passes") != std::string::npos);
+    r = run("replay '" + file.string() + "'");
+    CHECK(r.code == 0);
+    CHECK(r.out.find("the fixed model passes, as recorded") != std::string::npos);
+    // A recorded expectation the fixed model does not meet fails the replay.
+    j["#meta"]["fixed_expect"] = {{"violates", "rmap_complete"}, {"at", 3}};
+    spit(file, solver::itf_text(j));
+    r = run("replay '" + file.string() + "'");
+    CHECK(r.code == 1);
+    CHECK(r.out.find("but the fixed model now passes") != std::string::npos);
+    // anon_vma without mutants, or the COW context with every fix, is its own fixed model:
+    // nothing is recorded.
+    CHECK_FALSE(solver::has_fixed_model(config{}));
+    config all;
+    all.rmap = design::cow_context;
+    CHECK(solver::has_fixed_model(all));
+    CHECK_FALSE(solver::has_fixed_model(solver::fixed_config(all)));
+    CHECK(solver::fixed_model_label(all) == "fixed model (every --cow-fix)");
+}
