@@ -279,8 +279,9 @@ inline const std::vector<cow_fix_info>& cow_fixes() {
         {cow_fix::walk_rereads_remaps, "walk_rereads_remaps",
          "with --phased walk_remap: a per-context sequence count is bumped around every remap_mt write and "
          "every mremap of the context's mm (copy_vma() and move_page_tables() together), and walk_context() "
-         "starts again if it moved while it read the remaps (as coded nothing tells the walk: an mremap that "
-         "moves a mapping to another offset meanwhile makes the walk miss it: finding 11)"},
+         "starts again if it moved between the load of the remaps and the walk of the last offset "
+         "(read_seqcount_retry() at the end; as coded nothing tells the walk: an mremap that moves a mapping "
+         "to another offset meanwhile makes the walk miss it: finding 11)"},
     };
     return all;
 }
@@ -351,9 +352,10 @@ struct config {
     int regions = 0, region_pages = 0;   // mshare region slots and pages (the preset's)
     std::uint32_t phased = 0;      // --phased options
     // do_anonymous_page() maps the shared zero page on a read fault unless
-    // mm_forbids_zeropage() (include/linux/mm.h: s390 KVM guests; the kernel of the machine
-    // we ran on from 2026-12-06 is booted with pvm_no_zero_page=1 to the same effect): false, a read fault
-    // allocates a new exclusive folio as a write fault does.  Set by `litmus check` from
+    // mm_forbids_zeropage() (include/linux/mm.h: s390 KVM guests; the kernel of the
+    // machine we ran on from 2026-12-06 is booted with pvm_no_zero_page=1 to the same
+    // effect): false, a read fault allocates a new exclusive folio as a write fault
+    // does.  Set by `litmus check` from
     // the kernel it runs on (conformance/kernel.hpp zero_page_on_read()); every engine
     // keeps the mainline default.
     bool zero_page = true;

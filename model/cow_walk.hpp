@@ -70,8 +70,9 @@
 //
 // Simplifications: one walk at a time; the walk is read-only (folio_referenced_one's
 // young-bit clearing is not modelled: rmap_one only reads); walk_context itself is
-// atomic (its own READ_ONCE(context->mm) / mmget_not_zero and VMA reads are one step,
-// so only the last VMA it hands is inside rmap_one between steps; with walk_locks_vma
+// atomic but for --phased walk_remap's load and offsets (above) (its own
+// READ_ONCE(context->mm) / mmget_not_zero and VMA reads are one step, so only the last
+// VMA it hands is inside rmap_one between steps; with walk_locks_vma
 // a writer waits if it changes that VMA or a VMA range next to it, a little more than
 // the kernel's merges lock: model/vma.hpp walk_locks_range);
 // was_exclusive is read at each walk_context, as coded.  Concrete engines only: bmc and
@@ -106,8 +107,6 @@ template <class S> typename S::domain::Bool enabled_walk_step(const config& cfg,
     return B(cfg.cow() && cfg.has_phase(phased_op::walk) && s.walker.folio != nil);
 }
 
-/// rcu_read_unlock() (the grace period ends: what kfree_rcu held is free), the pinned
-/// context's reference, and folio_put of the isolation's reference.
 /// Does mm m map folio f (a PTE of m points to it)?
 template <class S> bool mm_maps_folio(const S& s, int m, cint f) {
     for (const auto& p : s.pte[static_cast<std::size_t>(m)])
@@ -125,7 +124,9 @@ template <class S> void walker_confirm(S& s, int m, cint vp) {
     if (p.present && p.folio == w.folio) w.pending[m] = 0;
 }
 
-/// The walk is over.  An mm that mapped the folio when the walk began, still maps it and
+/// The walk is over: rcu_read_unlock() (the grace period ends: what kfree_rcu held is
+/// free), the pinned context's reference, and folio_put of the isolation's reference.
+/// An mm that mapped the folio when the walk began, still maps it and
 /// was never confirmed is a mapping the walk missed although it lasted through the walk
 /// (an mm that exited meanwhile is cleared by teardown_mm; a mapping zapped meanwhile
 /// cannot come back in the same mm: the walk holds a folio reference, which keeps

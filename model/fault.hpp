@@ -8,7 +8,8 @@
 // PTE.  A read compares what it got with the reference memory.
 //
 // Follows mm/memory.c: do_anonymous_page (read: the shared zero page unless
-// mm_forbids_zeropage() (config::zero_page), write: vmf_anon_prepare + a new exclusive folio), do_wp_page (PageAnonExclusive ->
+// mm_forbids_zeropage() (config::zero_page), write: vmf_anon_prepare + a new
+// exclusive folio), do_wp_page (PageAnonExclusive ->
 // reuse; wp_can_reuse_anon_folio: refcount 1 -> folio_move_anon_rmap + reuse;
 // else wp_page_copy: new folio, ptep_clear_flush before the new PTE, then
 // folio_remove_rmap_pte + folio_put of the old one).
