@@ -61,6 +61,8 @@ template <class P> int run_prove(const prove_cli& o) {
         j["solve_seconds"] = r.solve_seconds;
         j["actions"] = r.actions;
         j["step_terms"] = r.step_terms;
+        j["leaves"] = r.leaves;
+        j["frame_leaves"] = r.frame_leaves;
         j["rounds"] = r.round_seconds;
         j["counts"] = {{"proved", proved}, {"violation", violations}, {"cti", ctis}, {"unknown", unknown}};
         if (!r.reason.empty()) j["reason"] = r.reason;
@@ -94,6 +96,10 @@ template <class P> int run_prove(const prove_cli& o) {
                 "rounds; %.1f s CPU in all\n",
                 o.k, r.base_seconds, r.build_seconds, r.step_terms, r.solve_seconds, r.round_seconds.size(),
                 r.cpu_seconds);
+    if (r.leaves)
+        std::printf("  frame: %zu of the %zu state leaves no action of this configuration moves off their initial "
+                    "value, fixed there in s_0\n",
+                    r.frame_leaves, r.leaves);
     for (const auto& row : r.rows) {
         if (!(sel >> row.invariant & 1)) continue;
         const char* name = props::inv_name(static_cast<props::inv>(row.invariant));

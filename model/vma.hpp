@@ -374,7 +374,10 @@ template <class S> typename S::domain::Bool enabled_tlb_finish_mmu(const config&
 template <class S> void do_tlb_finish_mmu(const config& cfg, S& s, const args& a) {
     MODEL_TYPES(S);
     tlb_finish_mmu(cfg, s, a.mm);
-    s.mm[a.mm].locked = false;
+    // Mutant munmap_free_before_flush: the pages are freed first, but the flush still runs
+    // before munmap's mmap_write_unlock, so the lock is held until that late flush
+    // (tlb_flush_pending) releases it.
+    s.mm[a.mm].locked = cfg.has(mutant::munmap_free_before_flush);
     for (int v = 0; v < P::va_pages; ++v)  // the unmapped range has no reference value any more
         s.ref[a.mm][v] = D::ite(find_vma(s, a.mm, I(v)) == nil && mshare::window_free(s, a.mm, v, 1), I(0),
                                 s.ref[a.mm][v]);   // nor an mshare window

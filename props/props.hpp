@@ -33,6 +33,7 @@
 #include <array>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "../model/actions.hpp"
 #include "../model/generic.hpp"
@@ -89,6 +90,8 @@ enum class inv : int {
     counters_bounded,
     tlb_entry_backed,
     memory_matches_reference,
+    unused_design_state_initial,
+    phases_well_formed,
     // mshare (design mshare; vacuous otherwise: no region is ever live).
     mshare_no_write_after_protect,
     mshare_no_read_outside_window,
@@ -238,6 +241,19 @@ inline const std::array<inv_info, inv_count>& invariants() {
          "a present PTE maps the data the process last wrote there; a page of a VMA without a PTE reads 0; "
          "outside the VMAs the reference memory is 0 unless a munmap is pending",
          "strengthening of every_read_matches_reference: the PTEs, not only the TLBs, hold the process's data"},
+        {inv::unused_design_state_initial, "unused_design_state_initial",
+         "state the design never uses keeps its initial value: no COW context (and mm/folio->cow_context NULL) "
+         "outside --design cow_context, no anon_vma, AVC or folio->mapping under it, no mshare region, "
+         "paging-structure cache entry, mermap slot or shmem folio outside --design mshare",
+         "strengthening: model::actions(cfg) holds only the design's actions, and each rmap hook dispatches on the "
+         "design (model/rmap.hpp)"},
+        {inv::phases_well_formed, "phases_well_formed",
+         "an operation between its phases is recorded consistently: a late TLB flush (owed only under the mutants "
+         "munmap_free_before_flush and mremap_flush_after_unlock) is owed by a live mm that holds the mmap_lock "
+         "and has nothing in its mmu_gather; a forced write in flight (mmap_lock held for read) excludes a munmap "
+         "and names a page inside the bounds",
+         "strengthening: tlb_finish_mmu and move_ptes flush before mmap_write_unlock; mem_rw holds "
+         "mmap_read_lock across faultin and copy"},
         {inv::mshare_no_write_after_protect, "mshare_no_write_after_protect",
          "once mshare_protect has finished its flush, no TLB entry of any process grants write to a region page",
          "change_protection's flush must reach every attacher (mshare-tlb.md H1, H2)"},
@@ -996,6 +1012,91 @@ template <class S> typename S::domain::Bool memory_matches_reference(const model
     return ok;
 }
 
+/// An operation between its phases is recorded consistently.  A late TLB flush
+/// (tlb_flush_pending: owed only under the mutants munmap_free_before_flush and
+/// mremap_flush_after_unlock) is owed by a live mm that still holds the mmap_lock of the
+/// munmap or mremap that owes it, with nothing left in its mmu_gather (munmap freed the
+/// pages first; mremap gathers none).  A forced write between mem_write_faultin and
+/// mem_write holds the mmap_lock for read, so no munmap holds it for write, and names a
+/// page inside the bounds; with none in flight the page is 0.
+template <class S> typename S::domain::Bool phases_well_formed(const model::config& cfg, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (const auto& mm : s.mm) {
+        ok = ok && (!mm.flush_pending || (mm.live && mm.locked && all_zero<D>(mm.gather)));
+        ok = ok && D::ite(mm.foll_force, mm.live && !mm.locked && mm.foll_vpage < I(cfg.lim.va_pages),
+                          mm.foll_vpage == I(0));
+    }
+    return ok;
+}
+
+/// The leaves of a concrete value, in for_each_leaf order.
+template <class C> std::vector<int> leaf_values(const C& c) {
+    std::vector<int> out;
+    model::generic::for_each_leaf(
+        [&](const std::string&, const auto& leaf) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(leaf)>, bool>) out.push_back(leaf);
+            else out.push_back(leaf.v);
+        },
+        "", c);
+    return out;
+}
+
+/// Every leaf of x equals the same leaf in `want` (leaf_values of a concrete value of x's type).
+template <class D, class T> typename D::Bool same_leaves(const T& x, const std::vector<int>& want) {
+    typename D::Bool ok = true;
+    std::size_t n = 0;
+    model::generic::for_each_leaf(
+        [&](const std::string&, const auto& leaf) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(leaf)>, typename D::Bool>) {
+                ok = ok && (want[n++] ? leaf : !leaf);
+            } else {
+                ok = ok && leaf == typename D::Int(want[n++]);
+            }
+        },
+        "", x);
+    return ok;
+}
+
+/// State that the run's design never touches keeps the value initial_state gave it.
+/// model::actions(cfg) lists the mshare and mermap actions under --design mshare only,
+/// and every rmap hook dispatches on the design (model/rmap.hpp), so: outside
+/// --design cow_context no COW context exists and mm->cow_context / folio->cow_context
+/// stay NULL (0 in a slot that exit_mmap or folio_put cleared); under it no anon_vma
+/// exists, no VMA has an AVC and folio->mapping carries no anon_vma; outside --design
+/// mshare no region, paging-structure cache entry, mermap slot or shmem folio exists.
+template <class S> typename S::domain::Bool unused_design_state_initial(const model::config& cfg, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    const auto nil_or_0 = [](const I& x) { return x == nil || x == I(0); };
+    if (cfg.rmap != model::design::cow_context) {
+        static const std::vector<int> unused = [] {
+            model::cow_context_t<model::concrete, P> c;
+            model::cow::clear(c);
+            return leaf_values(c);
+        }();
+        for (const auto& c : s.cow_ctx) ok = ok && same_leaves<D>(c, unused);
+        for (const auto& m : s.mm) ok = ok && nil_or_0(m.cow_context);
+        for (const auto& f : s.folio) ok = ok && D::ite(f.allocated, f.cow_context == nil, nil_or_0(f.cow_context));
+    } else {
+        for (const auto& a : s.anon_vma) ok = ok && all_zero<D>(a);
+        for (const auto& per_mm : s.vma)
+            for (const auto& v : per_mm) ok = ok && all_zero<D>(v.chain);
+        for (const auto& f : s.folio) ok = ok && nil_or_0(f.mapping);
+    }
+    if (cfg.rmap != model::design::mshare) {
+        for (const auto& r : s.region) ok = ok && all_zero<D>(r);
+        ok = ok && all_zero<D>(s.psc);
+        for (const auto& area : s.mermap) {
+            ok = ok && area.next == I(0);
+            for (const auto& p : area.pte) ok = ok && p == nil;
+            for (const auto& t : area.tlb) ok = ok && t == nil;
+        }
+        for (const auto& f : s.folio) ok = ok && !f.shmem;
+    }
+    return ok;
+}
+
 // ---------------------------------------------------------------------------
 // mshare (model/mshare.hpp).  No region is live under the other designs, so these hold
 // vacuously there.
@@ -1132,6 +1233,8 @@ template <class S> typename S::domain::Bool holds(inv i, const model::config& cf
         PROP_CASE(counters_bounded)
         PROP_CASE(tlb_entry_backed)
         PROP_CASE(memory_matches_reference)
+        PROP_CASE(unused_design_state_initial)
+        PROP_CASE(phases_well_formed)
         PROP_CASE(mshare_no_write_after_protect)
         PROP_CASE(mshare_no_read_outside_window)
         PROP_CASE(mshare_attached_list_exact)

@@ -122,12 +122,15 @@ inline unsigned choice_width(std::size_t n) {
 /// The step into depth d: a choice variable c (appended to `choices`), the next
 /// state (appended to `states`), and the assertions "c names an action, that action
 /// is enabled at the current state and stays in bounds, and the next state is its
-/// result".  `nodes` receives the number of distinct terms of the step.
+/// result".  `nodes` receives the number of distinct terms of the step.  `next_values`,
+/// if given, receives each leaf's next value over the current state and the choice (an
+/// ite over the actions that change it; the current leaf itself when none does).
 template <class SS>
 std::vector<z3::expr> unroll_step(const model::config& cfg, const std::vector<action>& acts, int d, unsigned width,
                                   const bmc_tuning& tuning, std::vector<z3::expr>& choices, std::vector<SS>& states,
                                   std::size_t& nodes,
-                                  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max()) {
+                                  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max(),
+                                  std::vector<z3::expr>* next_values = nullptr) {
     z3::context& ctx = z3ctx();
     const SS cur = states.back();
     const z3::expr c = ctx.bv_const(("c" + std::to_string(d - 1)).c_str(), width);
@@ -186,6 +189,7 @@ std::vector<z3::expr> unroll_step(const model::config& cfg, const std::vector<ac
         }
         nodes = dag_size(step);
     }
+    if (next_values) *next_values = chain;
     choices.push_back(c);
     states.push_back(std::move(next));
     return step;

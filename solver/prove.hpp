@@ -22,6 +22,12 @@
 // the decoded action stepped concretely): if the concrete step does not break
 // the invariant, that is an internal error, never a CTI.
 //
+// The frame (detail::frame_leaves): besides the registry, s_0 is restricted to states
+// whose leaves that no action of the configuration can move off their initial value
+// hold that value.  That invariant is inductive by construction and holds initially,
+// so restricting s_0 by it is sound; it removes, without a Houdini round each, the CTIs
+// whose s_0 carries garbage in state the configuration never touches.
+//
 // A time budget that runs out (or z3's unknown) leaves every invariant still
 // assumed as unknown, never proved.
 //
@@ -85,12 +91,48 @@ template <class CS> struct prove_result {
     std::string reason;            // unknown: why
     std::size_t actions = 0;
     std::size_t step_terms = 0;    // distinct z3 terms of the k unrolled steps
+    std::size_t leaves = 0;        // state leaves
+    std::size_t frame_leaves = 0;  // ... fixed at their initial value (detail::frame_leaves)
+    std::vector<bool> frame;       // which, in for_each_leaf order
     double base_seconds = 0, build_seconds = 0, solve_seconds = 0, seconds = 0;
     double cpu_seconds = 0;        // process CPU time of the run (wall time is unreliable on a shared machine)
     bool internal_error = false;
 };
 
 namespace detail {
+
+/// The frame: the largest set F of state leaves such that, when every leaf of F holds its
+/// value in the initial state, every action's next value of every leaf of F is again that
+/// value (z3's simplifier folds the substituted next value to the constant).  Such a leaf
+/// holds its initial value in every reachable state, by induction over the steps: it is
+/// an inductive invariant the model's code gives for free, found without a solver call.
+/// It holds, for a configuration, the state no action of it writes (COW contexts outside
+/// --design cow_context, mshare regions and the mermap outside --design mshare) and the
+/// state only a mutant sets (mm->flush_pending: tlb_flush_pending only clears it).
+/// Computed as a greatest fixpoint: start from every leaf, drop a leaf whose next value
+/// does not fold to its initial value, repeat until nothing is dropped.
+inline std::vector<bool> frame_leaves(const std::vector<z3::expr>& cur, const std::vector<z3::expr>& init,
+                                      const std::vector<z3::expr>& next) {
+    std::vector<bool> in(cur.size(), true);
+    for (bool dropped = true; dropped;) {
+        dropped = false;
+        z3::expr_vector from(z3ctx()), to(z3ctx());
+        for (std::size_t i = 0; i < cur.size(); ++i)
+            if (in[i]) {
+                from.push_back(cur[i]);
+                to.push_back(init[i]);
+            }
+        for (std::size_t i = 0; i < cur.size(); ++i) {
+            if (!in[i] || same(next[i], cur[i])) continue;
+            z3::expr e = next[i];
+            if (!same(e.substitute(from, to).simplify(), init[i])) {
+                in[i] = false;
+                dropped = true;
+            }
+        }
+    }
+    return in;
+}
 
 inline z3::expr mk_all(const std::vector<z3::expr>& xs) {
     z3::expr_vector v(z3ctx());
@@ -170,13 +212,28 @@ prove_result<conc_state<P>> prove(const model::config& cfg, int k, props::inv_se
     std::vector<SS> states{fresh<SS>("k0.")};
     std::vector<z3::expr> choices;
     const auto t_build = clock::now();
+    std::vector<z3::expr> next_values;   // of the first step: each leaf of s_1 over s_0 and c0
     for (int d = 1; d <= k; ++d) {
         std::size_t nodes = 0;
         // Every step a fresh state: the chain from a free state never folds small.
         for (const auto& e : detail::unroll_step(cfg, acts, d, width, bmc_tuning{.substitute_below = 0}, choices,
-                                                 states, nodes))
+                                                 states, nodes, clock::time_point::max(),
+                                                 d == 1 ? &next_values : nullptr))
             sol.add(e);
         r.step_terms += nodes;
+    }
+    // The frame: s_0's leaves that keep their initial value in every reachable state
+    // (see frame_leaves), fixed there; the steps carry them to s_1 .. s_k.
+    {
+        const std::vector<z3::expr> s0 = leaf_exprs(states[0]);
+        const std::vector<z3::expr> init = leaf_exprs(lift(model::initial_state<CS>(&cfg)));
+        r.frame = detail::frame_leaves(s0, init, next_values);
+        for (std::size_t i = 0; i < r.frame.size(); ++i)
+            if (r.frame[i]) {
+                sol.add(s0[i] == init[i]);
+                ++r.frame_leaves;
+            }
+        r.leaves = s0.size();
     }
     // assume.<name> => the invariant at s_0 .. s_{k-1}; at_k[i]: the invariant at s_k.
     std::vector<z3::expr> assume, at_k;

@@ -183,6 +183,20 @@ const std::vector<corruption<default_state>>& default_rows() {
          faulted, [](S& s) { s.pte[0][0].writable = false; }, {}},
         {inv::memory_matches_reference, "tlb_finish_mmu did not forget the unmapped range's data",
          {act::mmap(0, 0, 1)}, [](S& s) { s.ref[0][2] = 3; }, {}},
+        // One row per part of unused_design_state_initial: a hook of another design ran.
+        {inv::unused_design_state_initial, "folio_put dropped a COW context reference under --design anon_vma",
+         faulted, [](S& s) { s.cow_ctx[1].refcount = 1; }, {}},
+        {inv::unused_design_state_initial, "__folio_set_anon stored an anon_vma under --design cow_context",
+         faulted, [](S& s) { s.folio[0].mapping = 1; }, {}, 1},
+        {inv::unused_design_state_initial, "a mermap slot was bump-allocated under --design anon_vma", faulted,
+         [](S& s) { s.mermap[0].next = 1; }, {}},
+        {inv::phases_well_formed, "tlb_finish_mmu released the mmap_lock before the flush it still owes", faulted,
+         [](S& s) { s.mm[0].flush_pending = true; }, {}},
+        {inv::phases_well_formed, "mem_rw returned without forgetting the page of its forced write", faulted,
+         [](S& s) { s.mm[0].foll_vpage = 1; }, {}},
+        {inv::phases_well_formed, "munmap took the mmap_lock for write while a forced write held it for read",
+         {act::mmap(0, 0, 1), action{model::op::mem_write_faultin, {.mm = 0, .start = 0}}},
+         [](S& s) { s.mm[0].locked = true; }, {}},
         // mshare (design 3): mm0 owns region0, windows mm0 [0,2) and mm1 [2,4), page 1
         // written by mm0 and read by mm1 on cpu1 (see tests/test_mshare.cpp).
         {inv::mshare_no_write_after_protect, "mshare_protect's flush missed an attacher: its TLB still writes",
