@@ -251,7 +251,7 @@ inline const std::array<inv_info, inv_count>& invariants() {
          "an operation between its phases is recorded consistently: a late TLB flush (owed only under the mutants "
          "munmap_free_before_flush and mremap_flush_after_unlock) is owed by a live mm that holds the mmap_lock "
          "and has nothing in its mmu_gather; a forced write in flight (mmap_lock held for read) excludes a munmap "
-         "and names a page inside the bounds",
+         "and names a page inside a VMA",
          "strengthening: tlb_finish_mmu and move_ptes flush before mmap_write_unlock; mem_rw holds "
          "mmap_read_lock across faultin and copy"},
         {inv::mshare_no_write_after_protect, "mshare_no_write_after_protect",
@@ -1018,13 +1018,17 @@ template <class S> typename S::domain::Bool memory_matches_reference(const model
 /// munmap or mremap that owes it, with nothing left in its mmu_gather (munmap freed the
 /// pages first; mremap gathers none).  A forced write between mem_write_faultin and
 /// mem_write holds the mmap_lock for read, so no munmap holds it for write, and names a
-/// page inside the bounds; with none in flight the page is 0.
+/// page inside the bounds and inside a VMA (nothing that removes a VMA runs under the read
+/// lock; MADV_DONTNEED may still zap the PTE); with none in flight the page is 0.
 template <class S> typename S::domain::Bool phases_well_formed(const model::config& cfg, const S& s) {
     PROP_TYPES(S);
     B ok = true;
-    for (const auto& mm : s.mm) {
+    for (int m = 0; m < P::mms; ++m) {
+        const auto& mm = s.mm[m];
         ok = ok && (!mm.flush_pending || (mm.live && mm.locked && all_zero<D>(mm.gather)));
-        ok = ok && D::ite(mm.foll_force, mm.live && !mm.locked && mm.foll_vpage < I(cfg.lim.va_pages),
+        B covered = false;   // the VMA it faulted in stays: munmap, mremap, mprotect wait for the lock
+        for (const auto& v : s.vma[m]) covered = covered || model::vma_covers(v, mm.foll_vpage);
+        ok = ok && D::ite(mm.foll_force, mm.live && !mm.locked && mm.foll_vpage < I(cfg.lim.va_pages) && covered,
                           mm.foll_vpage == I(0));
     }
     return ok;
