@@ -2,13 +2,13 @@
 //
 // A proof completes at a one-process bound (preset_small lowered to one mm with
 // one VMA of one page, one folio, one anon_vma: no fork or exit, every other
-// action kind stays; about 2 s of CPU): the anon_vma structure invariants are
-// proved, and every CTI met on the way replays on the concrete model.  The frame prove
-// fixes in s_0 holds on random concrete runs and follows the configuration.  With two
-// mms the same run takes about 2 minutes of CPU (bench/prove.md), too long for a
-// unit test.  A mutant is never proved (a base-case violation with k = 3); a
-// time budget that runs out is unknown, exit 3; `prove --json` has the summary
-// shape of `bmc --json`.
+// action kind stays; about 2 s of CPU): the anon_vma structure invariants, the
+// counters and the lifetime rules are proved, and every CTI met on the way replays
+// on the concrete model.  The frame prove fixes in s_0 holds on random concrete runs
+// and follows the configuration.  With two mms (one page each) the same run takes
+// about 15 s (bench/prove.md).  A mutant is never proved (a base-case violation with
+// k = 3); a time budget that runs out is unknown, exit 3; `prove --json` has the
+// summary shape of `bmc --json`.
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
@@ -49,11 +49,16 @@ template <class R> std::string rows_text(const R& r) {
 
 }  // namespace
 
-TEST_CASE("prove: the anon_vma structure invariants are proved at a one-process bound with k = 1", "[prove]") {
+TEST_CASE("prove: the anon_vma structure, counter and lifetime invariants are proved at a one-process bound with k = 1",
+          "[prove]") {
     const config cfg = one_process();
-    const inv structural[] = {inv::rmap_complete,          inv::rmap_root_agrees,   inv::folio_index_linear,
-                              inv::anon_vma_refcount_exact, inv::num_children_exact, inv::num_active_vmas_exact,
-                              inv::anon_vma_references_live, inv::anon_vma_chain_shape};
+    const inv structural[] = {inv::rmap_complete,           inv::rmap_root_agrees,      inv::folio_index_linear,
+                              inv::anon_vma_refcount_exact,  inv::num_children_exact,    inv::num_active_vmas_exact,
+                              inv::anon_vma_references_live, inv::anon_vma_chain_shape,  inv::mapcount_exact,
+                              inv::refcount_exact,           inv::pincount_exact,        inv::no_pte_to_freed_folio,
+                              inv::no_tlb_to_freed_folio,    inv::mapped_folio_anon_vma_live,
+                              inv::pinned_folio_live,        inv::anon_exclusive_mapped_once,
+                              inv::writable_pte_is_exclusive, inv::writable_tlb_is_exclusive};
     props::inv_set sel = 0;
     for (inv i : structural) sel |= bit(i);
     const auto r = solver::prove<P>(cfg, 1, sel, 0);
