@@ -57,7 +57,8 @@ template <class S> void mermap_flush_before_free(const config& cfg, S& s, typena
 
 /// folio_put(folio, n): drop n references; the last one frees the folio (and, under
 /// COW contexts, its reference on folio->cow_context; the other designs have none, and
-/// the test keeps every COW context write out of their symbolic steps: prove's frame).
+/// the cfg.cow() check keeps every COW context write out of their symbolic steps, so
+/// prove's frame fixes the contexts there).
 template <class S> void folio_put(const config& cfg, S& s, typename S::domain::Int f, typename S::domain::Int n) {
     MODEL_TYPES(S);
     const auto fo = D::select(s.folio, f);
