@@ -17,6 +17,8 @@ struct prove_cli {
     bool json = false;
     bool quiet = false;
     bool each = false;
+    bool joint = false;
+    std::vector<std::string> exclude;
 };
 
 template <class P> int run_prove(const prove_cli& o) {
@@ -26,9 +28,20 @@ template <class P> int run_prove(const prove_cli& o) {
         throw usage_error("--phased is for the concrete engines (check, explore, refine); prove does not model phases");
     if (o.k < 1 || o.k > 8) throw usage_error("--k must be between 1 and 8");
     if (o.timeout <= 0) throw usage_error("--timeout must be positive");
-    const props::inv_set sel = o.model.selected();
-    const auto r = solver::prove<P>(cfg, o.k, sel, static_cast<unsigned>(o.timeout * 1000), o.each,
-                                    o.json ? nullptr : &std::cerr);
+    props::inv_set sel = o.model.selected();
+    props::inv_set excluded = 0;
+    for (const auto& name : o.exclude) {
+        const props::inv_set bit = cli::model_options::selection_of(name);
+        if ((bit & sel) && !o.model.invariants.empty())
+            throw usage_error("--exclude " + name + " names an invariant --invariant selects");
+        excluded |= bit;
+    }
+    const props::inv_set assumable = props::all_invariants & ~excluded;
+    sel &= assumable;
+    if (!sel) throw usage_error("--exclude leaves no invariant to prove");
+    const auto r = solver::prove<P>(cfg, o.k, sel, static_cast<unsigned>(o.timeout * 1000),
+                                    {.each = o.each, .joint = o.joint, .assumable = assumable,
+                                     .progress = o.json ? nullptr : &std::cerr});
 
     int proved = 0, violations = 0, ctis = 0, unknown = 0;
     for (const auto& row : r.rows) {
@@ -64,6 +77,11 @@ template <class P> int run_prove(const prove_cli& o) {
         j["leaves"] = r.leaves;
         j["frame_leaves"] = r.frame_leaves;
         j["rounds"] = r.round_seconds;
+        j["round_queries"] = r.round_queries;
+        j["excluded"] = nlohmann::json::array();
+        for (const auto& i : props::invariants())
+            if (excluded >> static_cast<int>(i.id) & 1) j["excluded"].push_back(i.name);
+        j["step_form"] = o.k == 1 && !o.joint ? "per_action" : "joint";
         j["counts"] = {{"proved", proved}, {"violation", violations}, {"cti", ctis}, {"unknown", unknown}};
         if (!r.reason.empty()) j["reason"] = r.reason;
         for (const auto& row : r.rows) {
@@ -92,14 +110,20 @@ template <class P> int run_prove(const prove_cli& o) {
               << r.actions << " actions per step, k = " << o.k;
     for (const auto& m : cfg.mutant_names()) std::cout << ", mutant " << m;
     std::cout << "\n";
-    std::printf("  base case (BMC to depth %d): %.2f s; inductive step: build %.2f s (%zu terms), solve %.2f s in %zu "
-                "rounds; %.1f s CPU in all\n",
-                o.k, r.base_seconds, r.build_seconds, r.step_terms, r.solve_seconds, r.round_seconds.size(),
-                r.cpu_seconds);
+    std::printf("  base case (BMC to depth %d): %.2f s; inductive step (%s): build %.2f s (%zu terms), solve %.2f s "
+                "in %zu rounds; %.1f s CPU in all\n",
+                o.k, r.base_seconds, o.k == 1 && !o.joint ? "one query per action" : "one query over every action",
+                r.build_seconds, r.step_terms, r.solve_seconds, r.round_seconds.size(), r.cpu_seconds);
     if (r.leaves)
         std::printf("  frame: %zu of the %zu state leaves no action of this configuration moves off their initial "
                     "value, fixed there in s_0\n",
                     r.frame_leaves, r.leaves);
+    if (excluded) {
+        std::cout << "  excluded (neither proved nor assumed):";
+        for (const auto& i : props::invariants())
+            if (excluded >> static_cast<int>(i.id) & 1) std::cout << " " << i.name;
+        std::cout << "\n";
+    }
     for (const auto& row : r.rows) {
         if (!(sel >> row.invariant & 1)) continue;
         const char* name = props::inv_name(static_cast<props::inv>(row.invariant));
@@ -156,7 +180,8 @@ void add_prove(CLI::App& app, int& code) {
     auto* cmd = app.add_subcommand(
         "prove",
         "k-induction: each invariant proved for these bounds at every depth (base case: BMC to depth k; "
-        "inductive step from a free state satisfying every invariant that is not refuted), or its "
+        "inductive step from a free state satisfying every invariant that is not refuted; at k = 1 one query per "
+        "action), or its "
         "counterexample to induction printed as a state (exit 3: not proved, which is not a bug), or a "
         "base-case violation (exit 1). A timeout is unknown (exit 3), never proved.");
     o->model.add_to(*cmd);
@@ -166,6 +191,13 @@ void add_prove(CLI::App& app, int& code) {
     cmd->add_flag("--quiet", o->quiet, "do not print the CTI states");
     cmd->add_flag("--each", o->each,
                   "after the joint proof, prove every selected invariant again on its own and time it");
+    cmd->add_flag("--joint", o->joint,
+                  "k = 1: ask one query over every action at once per round (the form k > 1 uses) instead of "
+                  "one query per action");
+    cmd->add_option("--exclude", o->exclude,
+                    "leave this invariant out: neither proved nor assumed as strengthening (repeatable); "
+                    "proving without an invariant the others do not need saves its share of every query")
+        ->type_name("NAME");
     cmd->callback([o, &code] {
         if (o->model.bounds == "small") code = run_prove<model::preset_small>(*o);
         else if (o->model.bounds == "default") code = run_prove<model::preset_default>(*o);

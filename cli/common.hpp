@@ -104,16 +104,17 @@ struct model_options {
         return cfg;
     }
 
+    /// The bit of the invariant called `name`; a usage error if there is none.
+    static props::inv_set selection_of(const std::string& name) {
+        for (const auto& i : props::invariants())
+            if (name == i.name) return props::inv_set(1) << static_cast<int>(i.id);
+        throw usage_error("unknown invariant '" + name + "' (see `cowcheck list`)");
+    }
+
     props::inv_set selected() const {
         if (invariants.empty()) return props::all_invariants;
         props::inv_set sel = 0;
-        for (const auto& name : invariants) {
-            int found = -1;
-            for (const auto& i : props::invariants())
-                if (name == i.name) found = static_cast<int>(i.id);
-            if (found < 0) throw usage_error("unknown invariant '" + name + "' (see `cowcheck list`)");
-            sel |= props::inv_set(1) << found;
-        }
+        for (const auto& name : invariants) sel |= selection_of(name);
         return sel;
     }
 

@@ -31,6 +31,13 @@
 // A time budget that runs out (or z3's unknown) leaves every invariant still
 // assumed as unknown, never proved.
 //
+// Two forms of the inductive step:
+// - k = 1 (the default): one query per action (detail::step_by_action).  The step's
+//   disjunction over the actions splits into one query each; an action's post-state is
+//   the action run on s_0, so it shares most of its terms with s_0 and the query is small.
+// - k > 1, or `joint`: the k steps unrolled once over every action (one choice variable
+//   per step, as bmc does) and one query over all of them per round.
+//
 // Solver: z3::solver(ctx, "QF_BV"), one per run; the assumed set enters as
 // assumption literals (assume.<name> => the invariant at s_0 .. s_{k-1}), so the
 // unrolled step is built once and every round reuses the solver.
@@ -71,6 +78,16 @@ template <class CS> struct cti {
     std::string disagreement;      // what did not agree, if not
 };
 
+/// How prove runs (besides the bounds, k, the selection and the budget).
+struct prove_options {
+    bool each = false;      // time every proved selected invariant on its own afterwards
+    bool joint = false;     // k = 1: one query over every action per round, not one per action
+    /// The invariants the inductive step may assume (the Houdini start, with the selected
+    /// ones); the others are neither assumed nor proved.  Assuming fewer is always sound.
+    props::inv_set assumable = props::all_invariants;
+    std::ostream* progress = nullptr;
+};
+
 /// One invariant's result.
 struct prove_row {
     int invariant = -1;
@@ -88,6 +105,7 @@ template <class CS> struct prove_result {
     bmc_result violation;          // the base-case run that broke the first selected invariant
     std::vector<cti<CS>> ctis;
     std::vector<double> round_seconds;  // solve time of each Houdini round
+    std::vector<std::size_t> round_queries;  // solver queries of each round (one per action asked, or 1 joint)
     std::string reason;            // unknown: why
     std::size_t actions = 0;
     std::size_t step_terms = 0;    // distinct z3 terms of the k unrolled steps
@@ -134,10 +152,267 @@ inline std::vector<bool> frame_leaves(const std::vector<z3::expr>& cur, const st
     return in;
 }
 
+/// The wall-clock budget of a prove run: `timeout_ms` from `started` (0 = none).
+struct wall_budget {
+    std::chrono::steady_clock::time_point started;
+    unsigned timeout_ms = 0;
+    double used_ms() const {
+        return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    }
+    bool out() const { return timeout_ms && used_ms() >= timeout_ms; }
+    /// What is left for one solver call, in z3's "timeout" parameter (4294967295: none; at least 1 ms).
+    unsigned left_ms() const {
+        if (!timeout_ms) return 4294967295u;
+        const double used = used_ms();
+        return used >= timeout_ms ? 1u : std::max(1u, static_cast<unsigned>(timeout_ms - used));
+    }
+};
+
 inline z3::expr mk_all(const std::vector<z3::expr>& xs) {
     z3::expr_vector v(z3ctx());
     for (const auto& x : xs) v.push_back(x);
     return xs.empty() ? z3ctx().bool_val(true) : z3::mk_and(v);
+}
+
+
+/// A CTI on the concrete model: the assumed invariants (`cand`) hold on s_0 .. s_{k-1},
+/// each step is enabled and in bounds and yields the next state, and s_k breaks every
+/// invariant of `broken`.  Sets c.concrete_agrees, and c.disagreement when it does not.
+template <class CS> void replay_cti(const model::config& cfg, cti<CS>& c, props::inv_set cand) {
+    const int k = static_cast<int>(c.steps.size());
+    c.concrete_agrees = !c.broken.empty();
+    if (c.broken.empty()) c.disagreement = "the solver's model breaks no assumed invariant at s_k";
+    CS s = c.states[0];
+    for (int d = 0; d < k && c.concrete_agrees; ++d) {
+        const int bad_inv = props::first_violation(cfg, s, cand);
+        if (bad_inv >= 0) {
+            c.concrete_agrees = false;
+            c.disagreement = std::string("s_") + std::to_string(d) + " breaks assumed invariant " +
+                             props::inv_name(static_cast<props::inv>(bad_inv));
+        } else if (!model::step(cfg, s, c.steps[d])) {
+            c.concrete_agrees = false;
+            c.disagreement = "step " + std::to_string(d + 1) + " (" + model::describe(c.steps[d]) +
+                             ") is not enabled or leaves the bounds concretely";
+        } else if (!model::generic::equal(s, c.states[d + 1])) {
+            c.concrete_agrees = false;
+            c.disagreement = "step " + std::to_string(d + 1) + " gives a different state concretely:\n" +
+                             diff(c.states[d + 1], s);
+        }
+    }
+    for (int i : c.broken)
+        if (c.concrete_agrees && props::holds(static_cast<props::inv>(i), cfg, s)) {
+            c.concrete_agrees = false;
+            c.disagreement = std::string("the concrete s_k satisfies ") + props::inv_name(static_cast<props::inv>(i));
+        }
+}
+
+/// The frame of a configuration over the free state `s0` (see frame_leaves), from the
+/// next values of one unrolled step.
+template <class SS>
+std::vector<bool> frame_of(const model::config& cfg, const std::vector<action>& acts, const SS& s0,
+                           const std::vector<z3::expr>& init) {
+    std::vector<z3::expr> next_values, choices;
+    std::vector<SS> states{s0};
+    std::size_t nodes = 0;
+    unroll_step(cfg, acts, 1, choice_width(acts.size()), bmc_tuning{.substitute_below = 0}, choices, states, nodes,
+                std::chrono::steady_clock::time_point::max(), &next_values);
+    return frame_leaves(leaf_exprs(s0), init, next_values);
+}
+
+/// The inductive step for k = 1, one query per action (prove's default at k = 1).
+///
+/// "Some enabled action breaks an assumed invariant" is the disjunction over the actions
+/// of "this action does", so it is unsat exactly when each action's query is.  An action's
+/// query needs no merged step and no fresh s_1: its post-state is the action run on s_0
+/// (the frame substituted in, so it folds), whose leaves are mostly s_0's own terms.  An
+/// invariant whose term at the post-state is the very term it has at s_0 (z3 shares
+/// equal terms) cannot break under that action and is left out of its query.
+///
+/// Houdini as in the joint query, per action: a sat query is a CTI and drops what it
+/// breaks; a round is one pass over the actions whose last unsat answer was for another
+/// assumed set; the first round that drops nothing proves what is left.
+///
+/// Each query gets a fresh z3::solver(ctx, "QF_BV") with the assumed invariants at s_0
+/// asserted outright: without push/pop or assumption literals z3 runs its whole QF_BV
+/// preprocessing (value propagation, equation solving) before bit-blasting.  At `small`
+/// the first round took 173 s so, against 674 s with one incremental solver holding
+/// "assume.<name> => the invariant at s_0" and a push/pop per query (2026-12-06; the
+/// incremental form's unsat cores, which spare later rounds some queries, did not win
+/// that back).
+template <class P>
+void step_by_action(const model::config& cfg, props::inv_set selected, props::inv_set cand, bool each,
+                    const wall_budget& budget, prove_result<conc_state<P>>& r, std::ostream* progress) {
+    using SS = sym_state<P>;
+    using CS = conc_state<P>;
+    using clock = std::chrono::steady_clock;
+    const auto since = [](clock::time_point t) { return std::chrono::duration<double>(clock::now() - t).count(); };
+    z3::context& ctx = z3ctx();
+    const std::vector<action> acts = model::actions(cfg);
+    r.actions = acts.size();
+    const auto t_build = clock::now();
+
+    // s_0 with the frame's leaves at their initial value.
+    SS s0 = fresh<SS>("k0.");
+    {
+        const std::vector<z3::expr> init = leaf_exprs(lift(model::initial_state<CS>(&cfg)));
+        r.frame = frame_of(cfg, acts, s0, init);
+        std::size_t i = 0;
+        model::generic::for_each_leaf(
+            [&](const std::string&, auto& leaf) {
+                if (r.frame[i]) {
+                    leaf.e = init[i];
+                    ++r.frame_leaves;
+                }
+                ++i;
+            },
+            "", s0);
+        r.leaves = i;
+    }
+    std::vector<z3::expr> at0;   // each invariant at s_0
+    for (int i = 0; i < props::inv_count; ++i) at0.push_back(props::holds(static_cast<props::inv>(i), cfg, s0).e.simplify());
+    // One query per (action, parameters) that can be enabled at some s_0.
+    struct query {
+        std::size_t a;
+        z3::expr ok;                  // enabled at s_0 and in bounds after it
+        SS next;                      // the post-state
+        std::vector<z3::expr> post;   // each invariant at the post-state
+        props::inv_set passed = 0;    // the assumed set of its last unsat answer
+    };
+    std::vector<query> qs;
+    std::vector<z3::expr> roots;
+    for (std::size_t a = 0; a < acts.size(); ++a) {
+        const sbool en = model::enabled(cfg, s0, acts[a]);
+        if (symbolic::known_false(en)) continue;
+        SS t = s0;
+        model::apply(cfg, t, acts[a]);
+        const sbool ok = en && !t.out_of_bounds;
+        if (symbolic::known_false(ok)) continue;
+        query q{a, ok.e.simplify(), t, {}};
+        for (int i = 0; i < props::inv_count; ++i)
+            q.post.push_back(props::holds(static_cast<props::inv>(i), cfg, t).e.simplify());
+        roots.push_back(q.ok);
+        for (const auto& e : leaf_exprs(t)) roots.push_back(e);
+        qs.push_back(std::move(q));
+    }
+    r.step_terms = dag_size(roots);
+    r.build_seconds = since(t_build);
+
+    // Can q's action, from a state where `assumed` holds, break one of `goals`?
+    auto check = [&](const query& q, props::inv_set goals, props::inv_set assumed, z3::model* m) {
+        z3::expr_vector bad(ctx);
+        for (int i = 0; i < props::inv_count; ++i)
+            if ((goals >> i & 1) && !((assumed >> i & 1) && same(q.post[i], at0[i]))) bad.push_back(!q.post[i]);
+        if (bad.empty()) return z3::unsat;
+        z3::solver sol(ctx, "QF_BV");
+        z3::params p(ctx);
+        p.set("timeout", budget.left_ms());
+        sol.set(p);
+        for (int i = 0; i < props::inv_count; ++i)
+            if (assumed >> i & 1) sol.add(at0[i]);
+        sol.add(q.ok);
+        sol.add(z3::mk_or(bad));
+        const auto t = clock::now();
+        const z3::check_result res = sol.check();
+        r.solve_seconds += since(t);
+        if (res == z3::sat && m) *m = sol.get_model();
+        if (res == z3::unknown) r.reason = sol.reason_unknown();
+        return res;
+    };
+
+    bool stopped = false;
+    for (int round = 1; cand && !stopped; ++round) {
+        const auto t_round = clock::now();
+        std::size_t asked = 0, dropped = 0;
+        const std::size_t assumed = static_cast<std::size_t>(__builtin_popcountll(cand));
+        auto last_said = clock::now();
+        for (auto& q : qs) {
+            if (q.passed == cand) continue;
+            if (budget.out()) {
+                r.reason = "time budget of " + std::to_string(budget.timeout_ms) + " ms used up in round " +
+                           std::to_string(round);
+                stopped = true;
+                break;
+            }
+            ++asked;
+            z3::model m(ctx);
+            const auto t_query = clock::now();
+            const z3::check_result res = check(q, cand, cand, &m);
+            // A long run says what it is doing: every 30 s, and every query of 30 s or more.
+            if (progress && (since(t_query) >= 30.0 || since(last_said) >= 30.0)) {
+                *progress << "prove: round " << round << ": " << asked << " queries asked, " << dropped
+                          << " invariants dropped, " << since(t_round) << " s; the last ("
+                          << model::describe(acts[q.a]) << ") "
+                          << (res == z3::sat ? "sat" : res == z3::unsat ? "unsat" : "unknown") << " in "
+                          << since(t_query) << " s" << std::endl;
+                last_said = clock::now();
+            }
+            if (res == z3::unknown) {
+                stopped = true;
+                break;
+            }
+            if (res == z3::unsat) {
+                q.passed = cand;
+                continue;
+            }
+            cti<CS> c;
+            c.round = round;
+            c.states = {evaluate(m, s0), evaluate(m, q.next)};
+            c.steps = {acts[q.a]};
+            for (int i = 0; i < props::inv_count; ++i)
+                if ((cand >> i & 1) && m.eval(q.post[i], true).is_false()) c.broken.push_back(i);
+            replay_cti(cfg, c, cand);
+            if (!c.concrete_agrees) {
+                r.internal_error = true;
+                r.reason = "CTI does not replay concretely: " + c.disagreement;
+                r.ctis.push_back(std::move(c));
+                return;
+            }
+            for (int i : c.broken) {
+                r.rows[i].status = prove_status::cti;
+                r.rows[i].cti = static_cast<int>(r.ctis.size());
+                r.rows[i].round = round;
+                cand &= ~(props::inv_set(1) << i);
+                ++dropped;
+            }
+            r.ctis.push_back(std::move(c));
+        }
+        r.round_seconds.push_back(since(t_round));
+        r.round_queries.push_back(asked);
+        if (progress)
+            *progress << "prove: round " << round << " (" << assumed << " assumed): " << asked << " of " << qs.size()
+                      << " action queries asked, " << dropped << " invariants dropped"
+                      << (stopped ? " (stopped)" : "") << " in " << r.round_seconds.back() << " s" << std::endl;
+        if (!stopped && !dropped) {
+            for (int i = 0; i < props::inv_count; ++i)
+                if (cand >> i & 1) r.rows[i].status = prove_status::proved;
+            break;
+        }
+    }
+
+    if (!each || r.internal_error) return;
+    const double joint_seconds = r.solve_seconds;   // solve_seconds is the Houdini rounds' time
+    for (int i = 0; i < props::inv_count; ++i) {
+        if (!(selected >> i & 1) || r.rows[i].status != prove_status::proved) continue;
+        const auto t = clock::now();
+        for (const auto& q : qs) {
+            if (budget.out()) {
+                r.rows[i].status = prove_status::unknown;
+                break;
+            }
+            const z3::check_result res = check(q, props::inv_set(1) << i, cand, nullptr);
+            if (res == z3::unknown) {
+                r.rows[i].status = prove_status::unknown;
+                break;
+            }
+            if (res == z3::sat) {   // the joint answer was unsat: the solver contradicts itself
+                r.internal_error = true;
+                r.reason = std::string("proved jointly but not on its own: ") + props::inv_name(static_cast<props::inv>(i));
+                return;
+            }
+        }
+        r.rows[i].seconds = since(t);
+    }
+    r.solve_seconds = joint_seconds;
 }
 
 }  // namespace detail
@@ -146,24 +421,26 @@ inline z3::expr mk_all(const std::vector<z3::expr>& xs) {
 /// ones are the answer, the others serve as strengthening.  `timeout_ms` is the
 /// wall-clock budget of the whole run (0 = none).
 ///
+/// At k = 1 the inductive step asks one query per action (detail::step_by_action) unless
+/// `joint` asks for the single query over the merged step that k > 1 uses.
+///
 /// With `each`, every selected invariant the joint query proved is then proved again on
 /// its own (the final assumptions at s_0 .. s_{k-1}, only it negated at s_k), which
 /// times it separately (prove_row::seconds) at the cost of one query per invariant.
 template <class P>
 prove_result<conc_state<P>> prove(const model::config& cfg, int k, props::inv_set selected, unsigned timeout_ms,
-                                  bool each = false, std::ostream* progress = nullptr) {
+                                  const prove_options& opt = {}) {
+    const bool each = opt.each, joint = opt.joint;
+    std::ostream* const progress = opt.progress;
     using SS = sym_state<P>;
     using CS = conc_state<P>;
     using clock = std::chrono::steady_clock;
     const auto since = [](clock::time_point t) { return std::chrono::duration<double>(clock::now() - t).count(); };
     const auto started = clock::now();
     const std::clock_t cpu_started = std::clock();
-    const auto left_ms = [&]() -> unsigned {
-        if (!timeout_ms) return 0;
-        const double used = since(started) * 1000.0;
-        return used >= timeout_ms ? 1u : std::max(1u, static_cast<unsigned>(timeout_ms - used));
-    };
-    const auto out_of_time = [&] { return timeout_ms && since(started) * 1000.0 >= timeout_ms; };
+    const detail::wall_budget budget{started, timeout_ms};
+    const auto left_ms = [&] { return budget.left_ms(); };
+    const auto out_of_time = [&] { return budget.out(); };
 
     prove_result<CS> r;
     r.k = k;
@@ -176,7 +453,7 @@ prove_result<conc_state<P>> prove(const model::config& cfg, int k, props::inv_se
 
     // Base case: BMC to depth k over the candidates; a broken candidate is dropped
     // (a violation if selected) and the base case rerun without it.
-    props::inv_set cand = props::all_invariants;
+    props::inv_set cand = opt.assumable | selected;
     {
         const auto t0 = clock::now();
         for (;;) {
@@ -185,7 +462,7 @@ prove_result<conc_state<P>> prove(const model::config& cfg, int k, props::inv_se
                 r.base_seconds = since(t0);
                 return finish();
             }
-            r.base = bmc<P>(cfg, k, cand, left_ms());
+            r.base = bmc<P>(cfg, k, cand, timeout_ms ? left_ms() : 0);
             if (r.base.status == bmc_status::unknown) {
                 r.reason = "base case: " + r.base.reason;
                 r.base_seconds = since(t0);
@@ -202,6 +479,10 @@ prove_result<conc_state<P>> prove(const model::config& cfg, int k, props::inv_se
         r.base_seconds = since(t0);
     }
     if (!(cand & selected)) return finish();   // every selected invariant broke in the base case
+    if (k == 1 && !joint) {
+        detail::step_by_action<P>(cfg, selected, cand, each, budget, r, progress);
+        return finish();
+    }
 
     // Inductive step: s_0 fresh, k steps unrolled once.
     z3::context& ctx = z3ctx();
@@ -261,13 +542,14 @@ prove_result<conc_state<P>> prove(const model::config& cfg, int k, props::inv_se
             }
         if (bad.empty()) break;
         z3::params p(ctx);
-        p.set("timeout", timeout_ms ? left_ms() : 4294967295u);
+        p.set("timeout", left_ms());
         sol.set(p);
         sol.push();
         sol.add(z3::mk_or(bad));
         const auto t1 = clock::now();
         const z3::check_result res = sol.check(lits);
         r.round_seconds.push_back(since(t1));
+        r.round_queries.push_back(1);
         r.solve_seconds += r.round_seconds.back();
         if (progress)
             *progress << "prove: round " << round << " (" << bad.size() << " assumed): "
@@ -292,32 +574,7 @@ prove_result<conc_state<P>> prove(const model::config& cfg, int k, props::inv_se
         for (int i = 0; i < props::inv_count; ++i)
             if ((cand >> i & 1) && m.eval(at_k[i], true).is_false()) c.broken.push_back(i);
         sol.pop();
-        // The same CTI on the concrete model: the assumed invariants hold on s_0 .. s_{k-1},
-        // each step is enabled and in bounds and yields the next state, and s_k breaks `broken`.
-        c.concrete_agrees = !c.broken.empty();
-        if (c.broken.empty()) c.disagreement = "the solver's model breaks no assumed invariant at s_k";
-        CS s = c.states[0];
-        for (int d = 0; d < k && c.concrete_agrees; ++d) {
-            const int bad_inv = props::first_violation(cfg, s, cand);
-            if (bad_inv >= 0) {
-                c.concrete_agrees = false;
-                c.disagreement = std::string("s_") + std::to_string(d) + " breaks assumed invariant " +
-                                 props::inv_name(static_cast<props::inv>(bad_inv));
-            } else if (!model::step(cfg, s, c.steps[d])) {
-                c.concrete_agrees = false;
-                c.disagreement = "step " + std::to_string(d + 1) + " (" + model::describe(c.steps[d]) +
-                                 ") is not enabled or leaves the bounds concretely";
-            } else if (!model::generic::equal(s, c.states[d + 1])) {
-                c.concrete_agrees = false;
-                c.disagreement = "step " + std::to_string(d + 1) + " gives a different state concretely:\n" +
-                                 diff(c.states[d + 1], s);
-            }
-        }
-        for (int i : c.broken)
-            if (c.concrete_agrees && props::holds(static_cast<props::inv>(i), cfg, s)) {
-                c.concrete_agrees = false;
-                c.disagreement = std::string("the concrete s_k satisfies ") + props::inv_name(static_cast<props::inv>(i));
-            }
+        detail::replay_cti(cfg, c, cand);
         if (!c.concrete_agrees) {
             r.internal_error = true;
             r.reason = "CTI does not replay concretely: " + c.disagreement;
@@ -344,7 +601,7 @@ prove_result<conc_state<P>> prove(const model::config& cfg, int k, props::inv_se
                 continue;
             }
             z3::params p(ctx);
-            p.set("timeout", timeout_ms ? left_ms() : 4294967295u);
+            p.set("timeout", left_ms());
             sol.set(p);
             sol.push();
             sol.add(!at_k[i]);

@@ -148,6 +148,72 @@ TEST_CASE("prove: the frame holds only leaves no step of the configuration moves
     CHECK(check_frame_on_runs(cfg, mutant.frame, 2) > 1000);
 }
 
+TEST_CASE("prove: one query per action gives the joint query's answers", "[prove]") {
+    // k = 1 splits the inductive step into one query per action; the merged step (the
+    // form k > 1 uses) must come to the same proved set and the same refuted set.
+    const config cfg = one_process();
+    const auto split = solver::prove<P>(cfg, 1, props::all_invariants, 0);
+    const auto joint = solver::prove<P>(cfg, 1, props::all_invariants, 0, {.joint = true});
+    INFO("per action:\n" << rows_text(split) << "joint:\n" << rows_text(joint));
+    REQUIRE_FALSE(split.internal_error);
+    REQUIRE_FALSE(joint.internal_error);
+    int proved = 0, refuted = 0;
+    for (int i = 0; i < props::inv_count; ++i) {
+        INFO(props::inv_name(static_cast<inv>(i)));
+        CHECK(split.rows[i].status == joint.rows[i].status);
+        proved += split.rows[i].status == solver::prove_status::proved;
+        refuted += split.rows[i].status == solver::prove_status::cti;
+    }
+    CHECK(proved > 0);
+    CHECK(refuted > 0);   // the memory claims: a CTI each, found by both forms
+    // Per action: the first round asks every action that can be enabled; a round that drops
+    // invariants is followed by another; the last one drops nothing.
+    REQUIRE(split.round_queries.size() >= 2);
+    CHECK(split.round_queries[0] > 1);
+    CHECK(split.round_queries.size() == split.round_seconds.size());
+    for (std::size_t n : joint.round_queries) CHECK(n == 1);
+    for (const auto& c : split.ctis) {
+        CHECK(c.concrete_agrees);
+        CHECK(c.steps.size() == 1);
+    }
+}
+
+TEST_CASE("prove: an excluded invariant is neither proved nor assumed", "[prove]") {
+    // Without the memory claims, the other invariants are inductive on their own: one round,
+    // no CTI.  Assuming fewer invariants is sound, so this is a proof of the selected ones.
+    const config cfg = one_process();
+    const props::inv_set memory = bit(inv::reads_match_reference) | bit(inv::every_read_matches_reference) |
+                                  bit(inv::memory_matches_reference) | bit(inv::pins_see_own_data);
+    const auto r = solver::prove<P>(cfg, 1, props::all_invariants & ~memory, 0,
+                                    {.assumable = props::all_invariants & ~memory});
+    INFO(rows_text(r));
+    REQUIRE_FALSE(r.internal_error);
+    CHECK(r.ctis.empty());
+    CHECK(r.round_seconds.size() == 1);
+    for (int i = 0; i < props::inv_count; ++i)
+        CHECK(r.rows[i].status == ((memory >> i & 1) ? solver::prove_status::unknown : solver::prove_status::proved));
+}
+
+TEST_CASE("cowcheck prove --exclude: the excluded invariants are listed, bad names are usage errors", "[prove][cli]") {
+    const std::string bound = "prove --bounds small --mms 1 --vmas 1 --va-pages 1 --folios 1 --anon-vmas 1 ";
+    auto r = cli_test::run(bound + "--exclude reads_match_reference --exclude every_read_matches_reference "
+                                   "--exclude memory_matches_reference --exclude pins_see_own_data --json");
+    INFO(r.out);
+    REQUIRE(r.code == 0);
+    const auto j = nlohmann::json::parse(r.out);
+    CHECK(j["result"] == "proved");
+    CHECK(j["excluded"].size() == 4);
+    CHECK(j["counts"]["cti"] == 0);
+    CHECK(j["counts"]["proved"] == props::inv_count - 4);
+    CHECK(j["step_form"] == "per_action");
+    auto bad = cli_test::run(bound + "--exclude no_such_invariant");
+    CHECK(bad.code == 2);
+    CHECK(bad.out.find("unknown invariant 'no_such_invariant'") != std::string::npos);
+    auto both = cli_test::run(bound + "--invariant rmap_complete --exclude rmap_complete");
+    CHECK(both.code == 2);
+    CHECK(both.out.find("--exclude rmap_complete") != std::string::npos);
+}
+
 TEST_CASE("prove: a mutant is never proved (base-case violation, replayed)", "[prove][mutant]") {
     config cfg = config::defaults<P>();
     cfg.lim.mms = 2;
