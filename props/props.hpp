@@ -92,6 +92,8 @@ enum class inv : int {
     memory_matches_reference,
     unused_design_state_initial,
     phases_well_formed,
+    pinned_folio_reached_by_pinner,
+    exclusive_folio_one_mm,
     // mshare (design mshare; vacuous otherwise: no region is ever live).
     mshare_no_write_after_protect,
     mshare_no_read_outside_window,
@@ -234,7 +236,8 @@ inline const std::array<inv_info, inv_count>& invariants() {
          "strengthening: a counter counts objects that exist (mapcount <= PTEs, refcount <= PTEs + pins, ...)"},
         {inv::tlb_entry_backed, "tlb_entry_backed",
          "a valid TLB entry belongs to a live mm whose mm_cpumask has the cpu, and caches its PTE (no more "
-         "writable than it) unless that mm's munmap has queued the page and not flushed yet",
+         "writable than it) unless that mm's munmap has queued the page (outside every VMA, PTE cleared) and not "
+         "flushed yet",
          "strengthening: every PTE change that removes a translation or a permission is flushed before the "
          "mmap_lock or the page is released (include/asm-generic/tlb.h)"},
         {inv::memory_matches_reference, "memory_matches_reference",
@@ -254,6 +257,15 @@ inline const std::array<inv_info, inv_count>& invariants() {
          "and names a page inside a VMA",
          "strengthening: tlb_finish_mmu and move_ptes flush before mmap_write_unlock; mem_rw holds "
          "mmap_read_lock across faultin and copy"},
+        {inv::pinned_folio_reached_by_pinner, "pinned_folio_reached_by_pinner",
+         "every PTE and TLB entry that reaches a pinned folio belongs to the process that pinned it (a pin whose "
+         "process exited leaves the folio unreachable)",
+         "strengthening: a pin is taken on a PageAnonExclusive page (R/O pins unshare first), fork copies a "
+         "pinned page (folio_needs_cow_for_dma), and exit_mmap zaps and flushes before the pin outlives it"},
+        {inv::exclusive_folio_one_mm, "exclusive_folio_one_mm",
+         "a PageAnonExclusive folio is reached (PTE, TLB entry or mmu_gather) from one mm at most",
+         "strengthening: a page becomes exclusive only when its last other reference is gone "
+         "(wp_can_reuse_anon_folio checks the refcount, which a pending mmu_gather holds)"},
         {inv::mshare_no_write_after_protect, "mshare_no_write_after_protect",
          "once mshare_protect has finished its flush, no TLB entry of any process grants write to a region page",
          "change_protection's flush must reach every attacher (mshare-tlb.md H1, H2)"},
@@ -969,7 +981,11 @@ template <class S> typename S::domain::Bool tlb_entry_backed(const model::config
                 const B inside = c < cfg.lim.cpus && v < cfg.lim.va_pages && mm.live && mm.cpumask[c] &&
                                  (t.folio == zero_pfn || t.folio < I(cfg.lim.folios));
                 const B cached = p.present && p.folio == t.folio && (!t.writable || p.writable);
-                const B queued = mm.locked && (t.folio == zero_pfn || D::select(mm.gather, t.folio) != I(0));
+                // munmap detached the VMAs (vms_gather_munmap_vmas) before it cleared the PTEs
+                // into its mmu_gather (unmap_region), and holds the mmap_lock until the flush:
+                // a queued page lies outside every VMA and has no PTE.
+                const B queued = mm.locked && (t.folio == zero_pfn || D::select(mm.gather, t.folio) != I(0)) &&
+                                 !p.present && model::find_vma(s, m, I(v)) == nil;
                 const auto wp = model::mshare::window_pte(s, m, I(v));
                 const B windowed = wp.present && wp.folio == t.folio && (!t.writable || wp.writable);
                 const B owed = model::mshare::flush_owed(s, m);
@@ -1009,6 +1025,48 @@ template <class S> typename S::domain::Bool memory_matches_reference(const model
             ok = ok && D::ite(in_win, win_ok && !p.present, D::ite(p.present, model::content_of(s, p.folio) == r,
                               r == I(0) || (!covered && s.mm[m].locked)));
         }
+    return ok;
+}
+
+/// Every PTE and TLB entry that reaches a pinned folio belongs to the pinner's mm (a
+/// pin whose process exited, pin.mm = nil, leaves the folio reachable from nowhere): a
+/// store through any of them updates what the pin must read (pins_note_store).
+template <class S> typename S::domain::Bool pinned_folio_reached_by_pinner(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (const auto& pn : s.pin) {
+        if (D::known_false(pn.used)) continue;
+        for (int m = 0; m < P::mms; ++m)
+            for (int v = 0; v < P::va_pages; ++v) {
+                const B theirs = pn.mm == I(m);
+                ok = ok && (!(pn.used && s.pte[m][v].present && s.pte[m][v].folio == pn.folio) || theirs);
+                for (int c = 0; c < P::cpus; ++c)
+                    ok = ok && (!(pn.used && s.tlb[c][m][v].valid && s.tlb[c][m][v].folio == pn.folio) || theirs);
+            }
+    }
+    return ok;
+}
+
+/// A PageAnonExclusive folio is reached from one mm at most: by its PTEs, its TLB entries
+/// or its mmu_gather (a munmap's stale TLB entry keeps reaching a page until the flush).
+template <class S> typename S::domain::Bool exclusive_folio_one_mm(const model::config&, const S& s) {
+    PROP_TYPES(S);
+    B ok = true;
+    for (int f = 0; f < P::folios; ++f) {
+        const B excl = s.folio[f].anon_exclusive;
+        if (D::known_false(excl)) continue;
+        std::array<B, P::mms> reach;
+        for (int m = 0; m < P::mms; ++m) {
+            B r = s.mm[m].gather[f] != I(0);
+            for (int v = 0; v < P::va_pages; ++v) {
+                r = r || (s.pte[m][v].present && s.pte[m][v].folio == I(f));
+                for (int c = 0; c < P::cpus; ++c) r = r || (s.tlb[c][m][v].valid && s.tlb[c][m][v].folio == I(f));
+            }
+            reach[m] = r;
+        }
+        for (int m1 = 0; m1 < P::mms; ++m1)
+            for (int m2 = m1 + 1; m2 < P::mms; ++m2) ok = ok && !(excl && reach[m1] && reach[m2]);
+    }
     return ok;
 }
 
@@ -1239,6 +1297,8 @@ template <class S> typename S::domain::Bool holds(inv i, const model::config& cf
         PROP_CASE(memory_matches_reference)
         PROP_CASE(unused_design_state_initial)
         PROP_CASE(phases_well_formed)
+        PROP_CASE(pinned_folio_reached_by_pinner)
+        PROP_CASE(exclusive_folio_one_mm)
         PROP_CASE(mshare_no_write_after_protect)
         PROP_CASE(mshare_no_read_outside_window)
         PROP_CASE(mshare_attached_list_exact)

@@ -104,7 +104,7 @@ const std::vector<corruption<default_state>>& default_rows() {
          {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::mmap(0, 2, 1)},
          [](S& s) { s.vma[0][1].chain[0] = true; }, {}},
         {inv::anon_exclusive_mapped_once, "fork kept PageAnonExclusive on a page it shared", forked,
-         [](S& s) { s.folio[0].anon_exclusive = true; }, {}},
+         [](S& s) { s.folio[0].anon_exclusive = true; }, {inv::exclusive_folio_one_mm}},
         {inv::writable_pte_is_exclusive, "copy_present_ptes did not write-protect the child's PTE", forked,
          [](S& s) { s.pte[1][0].writable = true; }, {}},
         {inv::writable_tlb_is_exclusive, "dup_mmap skipped flush_tlb_mm: the parent keeps a writable entry", forked,
@@ -181,6 +181,16 @@ const std::vector<corruption<default_state>>& default_rows() {
          forked, [](S& s) { s.mm[0].gather[0] = 128; s.mm[1].gather[0] = 128; }, {}},
         {inv::tlb_entry_backed, "change_protection write-protected the PTE without the flush: the TLB stays writable",
          faulted, [](S& s) { s.pte[0][0].writable = false; }, {}},
+        // mm0's page 0 queued in its mmu_gather as munmap does, but its VMA still covers it.
+        {inv::tlb_entry_backed, "unmap_region zapped the PTEs before vms_gather_munmap_vmas detached the VMA",
+         faulted,
+         [](S& s) {
+             s.pte[0][0] = {};
+             s.folio[0].mapcount = 0;
+             s.mm[0].gather[0] = 1;
+             s.mm[0].locked = true;
+         },
+         {inv::every_read_matches_reference, inv::memory_matches_reference}},
         {inv::memory_matches_reference, "tlb_finish_mmu did not forget the unmapped range's data",
          {act::mmap(0, 0, 1)}, [](S& s) { s.ref[0][2] = 3; }, {}},
         // One row per part of unused_design_state_initial: a hook of another design ran.
@@ -200,6 +210,18 @@ const std::vector<corruption<default_state>>& default_rows() {
         {inv::phases_well_formed, "munmap took the mmap_lock for write while a forced write held it for read",
          {act::mmap(0, 0, 1), action{model::op::mem_write_faultin, {.mm = 0, .start = 0}}},
          [](S& s) { s.mm[0].locked = true; }, {}},
+        {inv::pinned_folio_reached_by_pinner, "exit_mmap let the pin outlive the process without zapping its PTE",
+         pinned, [](S& s) { s.pin[0].mm = model::nil; }, {}},
+        // mm1 copied on its write after the fork, mm0 then reused folio0 (PageAnonExclusive).
+        {inv::exclusive_folio_one_mm, "mm0 reused a page mm1's munmap still holds in its mmu_gather",
+         {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::fork(0, 1), act::switch_mm(0, 1), act::write(0, 1, 0, 2),
+          act::switch_mm(0, 0), act::write(0, 0, 0, 3)},
+         [](S& s) {
+             s.mm[1].gather[0] = 1;
+             s.mm[1].locked = true;
+             s.folio[0].refcount = s.folio[0].refcount + 1;
+         },
+         {}},
         // mshare (design 3): mm0 owns region0, windows mm0 [0,2) and mm1 [2,4), page 1
         // written by mm0 and read by mm1 on cpu1 (see tests/test_mshare.cpp).
         {inv::mshare_no_write_after_protect, "mshare_protect's flush missed an attacher: its TLB still writes",
