@@ -263,7 +263,8 @@ inline const std::array<inv_info, inv_count>& invariants() {
          "strengthening: a pin is taken on a PageAnonExclusive page (R/O pins unshare first), fork copies a "
          "pinned page (folio_needs_cow_for_dma), and exit_mmap zaps and flushes before the pin outlives it"},
         {inv::exclusive_folio_one_mm, "exclusive_folio_one_mm",
-         "a PageAnonExclusive folio is reached (PTE, TLB entry or mmu_gather) from one mm at most",
+         "a PageAnonExclusive folio is reached (PTE, TLB entry or mmu_gather) from one mm at most, and within it "
+         "from one page",
          "strengthening: a page becomes exclusive only when its last other reference is gone "
          "(wp_can_reuse_anon_folio checks the refcount, which a pending mmu_gather holds)"},
         {inv::mshare_no_write_after_protect, "mshare_no_write_after_protect",
@@ -1047,8 +1048,9 @@ template <class S> typename S::domain::Bool pinned_folio_reached_by_pinner(const
     return ok;
 }
 
-/// A PageAnonExclusive folio is reached from one mm at most: by its PTEs, its TLB entries
-/// or its mmu_gather (a munmap's stale TLB entry keeps reaching a page until the flush).
+/// A PageAnonExclusive folio is reached from one mm at most (by its PTEs, its TLB entries
+/// or its mmu_gather: a munmap's stale TLB entry keeps reaching a page until the flush),
+/// and within that mm from one page (mremap flushes the old address before it unlocks).
 template <class S> typename S::domain::Bool exclusive_folio_one_mm(const model::config&, const S& s) {
     PROP_TYPES(S);
     B ok = true;
@@ -1057,10 +1059,14 @@ template <class S> typename S::domain::Bool exclusive_folio_one_mm(const model::
         if (D::known_false(excl)) continue;
         std::array<B, P::mms> reach;
         for (int m = 0; m < P::mms; ++m) {
+            std::array<B, P::va_pages> at;
             B r = s.mm[m].gather[f] != I(0);
             for (int v = 0; v < P::va_pages; ++v) {
-                r = r || (s.pte[m][v].present && s.pte[m][v].folio == I(f));
-                for (int c = 0; c < P::cpus; ++c) r = r || (s.tlb[c][m][v].valid && s.tlb[c][m][v].folio == I(f));
+                at[v] = s.pte[m][v].present && s.pte[m][v].folio == I(f);
+                for (int c = 0; c < P::cpus; ++c)
+                    at[v] = at[v] || (s.tlb[c][m][v].valid && s.tlb[c][m][v].folio == I(f));
+                for (int w = 0; w < v; ++w) ok = ok && !(excl && at[w] && at[v]);
+                r = r || at[v];
             }
             reach[m] = r;
         }

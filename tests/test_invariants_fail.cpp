@@ -222,6 +222,9 @@ const std::vector<corruption<default_state>>& default_rows() {
              s.folio[0].refcount = s.folio[0].refcount + 1;
          },
          {}},
+        {inv::exclusive_folio_one_mm, "mremap moved the page without flushing the old address: two pages reach it",
+         faulted, [](S& s) { s.tlb[0][0][1] = {true, 0, false}; },
+         {inv::tlb_entry_backed, inv::every_read_matches_reference}},
         // mshare (design 3): mm0 owns region0, windows mm0 [0,2) and mm1 [2,4), page 1
         // written by mm0 and read by mm1 on cpu1 (see tests/test_mshare.cpp).
         {inv::mshare_no_write_after_protect, "mshare_protect's flush missed an attacher: its TLB still writes",
