@@ -160,6 +160,9 @@ struct wall_budget {
         return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     }
     bool out() const { return timeout_ms && used_ms() >= timeout_ms; }
+    std::chrono::steady_clock::time_point deadline() const {
+        return timeout_ms ? started + std::chrono::milliseconds(timeout_ms) : std::chrono::steady_clock::time_point::max();
+    }
     /// What is left for one solver call, in z3's "timeout" parameter (4294967295: none; at least 1 ms).
     unsigned left_ms() const {
         if (!timeout_ms) return 4294967295u;
@@ -206,16 +209,37 @@ template <class CS> void replay_cti(const model::config& cfg, cti<CS>& c, props:
         }
 }
 
+/// Replays c on the concrete model (replay_cti) and records it in r: a CTI that does not
+/// replay is an internal error (false); one that does drops the invariants it breaks
+/// from `cand`, their rows naming it.
+template <class CS> bool record_cti(const model::config& cfg, prove_result<CS>& r, cti<CS> c, props::inv_set& cand) {
+    replay_cti(cfg, c, cand);
+    if (!c.concrete_agrees) {
+        r.internal_error = true;
+        r.reason = "CTI does not replay concretely: " + c.disagreement;
+        r.ctis.push_back(std::move(c));
+        return false;
+    }
+    for (int i : c.broken) {
+        r.rows[i].status = prove_status::cti;
+        r.rows[i].cti = static_cast<int>(r.ctis.size());
+        r.rows[i].round = c.round;
+        cand &= ~(props::inv_set(1) << i);
+    }
+    r.ctis.push_back(std::move(c));
+    return true;
+}
+
 /// The frame of a configuration over the free state `s0` (see frame_leaves), from the
-/// next values of one unrolled step.
+/// next values of one unrolled step.  Throws unroll_timeout past `deadline`.
 template <class SS>
 std::vector<bool> frame_of(const model::config& cfg, const std::vector<action>& acts, const SS& s0,
-                           const std::vector<z3::expr>& init) {
+                           const std::vector<z3::expr>& init, std::chrono::steady_clock::time_point deadline) {
     std::vector<z3::expr> next_values, choices;
     std::vector<SS> states{s0};
     std::size_t nodes = 0;
     unroll_step(cfg, acts, 1, choice_width(acts.size()), bmc_tuning{.substitute_below = 0}, choices, states, nodes,
-                std::chrono::steady_clock::time_point::max(), &next_values);
+                deadline, &next_values);
     return frame_leaves(leaf_exprs(s0), init, next_values);
 }
 
@@ -255,7 +279,13 @@ void step_by_action(const model::config& cfg, props::inv_set selected, props::in
     SS s0 = fresh<SS>("k0.");
     {
         const std::vector<z3::expr> init = leaf_exprs(lift(model::initial_state<CS>(&cfg)));
-        r.frame = frame_of(cfg, acts, s0, init);
+        try {
+            r.frame = frame_of(cfg, acts, s0, init, budget.deadline());
+        } catch (const unroll_timeout&) {
+            r.reason = "time budget of " + std::to_string(budget.timeout_ms) + " ms used up while finding the frame";
+            r.build_seconds = since(t_build);
+            return;
+        }
         std::size_t i = 0;
         model::generic::for_each_leaf(
             [&](const std::string&, auto& leaf) {
@@ -281,6 +311,12 @@ void step_by_action(const model::config& cfg, props::inv_set selected, props::in
     std::vector<query> qs;
     std::vector<z3::expr> roots;
     for (std::size_t a = 0; a < acts.size(); ++a) {
+        if (budget.out()) {   // building the queries at `default` takes minutes
+            r.reason = "time budget of " + std::to_string(budget.timeout_ms) + " ms used up while building query " +
+                       std::to_string(qs.size() + 1);
+            r.build_seconds = since(t_build);
+            return;
+        }
         const sbool en = model::enabled(cfg, s0, acts[a]);
         if (symbolic::known_false(en)) continue;
         SS t = s0;
@@ -360,21 +396,8 @@ void step_by_action(const model::config& cfg, props::inv_set selected, props::in
             c.steps = {acts[q.a]};
             for (int i = 0; i < props::inv_count; ++i)
                 if ((cand >> i & 1) && m.eval(q.post[i], true).is_false()) c.broken.push_back(i);
-            replay_cti(cfg, c, cand);
-            if (!c.concrete_agrees) {
-                r.internal_error = true;
-                r.reason = "CTI does not replay concretely: " + c.disagreement;
-                r.ctis.push_back(std::move(c));
-                return;
-            }
-            for (int i : c.broken) {
-                r.rows[i].status = prove_status::cti;
-                r.rows[i].cti = static_cast<int>(r.ctis.size());
-                r.rows[i].round = round;
-                cand &= ~(props::inv_set(1) << i);
-                ++dropped;
-            }
-            r.ctis.push_back(std::move(c));
+            dropped += c.broken.size();
+            if (!record_cti(cfg, r, std::move(c), cand)) return;
         }
         r.round_seconds.push_back(since(t_round));
         r.round_queries.push_back(asked);
@@ -574,20 +597,7 @@ prove_result<conc_state<P>> prove(const model::config& cfg, int k, props::inv_se
         for (int i = 0; i < props::inv_count; ++i)
             if ((cand >> i & 1) && m.eval(at_k[i], true).is_false()) c.broken.push_back(i);
         sol.pop();
-        detail::replay_cti(cfg, c, cand);
-        if (!c.concrete_agrees) {
-            r.internal_error = true;
-            r.reason = "CTI does not replay concretely: " + c.disagreement;
-            r.ctis.push_back(std::move(c));
-            break;
-        }
-        for (int i : c.broken) {
-            r.rows[i].status = prove_status::cti;
-            r.rows[i].cti = static_cast<int>(r.ctis.size());
-            r.rows[i].round = round;
-            cand &= ~(props::inv_set(1) << i);
-        }
-        r.ctis.push_back(std::move(c));
+        if (!detail::record_cti(cfg, r, std::move(c), cand)) break;
     }
 
     if (each && !r.internal_error) {
