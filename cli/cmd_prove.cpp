@@ -190,7 +190,7 @@ void add_prove(CLI::App& app, int& code) {
     cmd->add_flag("--json", o->json, "print the summary as one JSON object");
     cmd->add_flag("--quiet", o->quiet, "do not print the CTI states");
     cmd->add_flag("--each", o->each,
-                  "after the joint proof, prove every selected invariant again on its own and time it");
+                  "after the proof, prove every proved selected invariant again on its own and time it");
     cmd->add_flag("--joint", o->joint,
                   "k = 1: ask one query over every action at once per round (the form k > 1 uses) instead of "
                   "one query per action");
