@@ -5,8 +5,13 @@
 // mermap_slots virtual slots (MERMAP_BASE_ADDR + cpu * MERMAP_CPU_REGION_SIZE):
 //   mermap_get(page)  bump-allocates the next slot of the current cpu's area and installs
 //                     its PTE (apply_to_existing_page_range), with migration disabled;
-//                     when the area is used up it wraps, and the wrap first flushes the
-//                     area (arch_mermap_flush_tlb);
+//                     when the area is used up it wraps (mermap_alloc): the cursor goes
+//                     back to just past the highest slot still in use (the area's base when
+//                     none is), the area is flushed first (arch_mermap_flush_tlb), and if
+//                     no slot is left past the highest one in use, mermap_get fails (NULL:
+//                     the action is not enabled).  A slot put before the wrap but below a
+//                     slot still in use is skipped until the next wrap, whose flush
+//                     covers it: freed space is reused only after a flush;
 //   a kernel access   through the slot: the cpu's TLB caches the translation;
 //   mermap_put()      replaces the PTE with the PAGE_NONE sentinel and re-enables
 //                     migration, WITHOUT a TLB flush: the cpu may keep the translation.
@@ -24,7 +29,9 @@
 //
 // Simplifications: one area per cpu, not per mm and cpu (an area belongs to the mm the
 // cpu runs when mermap_get is called; the model keeps no per-mm copy, and an mm's exit
-// does not tear its areas down); one page per mermap_get (mermap_get_reserved's size);
+// does not tear its areas down); one page per mermap_get (mermap_get_reserved's size),
+// and the last page of the area is not kept back for mermap_get_reserved; the code's
+// four alloc-tracking structures per cpu (mc->allocs) never run out with two slots;
 // the caller's page reference is part of the actions (get_page before mermap_get,
 // put_page after mermap_put), which is what keeps the page alive while it is mapped;
 // only the owning cpu ever caches a slot (the hardware does not enforce that; a
@@ -38,27 +45,37 @@
 
 namespace model::mermap {
 
+/// Where mermap_alloc's wrap puts the cursor: just past the highest slot still in use
+/// (new_next = max(alloc->end) over the in-use allocs), the area's base when none is.
+template <class D> typename D::Int wrap_next(const mermap_t<D>& area) {
+    using I = typename D::Int;
+    I n = 0;
+    for (int k = 0; k < mermap_slots; ++k) n = D::ite(area.pte[k] != I(nil), I(k + 1), n);
+    return n;
+}
+
 /// mermap_get(page) on cpu c for vpage v of the mm it runs: the page of a present PTE
-/// ("map only memory of the current process", process context), and a slot free after
-/// the wrap.
+/// ("map only memory of the current process", process context), and room in the area,
+/// after a wrap if the area is used up (mermap_alloc returns NULL otherwise).
 template <class S> typename S::domain::Bool enabled_mermap_get(const config&, const S& s, const args& a) {
     MODEL_TYPES(S);
     const auto& area = s.mermap[a.cpu];
     const auto& p = s.pte[a.mm][a.start];
-    const I slot = D::ite(area.next == I(mermap_slots), I(0), area.next);
-    return cpu_runs(s, a.cpu, a.mm) && p.present && p.folio != zero_pfn && D::select(area.pte, slot) == I(nil);
+    return cpu_runs(s, a.cpu, a.mm) && p.present && p.folio != zero_pfn &&
+           (area.next != I(mermap_slots) || wrap_next<D>(area) != I(mermap_slots));
 }
 template <class S> void do_mermap_get(const config& cfg, S& s, const args& a) {
     MODEL_TYPES(S);
     auto& area = s.mermap[a.cpu];
     const I f = s.pte[a.mm][a.start].folio;
-    // The area is used up: wrap, and flush it before any slot is reused (arch_mermap_flush_tlb;
-    // the mutant mermap_wrap_without_flush skips the flush).
+    // Out of space (mermap_alloc): flush the area (arch_mermap_flush_tlb; the mutant
+    // mermap_wrap_without_flush skips it), then go on from past the highest slot in use.
     const bool flush = !cfg.has(mutant::mermap_wrap_without_flush);
-    D::when(area.next == I(mermap_slots), area, [flush](auto& x) {
+    const I restart = wrap_next<D>(area);
+    D::when(area.next == I(mermap_slots), area, [flush, &restart](auto& x) {
         if (flush)
             for (auto& t : x.tlb) t = nil;
-        x.next = 0;
+        x.next = restart;
     });
     D::update(area.pte, area.next, [&](auto& x) { x = f; });   // apply_to_existing_page_range
     area.next = area.next + 1;

@@ -378,8 +378,11 @@ TEST_CASE("mshare: flush cost per strategy on the same workload", "[mshare][cost
 //   free: mm0's page 0 mapped in cpu0's slot 0, MADV_DONTNEED drops the user mapping,
 //         an access caches the slot, mermap_put drops the last reference: folio0 freed.
 //   wrap: pages 0 and 1 (data 1 and 2); slot 0 maps page 0, is accessed and put; slot 1
-//         maps page 1; the next mermap_get wraps to slot 0 for page 1; the access must
-//         read page 1's data.
+//         maps page 1 and is put; the next mermap_get wraps to slot 0 for page 1; the
+//         access must read page 1's data.
+//   held: slot 0 is held across a wrap (mermap_alloc restarts past it, at slot 1) and is
+//         accessed after the wrap's flush, then put; slot 0 is not reused until the next
+//         wrap, whose flush drops the refilled entry.
 //   migrated: slot 0 maps page 0, is accessed and put; migration frees the old folio.
 // ---------------------------------------------------------------------------
 
@@ -394,7 +397,8 @@ TEST_CASE("mermap: the flushes on free and on wrap, their mutants break the clai
                                        act::madv_dontneed(0, 0, 1), mermap::use(0, 0),   mermap::put(0, 0)};
     const std::vector<action> wrapped = {act::mmap(0, 0, 2),    act::write(0, 0, 0, 1), act::write(0, 0, 1, 2),
                                          mermap::get(0, 0, 0),  mermap::use(0, 0),      mermap::put(0, 0),
-                                         mermap::get(0, 0, 1),  mermap::get(0, 0, 1),   mermap::use(0, 0)};
+                                         mermap::get(0, 0, 1),  mermap::put(0, 1),      mermap::get(0, 0, 1),
+                                         mermap::use(0, 0)};
     const std::vector<action> migrated = {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), mermap::get(0, 0, 0),
                                           mermap::use(0, 0),  mermap::put(0, 0),      act::migrate(0)};
     SECTION("fixed model: both traces run clean, the freed page leaves no kernel entry") {
@@ -406,6 +410,20 @@ TEST_CASE("mermap: the flushes on free and on wrap, their mutants break the clai
         CHECK(w.final().mermap[0].pte[0].v == w.final().pte[0][1].folio.v);   // slot 0 reused for page 1
         CHECK(w.final().mermap[0].tlb[0].v == w.final().pte[0][1].folio.v);   // refilled after the wrap flush
         CHECK_FALSE(w.final().bad_read);
+        // A slot held across the wrap: the cursor restarts past it, and the slot, put after
+        // an access refilled its entry, waits for the next wrap's flush.
+        const std::vector<action> held = {act::mmap(0, 0, 2),   act::write(0, 0, 0, 1), act::write(0, 0, 1, 2),
+                                          mermap::get(0, 0, 0), mermap::get(0, 0, 0),  mermap::put(0, 1),
+                                          mermap::get(0, 0, 1), mermap::use(0, 0),     mermap::put(0, 0)};
+        const auto h = run(cfg, held);
+        CHECK(h.final().mermap[0].pte[1].v == h.final().pte[0][1].folio.v);   // the wrap restarted at slot 1
+        CHECK(h.final().mermap[0].tlb[0].v == h.final().pte[0][0].folio.v);   // slot 0's entry, refilled
+        CHECK_FALSE(model::enabled(cfg, h.final(), mermap::get(0, 0, 1)));   // no room past slot 1: NULL
+        auto again = held;
+        for (const auto& x : {mermap::put(0, 1), mermap::get(0, 0, 1), mermap::use(0, 0)}) again.push_back(x);
+        const auto r = run(cfg, again);
+        CHECK(r.final().mermap[0].pte[0].v == r.final().pte[0][1].folio.v);   // slot 0 reused after the flush
+        CHECK_FALSE(r.final().bad_read);
         // Migration frees the old folio after mermap_put too: the flush comes first.
         const auto m = run(cfg, migrated);
         CHECK_FALSE(m.final().folio[0].allocated);
@@ -434,7 +452,8 @@ TEST_CASE("mermap: the flushes on free and on wrap, their mutants break the clai
 
 TEST_CASE("mermap: both mutants are found from scratch by `cowcheck explore` and `cowcheck check`",
           "[mshare][mermap][cli][mutant]") {
-    // Shortest traces at small: 6 steps (free) and 9 (wrap, two pages and a wrap).
+    // Shortest traces at small: 6 steps (free) and 9 (wrap: two pages, slot 1 put while slot 0
+    // is held, the wrap restarts at slot 1).
     const auto a = cli_test::run("explore --design mshare --bounds small --depth 6 --inject mermap_free_without_flush "
                                  "--seconds 60 --quiet --json");
     INFO(a.out);
@@ -450,8 +469,15 @@ TEST_CASE("mermap: both mutants are found from scratch by `cowcheck explore` and
         INFO(m << ": " << c.out);
         CHECK(c.code == 1);
     }
-    // The fixed model: no mermap action sequence to depth 9 breaks a claim, nor any
-    // sequence of every action (migration included) to depth 6.
+    // The fixed model: no sequence of the mermap actions to depth 12 breaks a claim (a
+    // wrap that restarted at slot 0 while slot 1 was held let a slot be reused without a
+    // flush in 11 steps, before the model followed mermap_alloc's restart), no sequence
+    // with unmap, MADV_DONTNEED and migration to depth 9, nor any sequence of every
+    // action to depth 6.
+    const auto e = cli_test::run("explore --design mshare --bounds small --depth 12 "
+                                 "--actions mmap,write,mermap_get,mermap_use,mermap_put --seconds 120 --quiet");
+    INFO(e.out);
+    CHECK(e.code == 0);
     const auto f = cli_test::run("explore --design mshare --bounds small --depth 9 "
                                  "--actions mmap,write,munmap,tlb_finish_mmu,madvise_dontneed,migrate,mermap_get,"
                                  "mermap_use,mermap_put --seconds 120 --quiet");
