@@ -184,7 +184,7 @@ TEST_CASE("cowcheck show --html: mshare traces draw the region, its table, the w
         // The mermap's traces (model/mermap.hpp) draw the cpu's kernel entry for the slot,
         // marked where it outlives its page.
         if (e.path().filename().string().rfind("mermap_", 0) == 0) {
-            CHECK(failing.find("<title>mermap_tlb0_0</title>") != std::string::npos);
+            CHECK(failing.find("<title>mermap_tlb0_") != std::string::npos);   // a slot of cpu0
             if (j["#meta"]["invariant"] == "no_tlb_to_freed_folio") {
                 const auto node = failing.find("<title>mermap_tlb0_0</title>");
                 const auto open = failing.rfind("<g ", node);
