@@ -3,7 +3,8 @@
 # explore at `small` with the mshare actions to depth 16 for every flush strategy and
 # address mode, and with every action to depth 6, plus `check` at default (2*10^6 steps,
 # seed 1) per strategy; every action to depth 7 (2 threads); BMC for mshare_flush_host_only at
-# one mm and one folio; and the mermap's actions to depth 10; rows appended to
+# one mm and one folio; and the mermap's actions alone to depth 16 and with the process
+# actions to depth 10; rows appended to
 # bench/mshare-runs.md with the load.  The mutants'
 # figures (random median over 5 seeds, explore, BMC) are bench/zoo.py's (bench/zoo.md).
 set -u
@@ -52,6 +53,9 @@ done
 # BMC for a 6-step flush mutant with the one mm and one folio its trace uses.
 row bmc --design mshare --inject mshare_flush_host_only --bounds small --mms 1 --vmas 1 --va-pages 1 --folios 1 --depth 6 --timeout 120
 # The mermap (model/mermap.hpp): its actions with the process actions that free pages.
+# The mermap's actions alone (a slot held across a wrap, model/mermap.hpp), to the end of
+# their state space (depth 10 at small).
+row explore --design mshare --bounds small --depth 16 --threads 1 --actions mmap,write,mermap_get,mermap_use,mermap_put
 row explore --design mshare --bounds small --depth 10 --threads 1 \
     --actions mmap,write,munmap,tlb_finish_mmu,madvise_dontneed,migrate,mermap_get,mermap_use,mermap_put,switch_mm,fork,exit_mmap
 cat "$out"

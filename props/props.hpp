@@ -1029,6 +1029,15 @@ template <class S> typename S::domain::Bool memory_matches_reference(const model
     return ok;
 }
 
+/// Page v of mm m reaches folio f: its PTE maps f, or some cpu's TLB entry for it does.
+template <class S>
+typename S::domain::Bool reaches_page(const S& s, int m, int v, const typename S::domain::Int& f) {
+    using P = typename S::preset;
+    typename S::domain::Bool r = s.pte[m][v].present && s.pte[m][v].folio == f;
+    for (int c = 0; c < P::cpus; ++c) r = r || (s.tlb[c][m][v].valid && s.tlb[c][m][v].folio == f);
+    return r;
+}
+
 /// Every PTE and TLB entry that reaches a pinned folio belongs to the pinner's mm (a
 /// pin whose process exited, pin.mm = nil, leaves the folio reachable from nowhere): a
 /// store through any of them updates what the pin must read (pins_note_store).
@@ -1038,12 +1047,7 @@ template <class S> typename S::domain::Bool pinned_folio_reached_by_pinner(const
     for (const auto& pn : s.pin) {
         if (D::known_false(pn.used)) continue;
         for (int m = 0; m < P::mms; ++m)
-            for (int v = 0; v < P::va_pages; ++v) {
-                const B theirs = pn.mm == I(m);
-                ok = ok && (!(pn.used && s.pte[m][v].present && s.pte[m][v].folio == pn.folio) || theirs);
-                for (int c = 0; c < P::cpus; ++c)
-                    ok = ok && (!(pn.used && s.tlb[c][m][v].valid && s.tlb[c][m][v].folio == pn.folio) || theirs);
-            }
+            for (int v = 0; v < P::va_pages; ++v) ok = ok && (!(pn.used && reaches_page(s, m, v, pn.folio)) || pn.mm == I(m));
     }
     return ok;
 }
@@ -1062,9 +1066,7 @@ template <class S> typename S::domain::Bool exclusive_folio_one_mm(const model::
             std::array<B, P::va_pages> at;
             B r = s.mm[m].gather[f] != I(0);
             for (int v = 0; v < P::va_pages; ++v) {
-                at[v] = s.pte[m][v].present && s.pte[m][v].folio == I(f);
-                for (int c = 0; c < P::cpus; ++c)
-                    at[v] = at[v] || (s.tlb[c][m][v].valid && s.tlb[c][m][v].folio == I(f));
+                at[v] = reaches_page(s, m, v, I(f));
                 for (int w = 0; w < v; ++w) ok = ok && !(excl && at[w] && at[v]);
                 r = r || at[v];
             }
