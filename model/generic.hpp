@@ -10,6 +10,7 @@
 #include <boost/hana.hpp>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "domain.hpp"
 
@@ -45,6 +46,18 @@ void for_each_leaf(F&& f, const std::string& path, T& x, Ts&... xs) {
     } else {
         f(path, x, xs...);
     }
+}
+
+/// The leaves of a concrete value (bool and cint leaves) as ints, in for_each_leaf order.
+template <class C> std::vector<int> leaf_values(const C& c) {
+    std::vector<int> out;
+    for_each_leaf(
+        [&](const std::string&, const auto& leaf) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(leaf)>, bool>) out.push_back(leaf ? 1 : 0);
+            else out.push_back(leaf.v);
+        },
+        "", c);
+    return out;
 }
 
 /// Number of leaves of a value type.

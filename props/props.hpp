@@ -1100,19 +1100,7 @@ template <class S> typename S::domain::Bool phases_well_formed(const model::conf
     return ok;
 }
 
-/// The leaves of a concrete value, in for_each_leaf order.
-template <class C> std::vector<int> leaf_values(const C& c) {
-    std::vector<int> out;
-    model::generic::for_each_leaf(
-        [&](const std::string&, const auto& leaf) {
-            if constexpr (std::is_same_v<std::decay_t<decltype(leaf)>, bool>) out.push_back(leaf);
-            else out.push_back(leaf.v);
-        },
-        "", c);
-    return out;
-}
-
-/// Every leaf of x equals the same leaf in `want` (leaf_values of a concrete value of x's type).
+/// Every leaf of x equals the same leaf in `want` (model::generic::leaf_values of a concrete value of x's type).
 template <class D, class T> typename D::Bool same_leaves(const T& x, const std::vector<int>& want) {
     typename D::Bool ok = true;
     std::size_t n = 0;
@@ -1143,7 +1131,7 @@ template <class S> typename S::domain::Bool unused_design_state_initial(const mo
         static const std::vector<int> unused = [] {
             model::cow_context_t<model::concrete, P> c;
             model::cow::clear(c);
-            return leaf_values(c);
+            return model::generic::leaf_values(c);
         }();
         for (const auto& c : s.cow_ctx) ok = ok && same_leaves<D>(c, unused);
         for (const auto& m : s.mm) ok = ok && nil_or_0(m.cow_context);

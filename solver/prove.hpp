@@ -462,8 +462,6 @@ prove_result<conc_state<P>> prove(const model::config& cfg, int k, props::inv_se
     const auto started = clock::now();
     const std::clock_t cpu_started = std::clock();
     const detail::wall_budget budget{started, timeout_ms};
-    const auto left_ms = [&] { return budget.left_ms(); };
-    const auto out_of_time = [&] { return budget.out(); };
 
     prove_result<CS> r;
     r.k = k;
@@ -480,12 +478,12 @@ prove_result<conc_state<P>> prove(const model::config& cfg, int k, props::inv_se
     {
         const auto t0 = clock::now();
         for (;;) {
-            if (out_of_time()) {
+            if (budget.out()) {
                 r.reason = "time budget used up in the base case";
                 r.base_seconds = since(t0);
                 return finish();
             }
-            r.base = bmc<P>(cfg, k, cand, timeout_ms ? left_ms() : 0);
+            r.base = bmc<P>(cfg, k, cand, timeout_ms ? budget.left_ms() : 0);
             if (r.base.status == bmc_status::unknown) {
                 r.reason = "base case: " + r.base.reason;
                 r.base_seconds = since(t0);
@@ -552,7 +550,7 @@ prove_result<conc_state<P>> prove(const model::config& cfg, int k, props::inv_se
     r.build_seconds = since(t_build);
 
     for (int round = 1;; ++round) {
-        if (out_of_time()) {
+        if (budget.out()) {
             r.reason = "time budget of " + std::to_string(timeout_ms) + " ms used up before round " +
                        std::to_string(round);
             break;
@@ -565,7 +563,7 @@ prove_result<conc_state<P>> prove(const model::config& cfg, int k, props::inv_se
             }
         if (bad.empty()) break;
         z3::params p(ctx);
-        p.set("timeout", left_ms());
+        p.set("timeout", budget.left_ms());
         sol.set(p);
         sol.push();
         sol.add(z3::mk_or(bad));
@@ -606,12 +604,12 @@ prove_result<conc_state<P>> prove(const model::config& cfg, int k, props::inv_se
             if (r.rows[i].status == prove_status::proved) lits.push_back(assume[i]);
         for (int i = 0; i < props::inv_count; ++i) {
             if (!(selected >> i & 1) || r.rows[i].status != prove_status::proved) continue;
-            if (out_of_time()) {
+            if (budget.out()) {
                 r.rows[i].status = prove_status::unknown;
                 continue;
             }
             z3::params p(ctx);
-            p.set("timeout", left_ms());
+            p.set("timeout", budget.left_ms());
             sol.set(p);
             sol.push();
             sol.add(!at_k[i]);

@@ -383,8 +383,6 @@ template <class P> using conc_state = model::state<model::concrete, P>;
 // ---------------------------------------------------------------------------
 
 namespace detail {
-inline int leaf_int(bool b) { return b ? 1 : 0; }
-inline int leaf_int(model::cint i) { return i.v; }
 inline void set_leaf(bool& b, int v) { b = v != 0; }
 inline void set_leaf(model::cint& i, int v) { i = model::cint(v); }
 inline void set_leaf(sbool& b, int v) { b = sbool(v != 0); }
@@ -408,9 +406,7 @@ template <class T> T fresh(const std::string& prefix) {
 
 /// A concrete value as symbolic constants.
 template <class C> rebind_t<C, symbolic> lift(const C& c) {
-    std::vector<int> vals;
-    model::generic::for_each_leaf([&](const std::string&, const auto& leaf) { vals.push_back(detail::leaf_int(leaf)); },
-                                  "", c);
+    const std::vector<int> vals = model::generic::leaf_values(c);
     rebind_t<C, symbolic> r{};
     std::size_t k = 0;
     model::generic::for_each_leaf([&](const std::string&, auto& leaf) { detail::set_leaf(leaf, vals[k++]); }, "", r);

@@ -93,7 +93,7 @@ namespace {
 int check_frame_on_runs(const config& cfg, const std::vector<bool>& frame, unsigned seed) {
     using S = model::state<model::concrete, P>;
     const auto acts = model::actions(cfg);
-    const std::vector<int> init = props::leaf_values(model::initial_state<S>(&cfg));
+    const std::vector<int> init = model::generic::leaf_values(model::initial_state<S>(&cfg));
     REQUIRE(init.size() == frame.size());
     std::mt19937 rng(seed);
     int taken = 0;
@@ -102,7 +102,7 @@ int check_frame_on_runs(const config& cfg, const std::vector<bool>& frame, unsig
         for (int n = 0; n < 60; ++n) {
             if (!model::step(cfg, s, acts[rng() % acts.size()])) continue;
             ++taken;
-            const std::vector<int> now = props::leaf_values(s);
+            const std::vector<int> now = model::generic::leaf_values(s);
             for (std::size_t i = 0; i < frame.size(); ++i)
                 if (frame[i] && now[i] != init[i]) {
                     FAIL_CHECK("frame leaf " << i << " moved from " << init[i] << " to " << now[i] << " (run " << run

@@ -133,9 +133,7 @@ using SS = solver::sym_state<PD>;
 
 /// Every leaf of the symbolic result is the constant the concrete run computed.
 template <class C, class Sy> void require_same_state(const C& c, const Sy& s, const std::string& what) {
-    std::vector<int> want;
-    model::generic::for_each_leaf(
-        [&](const std::string&, const auto& leaf) { want.push_back(solver::detail::leaf_int(leaf)); }, "", c);
+    const std::vector<int> want = model::generic::leaf_values(c);
     std::size_t k = 0;
     model::generic::for_each_leaf<true>(
         [&](const std::string& path, const auto& leaf) {
