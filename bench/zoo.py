@@ -30,27 +30,8 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# The documented smaller searches (the same as scripts/regen-corpus.sh).
-EXPLORE_ARGS = {
-    "anon_vma_degree_reuse": "--bounds default --mms 4 --vmas 2 --va-pages 2 --folios 1 --anon-vmas 5 --cpus 1 --depth 11 "
-                             "--actions mmap,write,fork,exit_mmap,mprotect --invariant anon_vma_chain_shape "
-                             "--max-memory 4000",
-    "anon_vma_no_reuse": "--bounds default --mms 2 --vmas 1 --va-pages 1 --cpus 1 --folios 2 --depth 10 "
-                         "--actions mmap,write,fork,exit_mmap,switch_mm",
-}
-# mshare mutants: the small preset (one-page region), the mshare actions and the process
-# actions they need; two COW context mutants need a two-page VMA and a free page to move to.
-MSHARE_ACTIONS = ("mshare_create,mshare_map,mshare_attach,mshare_attach_join,mshare_detach,mshare_unmap,mshare_advise,"
-                  "mshare_protect,mshare_flush,mshare_notifier,mshare_flush_all,mshare_free,fork,switch_mm,read,write,"
-                  "exit_mmap")
-for _m in ("mshare_flush_host_only", "mshare_flush_host_address", "mshare_free_before_flush",
-           "mshare_attach_during_flush", "mshare_owner_exit_early_free"):
-    EXPLORE_ARGS[_m] = f"--bounds small --depth 10 --actions {MSHARE_ACTIONS}"
-# The mermap's wrap needs two pages, a slot put, a wrap and an access (depth 9).
-EXPLORE_ARGS["mermap_wrap_without_flush"] = "--bounds small --depth 10 --actions mmap,write,mermap_get,mermap_use,mermap_put"
-for _m in ("cow_partial_remap_unrecorded", "cow_remap_wrong_side"):
-    EXPLORE_ARGS[_m] = "--bounds default --mms 2 --va-pages 3 --folios 2 --cpus 1 --anon-vmas 3 --depth 6"
-DEFAULT_EXPLORE = "--bounds small --depth 8"
+# Explore's search per mutant is `cowcheck list --json`'s explore_args (cli/common.hpp
+# explore_args_for: the one list `cowcheck ci` and scripts/regen-corpus.sh run too).
 # A third BMC attempt, at the fewest objects the minimal trace uses (bmc has no --actions):
 # the two COW remap slips need one mm, two VMA slots, three pages, one folio, one context.
 BMC_ARGS = {
@@ -175,7 +156,7 @@ def main():
             print(json.dumps(row), flush=True)
             continue
         # explore: certified shortest
-        eargs = EXPLORE_ARGS.get(name, DEFAULT_EXPLORE)
+        eargs = m["explore_args"]
         esecs = EXPLORE_SECONDS.get(name, 120)
         rc, wall, j = run(b, f"explore {dflags}{eargs} --inject {name} --seconds {esecs} --quiet --json", esecs + 30)
         row["explore_args"] = eargs

@@ -22,8 +22,10 @@ void add_list(CLI::App& app, int& code) {
             nlohmann::json ds = nlohmann::json::array();
             for (auto d : {model::design::anon_vma, model::design::cow_context, model::design::mshare})
                 if (m.applies(d)) ds.push_back(model::design_name(d));
+            std::string search;
+            for (const auto& a : explore_args_for(m.name)) search += (search.empty() ? "" : " ") + a;
             j["mutants"].push_back({{"name", m.name}, {"cites", m.cites}, {"where", m.where}, {"summary", m.summary},
-                                    {"designs", ds}});
+                                    {"designs", ds}, {"explore_args", search}});
         }
         auto preset = [&](auto p) {
             using P = decltype(p);

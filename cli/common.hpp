@@ -169,4 +169,30 @@ void add_merge(CLI::App& app, int& code);
 void add_refine(CLI::App& app, int& code);
 void add_compare(CLI::App& app, int& code);
 
+/// The explore search that reaches each mutant, without --design (the caller adds it):
+/// `cowcheck ci` runs it, and `cowcheck list --json` hands it ("explore_args") to
+/// scripts/regen-corpus.sh and bench/zoo.py, so the three use one list.
+inline std::vector<std::string> explore_args_for(const std::string& mutant) {
+    if (mutant == "anon_vma_degree_reuse")   // CVE-2022-42703: the structural break at depth 11
+        return {"--bounds", "default", "--mms", "4", "--vmas", "2", "--va-pages", "2", "--folios", "1",
+                "--anon-vmas", "5", "--cpus", "1", "--depth", "11", "--actions", "mmap,write,fork,exit_mmap,mprotect",
+                "--invariant", "anon_vma_chain_shape", "--max-memory", "4000"};
+    if (mutant == "anon_vma_no_reuse")
+        return {"--bounds", "default", "--mms", "2", "--vmas", "1", "--va-pages", "1", "--cpus", "1", "--folios", "2",
+                "--depth", "10", "--actions", "mmap,write,fork,exit_mmap,switch_mm"};
+    if (mutant.rfind("mshare_", 0) == 0)
+        return {"--bounds", "small", "--depth", "10", "--actions",
+                "mshare_create,mshare_map,mshare_attach,mshare_attach_join,mshare_detach,mshare_unmap,mshare_advise,"
+                "mshare_protect,mshare_flush,mshare_notifier,mshare_flush_all,mshare_free,fork,switch_mm,read,write,"
+                "exit_mmap"};
+    // The mermap's wrap: two pages, a slot put, a wrap and an access (depth 9).
+    if (mutant == "mermap_wrap_without_flush")
+        return {"--bounds", "small", "--depth", "10", "--actions", "mmap,write,mermap_get,mermap_use,mermap_put"};
+    // A partial mremap needs a VMA of two pages and a free page to move to: three pages.
+    if (mutant == "cow_partial_remap_unrecorded" || mutant == "cow_remap_wrong_side")
+        return {"--bounds", "default", "--mms", "2", "--va-pages", "3", "--folios", "2", "--cpus", "1",
+                "--anon-vmas", "3", "--depth", "6"};
+    return {"--bounds", "small", "--depth", "8"};
+}
+
 }  // namespace cli

@@ -17,25 +17,19 @@ fi
 out=counterexamples/anon_vma
 mkdir -p "$out"
 status=0
-# Mutants out of reach of the plain small-preset search, with the documented smaller
-# search that reaches them (bounds lowered from a preset, and an action subset).
-declare -A explore_args=(
-  [anon_vma_no_reuse]="--bounds default --mms 2 --vmas 1 --va-pages 1 --cpus 1 --folios 2 --depth 10 --actions mmap,write,fork,exit_mmap,switch_mm"
-  # CVE-2022-42703: the structural break (I4) at depth 11, 4.75 million states, 80-140 s on
-  # one thread.  The use-after-free it leads to (depth 15-16) is beyond explore; check
-  # (swarm testing) finds it at the default preset: the harm trace below.
-  [anon_vma_degree_reuse]="--bounds default --mms 4 --vmas 2 --va-pages 2 --folios 1 --anon-vmas 5 --cpus 1 --depth 11 --actions mmap,write,fork,exit_mmap,mprotect --invariant anon_vma_chain_shape --threads 1 --max-memory 4000"
-)
-# mshare mutants (counterexamples/mshare/): the small preset (one-page region), the
-# mshare actions plus the process actions they need (no mmap/mremap/pins: windows only).
-mshare_actions=mshare_create,mshare_map,mshare_attach,mshare_attach_join,mshare_detach,mshare_unmap,mshare_advise,mshare_protect,mshare_flush,mshare_notifier,mshare_flush_all,mshare_free,fork,switch_mm,read,write,exit_mmap
-for m in mshare_flush_host_only mshare_flush_host_address mshare_free_before_flush mshare_attach_during_flush mshare_owner_exit_early_free; do
-  explore_args[$m]="--design mshare --bounds small --depth 10 --actions $mshare_actions"
-done
-# mermap mutants (counterexamples/mshare/, model/mermap.hpp): the wrap needs two pages,
-# a slot put and a wrap (depth 9), reached with the process and mermap actions only.
-explore_args[mermap_free_without_flush]="--design mshare --bounds small --depth 8"
-explore_args[mermap_wrap_without_flush]="--design mshare --bounds small --depth 10 --actions mmap,write,mermap_get,mermap_use,mermap_put"
+# The search that reaches each mutant: `cowcheck list --json`'s explore_args (cli/common.hpp
+# explore_args_for, which `cowcheck ci` and bench/zoo.py use too): the small preset at depth
+# 8, or bounds lowered from a preset with an action subset where the plain search does not
+# reach the bug. The mshare and mermap mutants run it under --design mshare.
+declare -A explore_args
+while IFS=$'\t' read -r name search; do
+  explore_args[$name]=$search
+done < <("$bin" list --json | python3 -c 'import json,sys
+for m in json.load(sys.stdin)["mutants"]: print(m["name"] + "\t" + m["explore_args"])')
+# CVE-2022-42703: the structural break (I4) at depth 11, 4.75 million states, 80-140 s on
+# one thread.  The use-after-free it leads to (depth 15-16) is beyond explore; check
+# (swarm testing) finds it at the default preset: the harm trace below.
+explore_args[anon_vma_degree_reuse]+=" --threads 1"
 # Time limit of those searches (seconds; 60 unless listed).
 declare -A explore_seconds=(
   [anon_vma_degree_reuse]=400
@@ -43,11 +37,11 @@ declare -A explore_seconds=(
 # Length (steps) of a saved trace, or empty if there is none.
 trace_len() { [ -f "$1" ] && python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["states"]) - 1)' "$1"; }
 for m in $("$bin" list --json | python3 -c 'import json,sys; print(" ".join(x["name"] for x in json.load(sys.stdin)["mutants"] if x.get("designs") != ["cow_context"]))'); do
-  args=${explore_args[$m]:-"--bounds small --depth 8"}
   case $m in
     mshare_*|mermap_*) out=counterexamples/mshare; check_design="--design mshare" ;;
     *) out=counterexamples/anon_vma; check_design="" ;;
   esac
+  args="${check_design:+$check_design }${explore_args[$m]}"
   mkdir -p "$out"
   old=$(trace_len "$out/$m.itf.json" || true)
   secs=${explore_seconds[$m]:-60}
@@ -91,12 +85,7 @@ cow_out=counterexamples/cow_context
 all_fixes=$("$bin" list --json | python3 -c 'import json,sys; print(" ".join("--cow-fix " + f["name"] for f in json.load(sys.stdin)["cow_fixes"]))')
 for m in $("$bin" list --json | python3 -c 'import json,sys; print(" ".join(x["name"] for x in json.load(sys.stdin)["mutants"] if x.get("designs") == ["cow_context"]))'); do
   old=$(trace_len "$cow_out/$m.itf.json" || true)
-  # A partial mremap needs three pages (cli/cmd_ci.cpp explore_args_for, keep in step).
-  case $m in
-    cow_partial_remap_unrecorded|cow_remap_wrong_side)
-      cargs="--bounds default --mms 2 --va-pages 3 --folios 2 --cpus 1 --anon-vmas 3 --depth 6" ;;
-    *) cargs="--bounds small --depth 8" ;;
-  esac
+  cargs=${explore_args[$m]}
   rc=0
   # shellcheck disable=SC2086
   "$bin" explore --design cow_context $all_fixes $cargs --inject "$m" --seconds 120 --quiet \

@@ -20,7 +20,15 @@ TEST_CASE("cowcheck list names every action, invariant and mutant", "[cli]") {
     CHECK(j["actions"].size() >= 16);
     CHECK(j["invariants"].size() >= 20);
     bool found = false;
-    for (const auto& m : j["mutants"]) found = found || m["name"] == "fork_keeps_exclusive";
+    for (const auto& m : j["mutants"]) {
+        found = found || m["name"] == "fork_keeps_exclusive";
+        // The search that reaches it (cli explore_args_for), which regen-corpus.sh and zoo.py read.
+        const std::string search = m["explore_args"];
+        INFO(m["name"] << ": " << search);
+        CHECK(search.rfind("--bounds ", 0) == 0);
+        CHECK(search.find("--depth ") != std::string::npos);
+        if (m["name"] == "mermap_wrap_without_flush") CHECK(search.find("--actions mmap,write,mermap_get") != std::string::npos);
+    }
     CHECK(found);
     std::vector<std::string> phased;
     for (const auto& f : j["phased"]) phased.push_back(f["name"]);
