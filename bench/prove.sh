@@ -9,6 +9,7 @@
 #
 # --each (every proved invariant's own query, timed) costs one query per action and
 # invariant: seconds at the lowered bounds, hours at small, so the presets run without it.
+# small-joint is small with the merged-step query (--joint), the form per-action replaced.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if (($# == 0)); then
@@ -16,6 +17,7 @@ if (($# == 0)); then
     one-process "--bounds small --mms 1 --vmas 1 --va-pages 1 --folios 1 --anon-vmas 1 --each" \
     two-process-one-page "--bounds small --mms 2 --vmas 1 --va-pages 1 --folios 1 --anon-vmas 2 --each" \
     small "--bounds small" \
+    small-joint "--bounds small --joint" \
     default "--bounds default"
 fi
 bin="${COWCHECK:-build/cowcheck}"
