@@ -471,23 +471,19 @@ TEST_CASE("mermap: both mutants are found from scratch by `cowcheck explore` and
     }
     // The fixed model: no sequence of the mermap actions to depth 12 breaks a claim (a
     // wrap that restarted at slot 0 while slot 1 was held let a slot be reused without a
-    // flush in 11 steps, before the model followed mermap_alloc's restart), no sequence
-    // with unmap, MADV_DONTNEED and migration to depth 9, nor any sequence of every
-    // action to depth 6.
-    const auto e = cli_test::run("explore --design mshare --bounds small --depth 12 "
-                                 "--actions mmap,write,mermap_get,mermap_use,mermap_put --seconds 120 --quiet");
-    INFO(e.out);
-    CHECK(e.code == 0);
-    // The random search at default with every action: seed 1 hit that hole after 535,080 steps.
-    const auto r = cli_test::run("check --design mshare --seed 1 --budget 1000000 --quiet");
-    INFO(r.out);
-    CHECK(r.code == 0);
-    const auto f = cli_test::run("explore --design mshare --bounds small --depth 9 "
-                                 "--actions mmap,write,munmap,tlb_finish_mmu,madvise_dontneed,migrate,mermap_get,"
-                                 "mermap_use,mermap_put --seconds 120 --quiet");
-    INFO(f.out);
-    CHECK(f.code == 0);
-    const auto g = cli_test::run("explore --design mshare --bounds small --depth 6 --seconds 300 --quiet");
-    INFO(g.out);
-    CHECK(g.code == 0);
+    // flush in 11 steps, before the model followed mermap_alloc's restart), nor does the
+    // random search at default with every action (seed 1 hit that hole after 535,080
+    // steps), nor any sequence with unmap, MADV_DONTNEED and migration to depth 9, nor any
+    // sequence of every action to depth 6.
+    for (const char* clean : {"explore --design mshare --bounds small --depth 12 "
+                              "--actions mmap,write,mermap_get,mermap_use,mermap_put --seconds 120 --quiet",
+                              "check --design mshare --seed 1 --budget 1000000 --quiet",
+                              "explore --design mshare --bounds small --depth 9 "
+                              "--actions mmap,write,munmap,tlb_finish_mmu,madvise_dontneed,migrate,mermap_get,"
+                              "mermap_use,mermap_put --seconds 120 --quiet",
+                              "explore --design mshare --bounds small --depth 6 --seconds 300 --quiet"}) {
+        const auto f = cli_test::run(clean);
+        INFO(clean << "\n" << f.out);
+        CHECK(f.code == 0);
+    }
 }
