@@ -345,7 +345,7 @@ std::string trace_html(const config& cfg, const std::vector<action>& trace, int 
     for (std::size_t k = 0; k < n; ++k) {
         o << "<li data-step=\"" << k << "\"" << (k == failing && violated >= 0 ? " class=\"failing\"" : "")
           << "><span class=\"n\">" << k << ".</span> "
-          << esc(k == 0 ? std::string("initial state") : step_title(all[k - 1], trace[k - 1])) << "</li>\n";
+          << esc(k == 0 ? std::string("initial state") : step_title(cfg, all[k - 1], trace[k - 1])) << "</li>\n";
     }
     o << "</ol>\n<div id=\"stage\">\n";
     for (std::size_t k = 0; k < n; ++k) {
@@ -359,7 +359,7 @@ std::string trace_html(const config& cfg, const std::vector<action>& trace, int 
         } else {
             const auto& x = trace[k - 1];
             const auto& info = model::ops()[static_cast<int>(x.kind)];
-            o << "<h2><span class=\"n\">" << k << ".</span> " << esc(step_title(all[k - 1], x)) << "</h2>\n"
+            o << "<h2><span class=\"n\">" << k << ".</span> " << esc(step_title(cfg, all[k - 1], x)) << "</h2>\n"
               << "<p class=\"kernel\">" << esc(info.name) << " follows <code>" << esc(info.kernel) << "</code></p>\n"
               << "<table class=\"params\"><tr><td>action</td><td>" << esc(info.name) << "</td></tr>";
             const auto& pk = picks[static_cast<int>(x.kind)];

@@ -277,13 +277,23 @@ template <class S> std::string object_diff(const S& before, const S& after, cons
 /// action's identity in replay), told more exactly where the state before it decides what
 /// the action does: a walk_step after walk_context has loaded a remap array reads it, and
 /// one after it has read it walks the next offset (--phased walk_remap); neither moves to
-/// the next context.
-template <class S> std::string step_title(const S& before, const action& x) {
+/// the next context.  A mermap_get on a used-up area says where mermap_alloc's wrap goes
+/// and whether it flushed (model/mermap.hpp).
+template <class S> std::string step_title(const config& cfg, const S& before, const action& x) {
     if constexpr (!S::domain::is_symbolic) {
         if (x.kind == model::op::walk_step && before.walker.arr_loaded)
             return "rmap walk: walk_context reads the remap array it loaded";
         if (x.kind == model::op::walk_step && before.walker.arr_walking)
             return "rmap walk: walk_context walks its next remapped offset";
+        if (x.kind == model::op::mermap_get && before.mermap[x.a.cpu].next.v == model::mermap_slots) {
+            int held = -1;   // the highest slot still in use
+            for (int k = 0; k < model::mermap_slots; ++k)
+                if (before.mermap[x.a.cpu].pte[k].v != model::nil) held = k;
+            return model::describe(x) + ": the area is used up, mermap_alloc wraps to slot " + std::to_string(held + 1) +
+                   (held >= 0 ? " (past slot " + std::to_string(held) + ", still in use)" : "") +
+                   (cfg.has(model::mutant::mermap_wrap_without_flush) ? " with no arch_mermap_flush_tlb"
+                                                                       : " after arch_mermap_flush_tlb");
+        }
     }
     return model::describe(x);
 }
@@ -296,7 +306,7 @@ std::string narrative(const config& cfg, const std::vector<action>& trace, int v
     std::ostringstream o;
     o << "  0. initial state: mm0 running on cpu0, no VMAs\n";
     for (std::size_t k = 0; k < trace.size() && k + 1 < all.size(); ++k) {
-        o << "  " << k + 1 << ". " << step_title(all[k], trace[k]) << "\n";
+        o << "  " << k + 1 << ". " << step_title(cfg, all[k], trace[k]) << "\n";
         if (with_diffs) o << object_diff(all[k], all[k + 1], "        ");
     }
     if (violated >= 0 && !all.empty()) {

@@ -12,6 +12,7 @@
 
 #include "tests/cli_run.hpp"
 #include "solver/explore.hpp"
+#include "solver/narrative.hpp"
 #include "tests/scenario.hpp"
 
 using namespace scenario;
@@ -419,6 +420,10 @@ TEST_CASE("mermap: the flushes on free and on wrap, their mutants break the clai
         CHECK(h.final().mermap[0].pte[1].v == h.final().pte[0][1].folio.v);   // the wrap restarted at slot 1
         CHECK(h.final().mermap[0].tlb[0].v == h.final().pte[0][0].folio.v);   // slot 0's entry, refilled
         CHECK_FALSE(model::enabled(cfg, h.final(), mermap::get(0, 0, 1)));   // no room past slot 1: NULL
+        const auto told = solver::narrative<default_state>(cfg, held, -1);
+        INFO(told);
+        CHECK(told.find("the area is used up, mermap_alloc wraps to slot 1 (past slot 0, still in use) after "
+                        "arch_mermap_flush_tlb") != std::string::npos);
         auto again = held;
         for (const auto& x : {mermap::put(0, 1), mermap::get(0, 0, 1), mermap::use(0, 0)}) again.push_back(x);
         const auto r = run(cfg, again);
@@ -445,6 +450,9 @@ TEST_CASE("mermap: the flushes on free and on wrap, their mutants break the clai
         cfg.inject(model::mutant::mermap_wrap_without_flush);
         const auto o = run(cfg, wrapped, /*check_invariants=*/false);
         CHECK(o.final().bad_read);
+        const auto told = solver::narrative<default_state>(cfg, wrapped, static_cast<int>(inv::reads_match_reference));
+        INFO(told);
+        CHECK(told.find("the area is used up, mermap_alloc wraps to slot 0 with no arch_mermap_flush_tlb") != std::string::npos);
         CHECK_FALSE(props::holds(inv::reads_match_reference, cfg, o.final()));
         CHECK(props::holds(inv::no_tlb_to_freed_folio, cfg, o.final()));
     }
