@@ -286,9 +286,7 @@ template <class S> std::string step_title(const config& cfg, const S& before, co
         if (x.kind == model::op::walk_step && before.walker.arr_walking)
             return "rmap walk: walk_context walks its next remapped offset";
         if (x.kind == model::op::mermap_get && before.mermap[x.a.cpu].next.v == model::mermap_slots) {
-            int held = -1;   // the highest slot still in use
-            for (int k = 0; k < model::mermap_slots; ++k)
-                if (before.mermap[x.a.cpu].pte[k].v != model::nil) held = k;
+            const int held = model::mermap::wrap_next<model::concrete>(before.mermap[x.a.cpu]).v - 1;   // -1: none
             return model::describe(x) + ": the area is used up, mermap_alloc wraps to slot " + std::to_string(held + 1) +
                    (held >= 0 ? " (past slot " + std::to_string(held) + ", still in use)" : "") +
                    (cfg.has(model::mutant::mermap_wrap_without_flush) ? " with no arch_mermap_flush_tlb"
