@@ -324,13 +324,15 @@ inline const std::vector<phased_info>& phased_ops() {
          "whose VMA rmap_one is on (walk_context holds its mm_users)"},
         {phased_op::walk_vma, "walk_vma",
          "`--phased walk`, and between two steps the walk is inside rmap_one on the last VMA walk_context "
-         "handed it (the callback may sleep): a munmap, mremap or mprotect that frees that VMA "
-         "meanwhile leaves rmap_one using a freed VMA (implies walk)"},
+         "handed it (with walk_remap, the last one at the offset just walked; the callback may sleep): a "
+         "munmap, mremap or mprotect that frees that VMA meanwhile leaves rmap_one using a freed VMA "
+         "(implies walk)"},
         {phased_op::walk_remap, "walk_remap",
-         "`--phased walk`, and walk_context()'s \"Get unique remaps\" loop in two steps when the folio's "
+         "`--phased walk`, and walk_context()'s \"Get unique remaps\" loop in steps when the folio's "
          "remap_mt entry is a heap dynarray: the step that visits the context loads the entry (mas_walk, "
-         "under RCU), the next one reads its nr and offsets and walks them; a remap_mt writer of that "
-         "context (an mremap's add_new_remap) can run between them (implies walk)"},
+         "under RCU), the next one reads its nr and offsets and walks the first, each later one the next "
+         "offset; a remap_mt writer of that context (an mremap's add_new_remap) or an mremap of its mm "
+         "can run between any two (implies walk)"},
     };
     return all;
 }

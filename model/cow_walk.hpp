@@ -59,10 +59,10 @@
 // will not walk, or has walked already (finding 11); `--cow-fix walk_rereads_remaps` (a
 // per-context sequence count around remap_mt writes and mremaps) makes walk_context
 // start again after its last offset when the count moved since the load
-// (read_seqcount_retry at the end of the read section).  Between two offsets only the
-// mm is held (mm_users) and, with walk_drops_rcu, RCU is dropped if rmap_one ran; the
-// VMA rmap_one was handed there is not tracked (walk_vma's lock and free are modelled
-// for the last VMA of walk_context only).
+// (read_seqcount_retry at the end of the read section).  Between two offsets the mm is
+// held (mm_users) and, with walk_drops_rcu, RCU is dropped if rmap_one ran; with
+// --phased walk_vma the walk is inside rmap_one on the last VMA handed at the offset
+// just walked (if any), tracked and locked as the last VMA of a walk_context is.
 //
 // Every walk in steps is checked for completeness: walk_begin notes the mms that map the
 // folio (state.walker.pending), a confirmed visit clears one, and a walk that ends with an
@@ -72,7 +72,9 @@
 // young-bit clearing is not modelled: rmap_one only reads); walk_context itself is
 // atomic but for --phased walk_remap's load and offsets (above) (its own
 // READ_ONCE(context->mm) / mmget_not_zero and VMA reads are one step, so only the last
-// VMA it hands is inside rmap_one between steps; with walk_locks_vma
+// VMA it hands in a step is inside rmap_one between steps (one VMA at most covers the
+// page at each offset): without walk_remap the VMAs of a walk_context's earlier offsets,
+// and with it offset 0's VMA before the load, are not; with walk_locks_vma
 // a writer waits if it changes that VMA or a VMA range next to it, a little more than
 // the kernel's merges lock: model/vma.hpp walk_locks_range);
 // was_exclusive is read at each walk_context, as coded.  Concrete engines only: bmc and
@@ -157,18 +159,15 @@ template <class S> void walker_rcu_dropped(S& s) {
     w.rcu_next = {};
 }
 
-/// walk_context(curr) has run its last rmap_one (on (last_mm, last_vma), nil: it handed
-/// none) and returns true.  With --phased walk_vma the walk then stays inside rmap_one on
-/// that VMA (with --cow-fix walk_locks_vma, read-locked unless a fork of --phased fork
-/// holds its mm: dup_mmap write-locks the VMAs, vma_start_read() fails, and the VMA is
-/// skipped, as lock_vma_under_rcu() callers do; a munmap between its phases holds the
-/// mmap_lock downgraded to read, which does not stop vma_start_read()).
-template <class S> void walker_in_rmap_one(const config& cfg, S& s, int last_mm, int last_vma) {
+/// --phased walk_vma: the walk pauses inside rmap_one on VMA (last_mm, last_vma) (nil: it
+/// handed none), the last one walk_context handed, or with --phased walk_remap the last
+/// one handed at the offset just walked.  With --cow-fix walk_locks_vma it holds the VMA
+/// read-locked, unless a fork of --phased fork holds its mm: dup_mmap write-locks the
+/// VMAs, vma_start_read() fails, and the VMA is skipped, as lock_vma_under_rcu() callers
+/// do (a munmap between its phases holds the mmap_lock downgraded to read, which does not
+/// stop vma_start_read()).
+template <class S> void walker_holds_vma(const config& cfg, S& s, int last_mm, int last_vma) {
     auto& w = s.walker;
-    // Inside rmap_one on the last VMA handed, walk_context holds that mm (mmget_not_zero)
-    // and, with walk_drops_rcu, has left RCU.
-    w.pin_mm = last_mm;
-    if (last_mm != nil && cfg.fixed(cow_fix::walk_drops_rcu)) walker_rcu_dropped(s);
     if (!cfg.has_phase(phased_op::walk_vma) || last_mm == nil) return;
     const bool locks = cfg.fixed(cow_fix::walk_locks_vma);
     if (locks && in_fork(s, last_mm)) return;
@@ -176,6 +175,17 @@ template <class S> void walker_in_rmap_one(const config& cfg, S& s, int last_mm,
     w.vma = last_vma;
     w.vma_locked = locks;
     w.vma_freed = 0;
+}
+
+/// walk_context(curr) has run its last rmap_one (on (last_mm, last_vma), nil: it handed
+/// none) and returns true.  With --phased walk_vma the walk then stays inside rmap_one on
+/// that VMA (walker_holds_vma).
+template <class S> void walker_in_rmap_one(const config& cfg, S& s, int last_mm, int last_vma) {
+    // Inside rmap_one on the last VMA handed, walk_context holds that mm (mmget_not_zero)
+    // and, with walk_drops_rcu, has left RCU.
+    s.walker.pin_mm = last_mm;
+    if (last_mm != nil && cfg.fixed(cow_fix::walk_drops_rcu)) walker_rcu_dropped(s);
+    walker_holds_vma(cfg, s, last_mm, last_vma);
 }
 
 /// The walk's rmap_one (folio_referenced_one: it only reads): each VMA walk_context hands
@@ -243,7 +253,10 @@ template <class S> void walker_next_offset(const config& cfg, S& s) {
     cow::walk_context_remap(s, I(w.folio), s.folio[w.folio.get()].index, I(w.pin_mm), w.arr_offs[k],
                             B(k < w.arr_nr.get()), found, visit, nullptr);
     if (w.arr_next < w.arr_nr.get()) {   // the next offset comes at the next step
+        // Inside rmap_one on the last VMA handed at this offset (walker_holds_vma), or
+        // between two offsets if it handed none; curr's mm stays held (pin_mm).
         if (last_mm != nil && cfg.fixed(cow_fix::walk_drops_rcu)) walker_rcu_dropped(s);
+        walker_holds_vma(cfg, s, last_mm, last_vma);
         return;
     }
     const bool retry = w.arr_changed && cfg.fixed(cow_fix::walk_rereads_remaps);
@@ -320,12 +333,6 @@ template <class S> void do_walk_step(const config& cfg, S& s, const args&) {
         return;
     } else {
         auto& w = s.walker;
-        if (w.arr_loaded || w.arr_walking) {   // --phased walk_remap: walk_context(curr) goes on
-            if (w.arr_loaded) walker_read_remaps(cfg, s);
-            else walker_next_offset(cfg, s);
-            walker_skip_descendants(cfg, s);
-            return;
-        }
         if (w.vma_mm != nil) {
             // rmap_one on the VMA handed last returns: folio_referenced_one() has read
             // vma->vm_mm and vma->vm_flags (VM_LOCKED) after page_vma_mapped_walk(), and a
@@ -340,6 +347,12 @@ template <class S> void do_walk_step(const config& cfg, S& s, const args&) {
                 walker_end(cfg, s);
                 return;
             }
+        }
+        if (w.arr_loaded || w.arr_walking) {   // --phased walk_remap: walk_context(curr) goes on
+            if (w.arr_loaded) walker_read_remaps(cfg, s);
+            else walker_next_offset(cfg, s);
+            walker_skip_descendants(cfg, s);
+            return;
         }
         // rmap_one returns (RCU taken again around it), walk_context ends: mmput_async.
         w.pin_mm = nil;

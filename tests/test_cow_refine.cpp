@@ -878,6 +878,58 @@ TEST_CASE("phased walk_remap: an mremap between two offsets of one walk_context 
     CHECK(f.final().walk_missed == 0);
 }
 
+namespace {
+
+/// The walk reads {1, 2} and walks offset 1, where the VMA [1,2) maps the folio; between
+/// the two offsets the VMA is unmapped while rmap_one is still on it.
+const std::vector<action> walk_offset_unmap_trace = {
+    act::mmap(0, 0, 1),      act::write(0, 0, 0, 1), act::mremap(0, 0, 1, 2), act::mremap(0, 2, 1, 0),
+    act::mremap(0, 0, 1, 1), walk_begin(0),          walk_step,               act::munmap(0, 1, 1),
+    walk_step};
+
+/// --phased walk_remap and walk_vma, every fix but (or with) walk_locks_vma.
+model::config walk_offset_vma_cfg(bool locks) {
+    auto cfg = walk_vma_cfg(false, locks);
+    cfg.phase(model::phased_op::walk_remap);
+    return cfg;
+}
+
+}  // namespace
+
+TEST_CASE("phased walk_remap + walk_vma: between two offsets the walk is inside rmap_one on the VMA of the first, "
+          "a munmap frees it, walk_locks_vma makes the munmap wait",
+          "[cow_context][phased][walk][finding]") {
+    const auto cfg = walk_offset_vma_cfg(false);
+    const auto o = run<default_state>(cfg, walk_offset_unmap_trace, /*check_invariants=*/false);
+    const int c = o.after(5).mm[0].cow_context.get();
+    CHECK(o.after(5).cow_ctx[c].rnr[0] == 2);                   // pgoff 0 recorded at offsets 1 and 2
+    CHECK(o.after(6).walker.arr_loaded == 1);
+    CHECK(o.after(6).walker.vma_mm == model::nil);             // offset 0: nothing mapped there
+    CHECK(o.after(7).walker.arr_walking == 1);                 // read {1, 2}, walked offset 1
+    CHECK(o.after(7).walker.pending[0] == 0);                  // and confirmed mm0[1] there
+    CHECK(o.after(7).walker.vma_mm == 0);                      // still inside rmap_one on that VMA
+    CHECK(o.after(7).walker.vma == model::find_vma(o.after(5), 0, model::cint(1)));
+    CHECK(o.after(8).walker.vma_freed == 1);
+    CHECK(props::holds(inv::no_kernel_bug, cfg, o.after(8)));
+    CHECK(o.final().bug == static_cast<int>(model::bug::rmap_one_freed_vma));
+    CHECK(o.final().walker.folio == model::nil);
+    // With walk_locks_vma the VMA handed at offset 1 stays read-locked until rmap_one
+    // returns: the munmap waits, and after the last offset the walk moves on as before.
+    const auto lcfg = walk_offset_vma_cfg(true);
+    auto s = run<default_state>(lcfg, std::vector<action>(walk_offset_unmap_trace.begin(),
+                                                          walk_offset_unmap_trace.begin() + 7))
+                 .final();
+    CHECK(s.walker.vma_locked == 1);
+    CHECK_FALSE(model::enabled(lcfg, s, act::munmap(0, 1, 1)));
+    REQUIRE(model::step(lcfg, s, walk_step));                   // offset 2: nothing there
+    CHECK(s.walker.arr_walking == 0);
+    CHECK(s.walker.vma_mm == model::nil);
+    CHECK(model::enabled(lcfg, s, act::munmap(0, 1, 1)));
+    // Without walk_vma the VMA is not followed between steps: the same trace is clean.
+    auto nocfg = walk_moved_cfg(true);
+    CHECK(run<default_state>(nocfg, walk_offset_unmap_trace).final().bug == 0);
+}
+
 TEST_CASE("phased walk_remap: explore finds the missed mapping in 9 steps and not before, with walk_rereads_remaps "
           "it is clean",
           "[cow_context][phased][walk]") {
