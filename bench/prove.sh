@@ -10,6 +10,8 @@
 # --each (every proved invariant's own query, timed) costs one query per action and
 # invariant: seconds at the lowered bounds, hours at small, so the presets run without it.
 # small-joint is small with the merged-step query (--joint), the form per-action replaced.
+# prove asks the per-action queries on 2 threads by default; small-1-thread asks them one
+# after the other (--threads 1).  "solve" is summed over the threads; "wall" is the run's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if (($# == 0)); then
@@ -17,6 +19,7 @@ if (($# == 0)); then
     one-process "--bounds small --mms 1 --vmas 1 --va-pages 1 --folios 1 --anon-vmas 1 --each" \
     two-process-one-page "--bounds small --mms 2 --vmas 1 --va-pages 1 --folios 1 --anon-vmas 2 --each" \
     small "--bounds small" \
+    small-1-thread "--bounds small --threads 1" \
     small-joint "--bounds small --joint" \
     default "--bounds default"
 fi
@@ -45,7 +48,7 @@ while (($# >= 2)); do
     echo "## $label: \`cowcheck prove $opts\` (exit $code)"
     echo
     jq -r '"- bounds: \(.bounds | "mms \(.mms), vmas/mm \(.vmas_per_mm), pages/mm \(.va_pages), folios \(.folios), anon_vmas \(.anon_vmas), cpus \(.cpus)") (preset \(.bounds.preset)); \(.actions) actions per step; \(.step_terms) terms in the unrolled step",
-           "- total \(.seconds | .*100 | round / 100) s wall, \(.cpu_seconds | .*10 | round / 10) s CPU: base case \(.base_seconds | .*100 | round / 100) s, build \(.build_seconds | .*100 | round / 100) s, solve \(.solve_seconds | .*100 | round / 100) s in \(.rounds | length) rounds (\([.rounds[] | .*10 | round / 10 | tostring] | join(", ")) s; \([.round_queries[] | tostring] | join(", ")) queries; \(.step_form))",
+           "- total \(.seconds | .*100 | round / 100) s wall, \(.cpu_seconds | .*10 | round / 10) s CPU: base case \(.base_seconds | .*100 | round / 100) s, build \(.build_seconds | .*100 | round / 100) s, solve \(.solve_seconds | .*100 | round / 100) s in \(.rounds | length) rounds (\([.rounds[] | .*10 | round / 10 | tostring] | join(", ")) s; \([.round_queries[] | tostring] | join(", ")) queries; \(.step_form), \(.threads // 1) thread\(if (.threads // 1) > 1 then "s" else "" end))",
            "- frame: \(.frame_leaves) of \(.leaves) state leaves\(if (.excluded | length) > 0 then "; excluded: " + (.excluded | join(", ")) else "" end)",
            "- result: \(.result)\(if .reason then " (" + .reason + ")" else "" end)",
            "",

@@ -18,6 +18,8 @@ struct prove_cli {
     bool quiet = false;
     bool each = false;
     bool joint = false;
+    int threads = 2;
+    bool threads_given = false;   // --threads on the command line (the joint form has one solver)
     std::vector<std::string> exclude;
 };
 
@@ -28,6 +30,9 @@ template <class P> int run_prove(const prove_cli& o) {
         throw usage_error("--phased is for the concrete engines (check, explore, refine); prove does not model phases");
     if (o.k < 1 || o.k > 8) throw usage_error("--k must be between 1 and 8");
     if (o.timeout <= 0) throw usage_error("--timeout must be positive");
+    if (o.threads < 1 || o.threads > 64) throw usage_error("--threads must be between 1 and 64");
+    if (o.threads_given && o.threads > 1 && (o.k > 1 || o.joint))
+        throw usage_error("--threads is for k = 1's per-action queries; --k > 1 and --joint ask one solver");
     props::inv_set sel = o.model.selected();
     props::inv_set excluded = 0;
     for (const auto& name : o.exclude) {
@@ -40,8 +45,11 @@ template <class P> int run_prove(const prove_cli& o) {
     sel &= assumable;
     if (!sel) throw usage_error("--exclude leaves no invariant to prove");
     const auto r = solver::prove<P>(cfg, o.k, sel, static_cast<unsigned>(o.timeout * 1000),
-                                    {.each = o.each, .joint = o.joint, .assumable = assumable,
-                                     .progress = o.json ? nullptr : &std::cerr});
+                                    {.each = o.each,
+                                     .joint = o.joint,
+                                     .assumable = assumable,
+                                     .progress = o.json ? nullptr : &std::cerr,
+                                     .threads = static_cast<unsigned>(o.threads)});
 
     int proved = 0, violations = 0, ctis = 0, unknown = 0;
     for (const auto& row : r.rows) {
@@ -82,6 +90,7 @@ template <class P> int run_prove(const prove_cli& o) {
         for (const auto& i : props::invariants())
             if (excluded >> static_cast<int>(i.id) & 1) j["excluded"].push_back(i.name);
         j["step_form"] = o.k == 1 && !o.joint ? "per_action" : "joint";
+        j["threads"] = o.threads;
         j["counts"] = {{"proved", proved}, {"violation", violations}, {"cti", ctis}, {"unknown", unknown}};
         if (!r.reason.empty()) j["reason"] = r.reason;
         for (const auto& row : r.rows) {
@@ -111,9 +120,11 @@ template <class P> int run_prove(const prove_cli& o) {
     for (const auto& m : cfg.mutant_names()) std::cout << ", mutant " << m;
     std::cout << "\n";
     std::printf("  base case (BMC to depth %d): %.2f s; inductive step (%s): build %.2f s (%zu terms), solve %.2f s "
-                "in %zu rounds; %.1f s CPU in all\n",
+                "in %zu rounds%s; %.1f s CPU in all\n",
                 o.k, r.base_seconds, o.k == 1 && !o.joint ? "one query per action" : "one query over every action",
-                r.build_seconds, r.step_terms, r.solve_seconds, r.round_seconds.size(), r.cpu_seconds);
+                r.build_seconds, r.step_terms, r.solve_seconds, r.round_seconds.size(),
+                o.threads > 1 ? (" (summed over " + std::to_string(o.threads) + " threads)").c_str() : "",
+                r.cpu_seconds);
     if (r.leaves)
         std::printf("  frame: %zu of the %zu state leaves no action of this configuration moves off their initial "
                     "value, fixed there in s_0\n",
@@ -194,11 +205,19 @@ void add_prove(CLI::App& app, int& code) {
     cmd->add_flag("--joint", o->joint,
                   "k = 1: ask one query over every action at once per round (the form k > 1 uses) instead of "
                   "one query per action");
+    auto* threads = cmd->add_option("--threads", o->threads,
+                    "k = 1 per action (the joint form has one solver): ask this many queries at once, each on "
+                    "its own thread and z3 context; the answers are taken in query order and each query is "
+                    "asked at a fixed point of that order, so the result does not depend on timing (the proved "
+                    "set is the one 1 thread proves; the CTIs shown may differ)")
+        ->capture_default_str();
     cmd->add_option("--exclude", o->exclude,
                     "leave this invariant out: neither proved nor assumed as strengthening (repeatable); "
                     "proving without an invariant the others do not need saves its share of every query")
         ->type_name("NAME");
-    cmd->callback([o, &code] {
+    cmd->callback([o, &code, threads] {
+        o->threads_given = threads->count() > 0;
+        if (!o->threads_given && (o->k > 1 || o->joint)) o->threads = 1;
         if (o->model.bounds == "small") code = run_prove<model::preset_small>(*o);
         else if (o->model.bounds == "default") code = run_prove<model::preset_default>(*o);
         else if (o->model.bounds == "double") throw usage_error("prove supports --bounds small and default (double is out of its reach)");

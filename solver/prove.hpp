@@ -38,12 +38,19 @@
 // - k > 1, or `joint`: the k steps unrolled once over every action (one choice variable
 //   per step, as bmc does) and one query over all of them per round.
 //
-// Solver: z3::solver(ctx, "QF_BV"), one per run; the assumed set enters as
+// Threads (`threads` > 1, per-action form only): a round's queries are asked that many at
+// a time, each in a fresh z3::context on a thread of its own, and their answers are taken
+// in query order, so the result does not depend on timing (detail::step_by_action).
+//
+// Joint solver: z3::solver(ctx, "QF_BV"), one per run; the assumed set enters as
 // assumption literals (assume.<name> => the invariant at s_0 .. s_{k-1}), so the
 // unrolled step is built once and every round reuses the solver.
 #pragma once
 #include <chrono>
 #include <ctime>
+#include <deque>
+#include <future>
+#include <memory>
 #include <ostream>
 #include <sstream>
 #include <string>
@@ -86,6 +93,9 @@ struct prove_options {
     /// ones); the others are neither assumed nor proved.  Assuming fewer is always sound.
     props::inv_set assumable = props::all_invariants;
     std::ostream* progress = nullptr;
+    /// k = 1 per action: queries asked at once, each on its own thread in its own z3
+    /// context (detail::step_by_action); 1 asks them one after the other.
+    unsigned threads = 1;
 };
 
 /// One invariant's result.
@@ -264,7 +274,7 @@ std::vector<bool> frame_of(const model::config& cfg, const std::vector<action>& 
 /// incremental form's unsat cores, which spare later rounds some queries, did not win
 /// that back).
 template <class P>
-void step_by_action(const model::config& cfg, props::inv_set selected, props::inv_set cand, bool each,
+void step_by_action(const model::config& cfg, props::inv_set selected, props::inv_set cand, bool each, unsigned threads,
                     const wall_budget& budget, prove_result<conc_state<P>>& r, std::ostream* progress) {
     using SS = sym_state<P>;
     using CS = conc_state<P>;
@@ -333,26 +343,156 @@ void step_by_action(const model::config& cfg, props::inv_set selected, props::in
     r.step_terms = dag_size(roots);
     r.build_seconds = since(t_build);
 
-    // Can q's action, from a state where `assumed` holds, break one of `goals`?
-    auto check = [&](const query& q, props::inv_set goals, props::inv_set assumed, z3::model* m) {
-        z3::expr_vector bad(ctx);
+    // "q's action, from a state where `assumed` holds, breaks one of `goals`" as assertions;
+    // none when no goal can break under it.
+    auto assertions = [&](const query& q, props::inv_set goals, props::inv_set assumed) {
+        z3::expr_vector v(ctx), bad(ctx);
         for (int i = 0; i < props::inv_count; ++i)
             if ((goals >> i & 1) && !((assumed >> i & 1) && same(q.post[i], at0[i]))) bad.push_back(!q.post[i]);
-        if (bad.empty()) return z3::unsat;
+        if (bad.empty()) return v;
+        for (int i = 0; i < props::inv_count; ++i)
+            if (assumed >> i & 1) v.push_back(at0[i]);
+        v.push_back(q.ok);
+        v.push_back(z3::mk_or(bad));
+        return v;
+    };
+    // Can q's action, from a state where `assumed` holds, break one of `goals`?
+    auto check = [&](const query& q, props::inv_set goals, props::inv_set assumed, z3::model* m) {
+        const z3::expr_vector v = assertions(q, goals, assumed);
+        if (v.empty()) return z3::unsat;
         z3::solver sol(ctx, "QF_BV");
         z3::params p(ctx);
         p.set("timeout", budget.left_ms());
         sol.set(p);
-        for (int i = 0; i < props::inv_count; ++i)
-            if (assumed >> i & 1) sol.add(at0[i]);
-        sol.add(q.ok);
-        sol.add(z3::mk_or(bad));
+        for (unsigned i = 0; i < v.size(); ++i) sol.add(v[i]);
         const auto t = clock::now();
         const z3::check_result res = sol.check();
         r.solve_seconds += since(t);
         if (res == z3::sat && m) *m = sol.get_model();
         if (res == z3::unknown) r.reason = sol.reason_unknown();
         return res;
+    };
+    // An answer of a round for q, asked with `asked` assumed and as goals: unsat passes q
+    // for that set; sat is a CTI that drops what it breaks of the candidates left (with
+    // threads > 1 an earlier answer of the round may have dropped them all: then it drops
+    // nothing and q is asked again next round).  False: an internal error ends the run.
+    auto answer = [&](query& q, props::inv_set asked, z3::check_result res, z3::model& m, int round,
+                      std::size_t& dropped) {
+        if (res == z3::unsat) {
+            q.passed = asked;
+            return true;
+        }
+        cti<CS> c;
+        c.round = round;
+        c.states = {evaluate(m, s0), evaluate(m, q.next)};
+        c.steps = {acts[q.a]};
+        for (int i = 0; i < props::inv_count; ++i)
+            if ((cand >> i & 1) && m.eval(q.post[i], true).is_false()) c.broken.push_back(i);
+        if (c.broken.empty()) return true;
+        dropped += c.broken.size();
+        return record_cti(cfg, r, std::move(c), cand);
+    };
+    const auto out_of_time = [&](int round) {
+        r.reason = "time budget of " + std::to_string(budget.timeout_ms) + " ms used up in round " + std::to_string(round);
+    };
+
+    // threads > 1: a round asks the pending queries `threads` at a time, each in a fresh
+    // z3::context on its own thread.  A z3 context is not shared between threads: this
+    // thread translates the query into the new context before the worker starts and the
+    // model back after it is done.  The answers are taken in query order, and query j is
+    // asked, with the candidates of that moment, right after the answer to query
+    // j - threads is taken: what each query is asked does not depend on timing, so neither
+    // do the CTIs and rounds (within a process z3's term ids depend on what the context
+    // built before, so two runs agree as processes, as the sequential loop's do).  An
+    // answer cannot shrink the queries already in flight: those may report a CTI for
+    // invariants dropped meanwhile (it drops nothing), or pass for a larger set (asked
+    // again next round).  Houdini ends at the same set either way: the largest inductive
+    // subset of the start.
+    struct remote {
+        std::unique_ptr<z3::context> c;   // declared first: destroyed after what lives in it
+        std::unique_ptr<z3::expr_vector> v;
+        std::unique_ptr<z3::model> m;
+        props::inv_set asked = 0;   // the candidates it was asked with (assumed, and as goals)
+        unsigned timeout_ms = 0;
+        z3::check_result res = z3::unknown;
+        std::string reason;
+        double seconds = 0;
+        void release() {
+            m.reset();
+            v.reset();
+            c.reset();
+        }
+    };
+    const auto solve_remote = [since](remote& q) {
+        const auto t = clock::now();
+        z3::solver sol(*q.c, "QF_BV");
+        z3::params p(*q.c);
+        p.set("timeout", q.timeout_ms);
+        sol.set(p);
+        for (unsigned i = 0; i < q.v->size(); ++i) sol.add((*q.v)[i]);
+        q.res = sol.check();
+        if (q.res == z3::sat) q.m = std::make_unique<z3::model>(sol.get_model());
+        if (q.res == z3::unknown) q.reason = sol.reason_unknown();
+        q.seconds = since(t);
+    };
+    const auto round_in_parallel = [&](int round, std::size_t& asked, std::size_t& dropped, bool& stopped,
+                                       const auto& say) {
+        std::vector<query*> todo;
+        for (auto& q : qs)
+            if (q.passed != cand) todo.push_back(&q);
+        std::vector<remote> rem(todo.size());
+        std::vector<std::future<void>> done(todo.size());
+        std::deque<std::size_t> running;
+        const auto wait_all = [&] {
+            for (const std::size_t j : running) rem[j].c->interrupt();
+            for (const std::size_t j : running) done[j].wait();
+            for (const std::size_t j : running) rem[j].release();
+            running.clear();
+        };
+        std::size_t next = 0;
+        for (std::size_t i = 0; i < todo.size(); ++i) {
+            while (running.size() < threads && next < todo.size() && !budget.out()) {
+                const std::size_t j = next++;
+                rem[j].asked = cand;
+                const z3::expr_vector v = assertions(*todo[j], cand, cand);
+                if (v.empty()) {   // nothing can break: unsat without asking
+                    rem[j].res = z3::unsat;
+                    continue;
+                }
+                rem[j].c = std::make_unique<z3::context>();
+                rem[j].v = std::make_unique<z3::expr_vector>(*rem[j].c, v);
+                rem[j].timeout_ms = budget.left_ms();
+                done[j] = std::async(std::launch::async, solve_remote, std::ref(rem[j]));
+                running.push_back(j);
+            }
+            if (i >= next) {   // the budget ran out before it was asked
+                out_of_time(round);
+                stopped = true;
+                break;
+            }
+            if (!running.empty() && running.front() == i) {
+                done[i].get();
+                running.pop_front();
+            }
+            ++asked;
+            r.solve_seconds += rem[i].seconds;   // summed over the threads
+            say(*todo[i], rem[i].res, rem[i].seconds);
+            if (rem[i].res == z3::unknown) {
+                r.reason = rem[i].reason;
+                stopped = true;
+                break;
+            }
+            z3::model m(ctx);
+            if (rem[i].res == z3::sat) m = z3::model(*rem[i].m, ctx, z3::model::translate{});
+            const z3::check_result res = rem[i].res;
+            rem[i].release();
+            if (!answer(*todo[i], rem[i].asked, res, m, round, dropped)) {
+                wait_all();
+                return false;
+            }
+        }
+        wait_all();
+        return true;
     };
 
     bool stopped = false;
@@ -361,43 +501,36 @@ void step_by_action(const model::config& cfg, props::inv_set selected, props::in
         std::size_t asked = 0, dropped = 0;
         const std::size_t assumed = static_cast<std::size_t>(__builtin_popcountll(cand));
         auto last_said = clock::now();
-        for (auto& q : qs) {
-            if (q.passed == cand) continue;
-            if (budget.out()) {
-                r.reason = "time budget of " + std::to_string(budget.timeout_ms) + " ms used up in round " +
-                           std::to_string(round);
-                stopped = true;
-                break;
+        // A long run says what it is doing: every 30 s, and every query of 30 s or more.
+        const auto say = [&](const query& q, z3::check_result res, double seconds) {
+            if (!progress || (seconds < 30.0 && since(last_said) < 30.0)) return;
+            *progress << "prove: round " << round << ": " << asked << " queries asked, " << dropped
+                      << " invariants dropped, " << since(t_round) << " s; the last (" << model::describe(acts[q.a])
+                      << ") " << (res == z3::sat ? "sat" : res == z3::unsat ? "unsat" : "unknown") << " in " << seconds
+                      << " s" << std::endl;
+            last_said = clock::now();
+        };
+        if (threads > 1) {
+            if (!round_in_parallel(round, asked, dropped, stopped, say)) return;
+        } else {
+            for (auto& q : qs) {
+                if (q.passed == cand) continue;
+                if (budget.out()) {
+                    out_of_time(round);
+                    stopped = true;
+                    break;
+                }
+                ++asked;
+                z3::model m(ctx);
+                const auto t_query = clock::now();
+                const z3::check_result res = check(q, cand, cand, &m);
+                say(q, res, since(t_query));
+                if (res == z3::unknown) {
+                    stopped = true;
+                    break;
+                }
+                if (!answer(q, cand, res, m, round, dropped)) return;
             }
-            ++asked;
-            z3::model m(ctx);
-            const auto t_query = clock::now();
-            const z3::check_result res = check(q, cand, cand, &m);
-            // A long run says what it is doing: every 30 s, and every query of 30 s or more.
-            if (progress && (since(t_query) >= 30.0 || since(last_said) >= 30.0)) {
-                *progress << "prove: round " << round << ": " << asked << " queries asked, " << dropped
-                          << " invariants dropped, " << since(t_round) << " s; the last ("
-                          << model::describe(acts[q.a]) << ") "
-                          << (res == z3::sat ? "sat" : res == z3::unsat ? "unsat" : "unknown") << " in "
-                          << since(t_query) << " s" << std::endl;
-                last_said = clock::now();
-            }
-            if (res == z3::unknown) {
-                stopped = true;
-                break;
-            }
-            if (res == z3::unsat) {
-                q.passed = cand;
-                continue;
-            }
-            cti<CS> c;
-            c.round = round;
-            c.states = {evaluate(m, s0), evaluate(m, q.next)};
-            c.steps = {acts[q.a]};
-            for (int i = 0; i < props::inv_count; ++i)
-                if ((cand >> i & 1) && m.eval(q.post[i], true).is_false()) c.broken.push_back(i);
-            dropped += c.broken.size();
-            if (!record_cti(cfg, r, std::move(c), cand)) return;
         }
         r.round_seconds.push_back(since(t_round));
         r.round_queries.push_back(asked);
@@ -501,7 +634,7 @@ prove_result<conc_state<P>> prove(const model::config& cfg, int k, props::inv_se
     }
     if (!(cand & selected)) return finish();   // every selected invariant broke in the base case
     if (k == 1 && !joint) {
-        detail::step_by_action<P>(cfg, selected, cand, each, budget, r, progress);
+        detail::step_by_action<P>(cfg, selected, cand, each, std::max(1u, opt.threads), budget, r, progress);
         return finish();
     }
 

@@ -9,6 +9,7 @@
 // action and the joint query agree; an excluded invariant is neither proved nor
 // assumed.  A mutant is never proved (a base-case violation with k = 3); a time budget
 // that runs out is unknown, exit 3; `prove --json` has the summary shape of `bmc --json`.
+// Queries asked on two threads prove the same set, and two runs give the same answers.
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
@@ -188,6 +189,41 @@ TEST_CASE("prove: one query per action gives the joint query's answers", "[prove
     }
 }
 
+TEST_CASE("prove: queries asked on two threads give the same proved set; two runs give the same answers",
+          "[prove]") {
+    // --threads 2: the pending queries are asked two at a time, each in its own z3 context,
+    // and the answers taken in query order.  Houdini ends at the same set as one thread
+    // (the largest inductive subset); the CTIs may differ from one thread's, but not from
+    // one run (process) to the next.
+    const config cfg = one_process();
+    const props::inv_set assumable =
+        props::all_invariants & ~bit(inv::tlb_entry_backed) & ~bit(inv::exclusive_folio_one_mm);
+    const auto one = solver::prove<P>(cfg, 1, assumable, 0, {.assumable = assumable});
+    const auto two = solver::prove<P>(cfg, 1, assumable, 0, {.assumable = assumable, .threads = 2});
+    INFO("one thread:\n" << rows_text(one) << "two threads:\n" << rows_text(two));
+    REQUIRE_FALSE(one.internal_error);
+    REQUIRE_FALSE(two.internal_error);
+    int refuted = 0;
+    for (int i = 0; i < props::inv_count; ++i) {
+        INFO(props::inv_name(static_cast<inv>(i)));
+        CHECK(two.rows[i].status == one.rows[i].status);
+        refuted += two.rows[i].status == solver::prove_status::cti;
+    }
+    CHECK(refuted > 0);
+    for (const auto& c : two.ctis) CHECK(c.concrete_agrees);
+    const std::string args = "prove --bounds small --mms 1 --vmas 1 --va-pages 1 --folios 1 --anon-vmas 1 "
+                             "--exclude tlb_entry_backed --exclude exclusive_folio_one_mm --threads 2 --json";
+    const auto a = cli_test::run(args), b = cli_test::run(args);
+    INFO(a.out);
+    REQUIRE(a.code == 3);   // not proved: CTIs
+    REQUIRE(b.code == 3);
+    const auto ja = nlohmann::json::parse(a.out), jb = nlohmann::json::parse(b.out);
+    CHECK(ja["threads"] == 2);
+    CHECK(ja["round_queries"] == jb["round_queries"]);
+    CHECK(ja["invariants"] == jb["invariants"]);   // each result, its CTI's round and step
+    CHECK(ja["counts"]["cti"] == refuted);
+}
+
 TEST_CASE("prove: an excluded invariant is neither proved nor assumed", "[prove]") {
     // Without the memory claims, the other invariants are inductive on their own: one round,
     // no CTI.  Assuming fewer invariants is sound, so this is a proof of the selected ones.
@@ -216,6 +252,13 @@ TEST_CASE("cowcheck prove --exclude: the excluded invariants are listed, bad nam
     CHECK(j["counts"]["cti"] == 0);
     CHECK(j["counts"]["proved"] == props::inv_count - 4);
     CHECK(j["step_form"] == "per_action");
+    CHECK(j["threads"] == 2);   // the default: both cores
+    for (const char* args : {"--threads 0", "--threads 2 --k 2", "--threads 2 --joint"}) {
+        auto t = cli_test::run(bound + args);
+        INFO(args << "\n" << t.out);
+        CHECK(t.code == 2);
+        CHECK(t.out.find("--threads") != std::string::npos);
+    }
     auto bad = cli_test::run(bound + "--exclude no_such_invariant");
     CHECK(bad.code == 2);
     CHECK(bad.out.find("unknown invariant 'no_such_invariant'") != std::string::npos);
