@@ -82,8 +82,8 @@ template <class P> int run_prove(const prove_cli& o) {
         j["solve_seconds"] = r.solve_seconds;
         j["actions"] = r.actions;
         j["step_terms"] = r.step_terms;
-        j["leaves"] = r.leaves;
-        j["frame_leaves"] = r.frame_leaves;
+        j["leaves"] = r.leaves();
+        j["frame_leaves"] = r.frame_leaves();
         j["rounds"] = r.round_seconds;
         j["round_queries"] = r.round_queries;
         j["excluded"] = nlohmann::json::array();
@@ -125,10 +125,10 @@ template <class P> int run_prove(const prove_cli& o) {
                 r.build_seconds, r.step_terms, r.solve_seconds, r.round_seconds.size(),
                 o.threads > 1 ? (" (summed over " + std::to_string(o.threads) + " threads)").c_str() : "",
                 r.cpu_seconds);
-    if (r.leaves)
+    if (r.leaves())
         std::printf("  frame: %zu of the %zu state leaves no action of this configuration moves off their initial "
                     "value, fixed there in s_0\n",
-                    r.frame_leaves, r.leaves);
+                    r.frame_leaves(), r.leaves());
     if (excluded) {
         std::cout << "  excluded (neither proved nor assumed):";
         for (const auto& i : props::invariants())

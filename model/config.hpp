@@ -324,9 +324,9 @@ inline const std::vector<phased_info>& phased_ops() {
          "whose VMA rmap_one is on (walk_context holds its mm_users)"},
         {phased_op::walk_vma, "walk_vma",
          "`--phased walk`, and between two steps the walk is inside rmap_one on the last VMA walk_context "
-         "handed it (with walk_remap, the last one at the offset just walked; the callback may sleep): a "
-         "munmap, mremap or mprotect that frees that VMA meanwhile leaves rmap_one using a freed VMA "
-         "(implies walk)"},
+         "handed it (with walk_remap, on each VMA it hands: offset 0's and each remapped offset's; the "
+         "callback may sleep): a munmap, mremap or mprotect that frees that VMA meanwhile leaves rmap_one "
+         "using a freed VMA (implies walk)"},
         {phased_op::walk_remap, "walk_remap",
          "`--phased walk`, and walk_context()'s \"Get unique remaps\" loop in steps when the folio's "
          "remap_mt entry is a heap dynarray: the step that visits the context loads the entry (mas_walk, "

@@ -245,7 +245,7 @@ template <class S> void walker_freed(S& s, cint c) {
 /// the walker.
 template <class S> bool cow_seq_write(S& s, cint c) {
     auto& w = s.walker;
-    const bool reading = w.folio != nil && (w.arr_loaded || w.arr_walking) && w.curr == c;
+    const bool reading = w.folio != nil && (w.arr_pending || w.arr_loaded || w.arr_walking) && w.curr == c;
     if (reading) w.arr_changed = 1;
     return reading;
 }

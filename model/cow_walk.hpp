@@ -73,8 +73,9 @@
 // atomic but for --phased walk_remap's load and offsets (above) (its own
 // READ_ONCE(context->mm) / mmget_not_zero and VMA reads are one step, so only the last
 // VMA it hands in a step is inside rmap_one between steps (one VMA at most covers the
-// page at each offset): without walk_remap the VMAs of a walk_context's earlier offsets,
-// and with it offset 0's VMA before the load, are not; with walk_locks_vma
+// page at each offset): without walk_remap the VMAs of a walk_context's earlier offsets
+// are not; with walk_vma and walk_remap every VMA handed is, as the walk also pauses inside
+// rmap_one on offset 0's VMA when remaps follow (state.walker.arr_pending); with walk_locks_vma
 // a writer waits if it changes that VMA or a VMA range next to it, a little more than
 // the kernel's merges lock: model/vma.hpp walk_locks_range);
 // was_exclusive is read at each walk_context, as coded.  Concrete engines only: bmc and
@@ -198,11 +199,58 @@ template <class S> auto walker_rmap_one(S& s, int& last_mm, int& last_vma) {
     };
 }
 
+template <class S> void walker_visit(const config& cfg, S& s, bool may_pause = true);
+
+/// Is the folio's remap_mt entry in context x at pgoff p a heap dynarray (nr >= 2; a simple
+/// entry is a value in the tree slot)?
+template <class X> bool heap_remaps(const X& x, std::size_t p) { return p < x.rnr.size() && x.rnr[p].get() >= 2; }
+
+/// walk_context(curr) after the non-remapped case, which handed rmap_one (last_mm,
+/// last_vma) (nil: none): "Get unique remaps" and the offsets.  With --phased walk_remap
+/// and a heap dynarray as the folio's remap_mt entry, it stops after loading that entry
+/// (state.walker.arr_*), unless !may_pause: walker_read_remaps() goes on.
+template <class S> void walker_remaps(const config& cfg, S& s, int last_mm, int last_vma, bool may_pause) {
+    MODEL_TYPES(S);
+    auto& w = s.walker;
+    w.arr_pending = 0;
+    const auto& fo = s.folio[w.folio.get()];
+    const auto& x = s.cow_ctx[w.curr.get()];
+    const auto p = static_cast<std::size_t>(fo.index.get());
+    if (may_pause && cfg.has_phase(phased_op::walk_remap) && heap_remaps(x, p)) {
+        // remaps_for_each: mas_walk() has returned the entry, a struct dynarray pointer,
+        // under RCU and with mm_users held; its nr and offsets are read at the next step.
+        // The non-remapped case's rmap_one calls have returned (with walk_drops_rcu RCU was
+        // dropped around them, and is held again).  curr's sequence count is read before
+        // offset 0 (walk_rereads_remaps): arr_changed counts from there.
+        if (last_mm != nil && cfg.fixed(cow_fix::walk_drops_rcu)) walker_rcu_dropped(s);
+        w.pin_mm = x.mm;
+        w.rcu = 1;
+        w.arr_loaded = 1;
+        w.arr_freed = 0;
+        for (std::size_t q = 0; q < x.rstart.size(); ++q) w.arr_pgoffs[q] = x.rstart[q] == x.rstart[p];
+        w.arr_nr = x.rnr[p];
+        w.arr_offs = x.roff[p];
+        return;
+    }
+    const auto visit = walker_rmap_one(s, last_mm, last_vma);
+    cow::walk_context_offsets(cfg, s, I(w.folio), fo.index, x.mm, D::select(x.rnr, fo.index),
+                              D::select(x.roff, fo.index), B(true), visit, nullptr);
+    // read_seqcount_retry (walk_rereads_remaps): the count moves only while walk_context
+    // pauses (arr_pending), so only after that can it have moved.
+    const bool retry = w.arr_changed && cfg.fixed(cow_fix::walk_rereads_remaps);
+    w.arr_changed = 0;
+    if (retry) {
+        walker_visit(cfg, s, false);
+        return;
+    }
+    walker_in_rmap_one(cfg, s, last_mm, last_vma);
+}
+
 /// walk_context(curr) with the folio's current map count; ends the walk if it says so.
-/// With --phased walk_remap and a heap dynarray as the folio's remap_mt entry, it stops
-/// after loading that entry (state.walker.arr_*), unless !may_pause: walker_read_remaps()
-/// goes on.
-template <class S> void walker_visit(const config& cfg, S& s, bool may_pause = true) {
+/// With --phased walk_vma and walk_remap, when the non-remapped case handed rmap_one a
+/// VMA and remaps follow, it pauses inside that rmap_one (state.walker.arr_pending: the
+/// remaps come at the next step), unless !may_pause.  Then walker_remaps().
+template <class S> void walker_visit(const config& cfg, S& s, bool may_pause) {
     MODEL_TYPES(S);
     auto& w = s.walker;
     const auto& fo = s.folio[w.folio.get()];
@@ -215,26 +263,20 @@ template <class S> void walker_visit(const config& cfg, S& s, bool may_pause = t
         walker_end(cfg, s);
         return;
     }
-    const auto& x = s.cow_ctx[w.curr.get()];
-    const auto p = static_cast<std::size_t>(fo.index.get());
-    if (may_pause && rest && cfg.has_phase(phased_op::walk_remap) && p < x.rnr.size() && x.rnr[p] >= I(2)) {
-        // remaps_for_each: mas_walk() has returned the entry, a struct dynarray pointer,
-        // under RCU and with mm_users held; its nr and offsets are read at the next step.
-        // The non-remapped case's rmap_one calls have returned (with walk_drops_rcu RCU was
-        // dropped around them, and is held again).
-        if (last_mm != nil && cfg.fixed(cow_fix::walk_drops_rcu)) walker_rcu_dropped(s);
-        w.pin_mm = x.mm;
-        w.rcu = 1;
-        w.arr_loaded = 1;
-        w.arr_freed = w.arr_changed = 0;
-        for (std::size_t q = 0; q < x.rstart.size(); ++q) w.arr_pgoffs[q] = x.rstart[q] == x.rstart[p];
-        w.arr_nr = x.rnr[p];
-        w.arr_offs = x.roff[p];
+    if (!rest) {   // a dead mm: walk_context returns true at once
+        walker_in_rmap_one(cfg, s, nil, nil);
         return;
     }
-    cow::walk_context_offsets(cfg, s, I(w.folio), fo.index, x.mm, D::select(x.rnr, fo.index),
-                              D::select(x.roff, fo.index), rest, visit, nullptr);
-    walker_in_rmap_one(cfg, s, last_mm, last_vma);
+    const auto& x = s.cow_ctx[w.curr.get()];
+    const auto p = static_cast<std::size_t>(fo.index.get());
+    if (may_pause && last_mm != nil && cfg.has_phase(phased_op::walk_vma) && cfg.has_phase(phased_op::walk_remap) &&
+        p < x.rnr.size() && x.rnr[p].get() >= 1) {
+        // rmap_one on offset 0's VMA may sleep before walk_context goes on to the remaps.
+        walker_in_rmap_one(cfg, s, last_mm, last_vma);
+        w.arr_pending = 1;
+        return;
+    }
+    walker_remaps(cfg, s, last_mm, last_vma, may_pause);
 }
 
 /// --phased walk_remap: walk_context(curr) walks the next offset it read, arr_offs[arr_next]
@@ -302,7 +344,7 @@ template <class S> void walker_read_remaps(const config& cfg, S& s) {
 /// --inject cow_walk_skips_descendants: the traversal ends after the folio's context.
 template <class S> void walker_skip_descendants(const config& cfg, S& s) {
     const auto& w = s.walker;
-    if (w.folio != nil && !w.arr_loaded && !w.arr_walking && w.curr == w.root &&
+    if (w.folio != nil && !w.arr_pending && !w.arr_loaded && !w.arr_walking && w.curr == w.root &&
         cfg.has(mutant::cow_walk_skips_descendants))
         walker_end(cfg, s);
 }
@@ -348,9 +390,15 @@ template <class S> void do_walk_step(const config& cfg, S& s, const args&) {
                 return;
             }
         }
-        if (w.arr_loaded || w.arr_walking) {   // --phased walk_remap: walk_context(curr) goes on
-            if (w.arr_loaded) walker_read_remaps(cfg, s);
-            else walker_next_offset(cfg, s);
+        if (w.arr_pending || w.arr_loaded || w.arr_walking) {   // --phased walk_remap: walk_context(curr) goes on
+            if (w.arr_pending) {   // rmap_one on offset 0's VMA returns (RCU taken again)
+                w.rcu = 1;
+                walker_remaps(cfg, s, nil, nil, true);
+            } else if (w.arr_loaded) {
+                walker_read_remaps(cfg, s);
+            } else {
+                walker_next_offset(cfg, s);
+            }
             walker_skip_descendants(cfg, s);
             return;
         }

@@ -264,6 +264,9 @@ template <class D, class P> struct state {
         // arr_nr / arr_offs: what the reader reads, the array as it was at the load
         // (model/cow_walk.hpp says why that is exact as coded).
         std::uint8_t arr_loaded = 0;
+        // arr_pending (--phased walk_vma too): walk_context is inside rmap_one on the VMA
+        // of offset 0 (vma_mm, vma), and goes on to the remaps when it returns.
+        std::uint8_t arr_pending = 0;
         std::uint8_t arr_freed = 0;
         std::uint8_t arr_changed = 0;   // curr's remap_mt was written since (its seqcount moved)
         std::array<std::uint8_t, P::va_pages> arr_pgoffs{};

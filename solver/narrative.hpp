@@ -184,6 +184,9 @@ template <class S> std::string objects_text(const S& s, unsigned kinds, const st
         if (w.vma_mm.v != model::nil)   // --phased walk_vma
             o << "; rmap_one on mm" << int(w.vma_mm.v) << " vma" << int(w.vma.v)
               << (w.vma_locked ? " (read-locked)" : " (not locked)") << (w.vma_freed ? ", which was FREED" : "");
+        if (w.arr_pending)   // --phased walk_vma and walk_remap: rmap_one on offset 0's VMA
+            o << "; walk_context goes on to the remap_mt entry of pgoff " << int(s.folio[w.folio.v].index.v)
+              << " when rmap_one returns" << (w.arr_changed ? " (its context's sequence count moved)" : "");
         if (w.arr_loaded) {   // --phased walk_remap
             o << "; walk_context has loaded the remap_mt entry of pgoff " << int(s.folio[w.folio.v].index.v)
               << " (a heap dynarray";
@@ -275,12 +278,15 @@ template <class S> std::string object_diff(const S& before, const S& after, cons
 
 /// A step's title: model::describe(x), which names the action alone (it is also the
 /// action's identity in replay), told more exactly where the state before it decides what
-/// the action does: a walk_step after walk_context has loaded a remap array reads it, and
+/// the action does: a walk_step inside offset 0's rmap_one goes on to the remaps (--phased
+/// walk_vma with walk_remap), a walk_step after walk_context has loaded a remap array reads it, and
 /// one after it has read it walks the next offset (--phased walk_remap); neither moves to
 /// the next context.  A mermap_get on a used-up area says where mermap_alloc's wrap goes
 /// and whether it flushed (model/mermap.hpp).
 template <class S> std::string step_title(const config& cfg, const S& before, const action& x) {
     if constexpr (!S::domain::is_symbolic) {
+        if (x.kind == model::op::walk_step && before.walker.arr_pending)
+            return "rmap walk: rmap_one on offset 0 returns, walk_context goes on to the remapped offsets";
         if (x.kind == model::op::walk_step && before.walker.arr_loaded)
             return "rmap walk: walk_context reads the remap array it loaded";
         if (x.kind == model::op::walk_step && before.walker.arr_walking)

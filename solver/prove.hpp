@@ -46,6 +46,7 @@
 // assumption literals (assume.<name> => the invariant at s_0 .. s_{k-1}), so the
 // unrolled step is built once and every round reuses the solver.
 #pragma once
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <deque>
@@ -119,12 +120,14 @@ template <class CS> struct prove_result {
     std::string reason;            // unknown: why
     std::size_t actions = 0;
     std::size_t step_terms = 0;    // distinct z3 terms of the k unrolled steps
-    std::size_t leaves = 0;        // state leaves
-    std::size_t frame_leaves = 0;  // ... fixed at their initial value (detail::frame_leaves)
-    std::vector<bool> frame;       // which, in for_each_leaf order
+    std::vector<bool> frame;       // per state leaf, in for_each_leaf order: fixed at its initial value
+                                   // (detail::frame_leaves); empty if the run stopped before it
     double base_seconds = 0, build_seconds = 0, solve_seconds = 0, seconds = 0;
     double cpu_seconds = 0;        // process CPU time of the run (wall time is unreliable on a shared machine)
     bool internal_error = false;
+
+    std::size_t leaves() const { return frame.size(); }
+    std::size_t frame_leaves() const { return static_cast<std::size_t>(std::count(frame.begin(), frame.end(), true)); }
 };
 
 namespace detail {
@@ -299,14 +302,10 @@ void step_by_action(const model::config& cfg, props::inv_set selected, props::in
         std::size_t i = 0;
         model::generic::for_each_leaf(
             [&](const std::string&, auto& leaf) {
-                if (r.frame[i]) {
-                    leaf.e = init[i];
-                    ++r.frame_leaves;
-                }
+                if (r.frame[i]) leaf.e = init[i];
                 ++i;
             },
             "", s0);
-        r.leaves = i;
     }
     std::vector<z3::expr> at0;   // each invariant at s_0
     for (int i = 0; i < props::inv_count; ++i) at0.push_back(props::holds(static_cast<props::inv>(i), cfg, s0).e.simplify());
@@ -664,11 +663,7 @@ prove_result<conc_state<P>> prove(const model::config& cfg, int k, props::inv_se
         const std::vector<z3::expr> init = leaf_exprs(lift(model::initial_state<CS>(&cfg)));
         r.frame = detail::frame_leaves(s0, init, next_values);
         for (std::size_t i = 0; i < r.frame.size(); ++i)
-            if (r.frame[i]) {
-                sol.add(s0[i] == init[i]);
-                ++r.frame_leaves;
-            }
-        r.leaves = s0.size();
+            if (r.frame[i]) sol.add(s0[i] == init[i]);
     }
     // assume.<name> => the invariant at s_0 .. s_{k-1}; at_k[i]: the invariant at s_k.
     std::vector<z3::expr> assume, at_k;

@@ -930,6 +930,47 @@ TEST_CASE("phased walk_remap + walk_vma: between two offsets the walk is inside 
     CHECK(run<default_state>(nocfg, walk_offset_unmap_trace).final().bug == 0);
 }
 
+TEST_CASE("phased walk_remap + walk_vma: the walk pauses inside rmap_one on offset 0's VMA before the remaps, a "
+          "munmap frees it, walk_locks_vma makes the munmap wait",
+          "[cow_context][phased][walk][finding]") {
+    // pgoff 0 keeps its record {1} after the VMA moved back to offset 0; the fork maps the
+    // folio twice, so the walk does not stop early at offset 0.
+    const std::vector<action> trace = {act::mmap(0, 0, 1),      act::write(0, 0, 0, 1), act::mremap(0, 0, 1, 1),
+                                       act::mremap(0, 1, 1, 0), act::fork(0, 1),        walk_begin(0),
+                                       act::munmap(0, 0, 1),    walk_step};
+    const auto cfg = walk_offset_vma_cfg(false);
+    const auto o = run<default_state>(cfg, trace, /*check_invariants=*/false);
+    const int c = o.after(5).mm[0].cow_context.get();
+    CHECK(o.after(5).cow_ctx[c].rnr[0] == 1);
+    const auto& w = o.after(6).walker;
+    CHECK(w.arr_pending == 1);                                  // inside rmap_one on offset 0's VMA
+    CHECK(w.arr_loaded == 0);
+    CHECK(w.vma_mm == 0);
+    CHECK(w.vma == model::find_vma(o.after(5), 0, model::cint(0)));
+    CHECK(w.pending[0] == 0);                                   // mm0 confirmed at offset 0
+    CHECK(o.after(7).walker.vma_freed == 1);
+    CHECK(o.final().bug == static_cast<int>(model::bug::rmap_one_freed_vma));
+    // Without the munmap the walk goes on to offset 1 (nothing there); the next step moves
+    // to the child's context.
+    auto s = o.after(6);
+    REQUIRE(model::step(cfg, s, walk_step));
+    CHECK(s.walker.arr_pending == 0);
+    CHECK(s.walker.vma_mm == model::nil);
+    CHECK(s.walker.folio == 0);
+    // With walk_locks_vma the munmap waits until rmap_one returns.
+    const auto lcfg = walk_offset_vma_cfg(true);
+    auto l = run<default_state>(lcfg, std::vector<action>(trace.begin(), trace.begin() + 6)).final();
+    CHECK(l.walker.arr_pending == 1);
+    CHECK(l.walker.vma_locked == 1);
+    CHECK_FALSE(model::enabled(lcfg, l, act::munmap(0, 0, 1)));
+    REQUIRE(model::step(lcfg, l, walk_step));
+    CHECK(model::enabled(lcfg, l, act::munmap(0, 0, 1)));
+    // Without walk_vma the walk does not pause there: offset 0 and offset 1 in one step.
+    CHECK(run<default_state>(walk_moved_cfg(true), std::vector<action>(trace.begin(), trace.begin() + 6))
+              .final()
+              .walker.arr_pending == 0);
+}
+
 TEST_CASE("phased walk_remap: explore finds the missed mapping in 9 steps and not before, with walk_rereads_remaps "
           "it is clean",
           "[cow_context][phased][walk]") {

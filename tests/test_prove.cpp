@@ -138,9 +138,9 @@ TEST_CASE("prove: the frame holds only leaves no step of the configuration moves
     config cfg = one_process();
     const auto fixed = solver::prove<P>(cfg, 1, bit(inv::rmap_complete), 0);
     REQUIRE_FALSE(fixed.internal_error);
-    INFO(fixed.frame_leaves << " of " << fixed.leaves << " leaves in the frame");
-    CHECK(fixed.frame_leaves > 0);
-    CHECK(fixed.frame_leaves < fixed.leaves);
+    INFO(fixed.frame_leaves() << " of " << fixed.leaves() << " leaves in the frame");
+    CHECK(fixed.frame_leaves() > 0);
+    CHECK(fixed.frame_leaves() < fixed.leaves());
     CHECK(in_frame(fixed.frame, "cow_ctx[0].refcount"));          // no COW context under --design anon_vma
     CHECK(in_frame(fixed.frame, "mermap[0].next"));               // nor mermap outside --design mshare
     CHECK(in_frame(fixed.frame, "mm[0].flush_pending"));          // owed only under a mutant
@@ -189,7 +189,7 @@ TEST_CASE("prove: one query per action gives the joint query's answers", "[prove
     }
 }
 
-TEST_CASE("prove: queries asked on two threads give the same proved set; two runs give the same answers",
+TEST_CASE("prove: queries asked on two threads give the same proved set, two runs give the same answers",
           "[prove]") {
     // --threads 2: the pending queries are asked two at a time, each in its own z3 context,
     // and the answers taken in query order.  Houdini ends at the same set as one thread
