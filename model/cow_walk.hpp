@@ -87,12 +87,17 @@
 
 namespace model {
 
+/// The links of a context that traverse_contexts() follows.
+struct walker_links {
+    cint parent = nil, first_child = nil, next_sibling = nil;
+};
+
 /// What the walk's cursor reads of context c: the slot, or for a context freed while
 /// the walk held RCU, what kfree_rcu kept (mm NULL, no children, the old links).
-template <class S> std::array<cint, 3> walker_view(const S& s, cint c) {   // parent, first child, next sibling
+template <class S> walker_links walker_view(const S& s, cint c) {
     const auto& w = s.walker;
     const auto k = static_cast<std::size_t>(c.get());
-    if (k >= w.rcu_freed.size()) return {nil, nil, nil};
+    if (k >= w.rcu_freed.size()) return {};
     if (w.rcu_freed[k]) return {w.rcu_parent[k], nil, w.rcu_next[k]};
     const auto& x = s.cow_ctx[k];
     return {x.parent, x.first_child, x.next_sibling};
@@ -416,12 +421,12 @@ template <class S> void do_walk_step(const config& cfg, S& s, const args&) {
                 return;
             }
             const auto v = walker_view(s, w.curr);
-            w.parent = v[0];
-            w.curr = v[2] != nil ? v[2] : v[0];
+            w.parent = v.parent;
+            w.curr = v.next_sibling != nil ? v.next_sibling : v.parent;
         }
         // (1) if (curr != parent) descend to the left-most child, as far as it goes.
         for (int k = 0; k < P::anon_vmas && w.curr != w.parent; ++k) {
-            const cint child = walker_view(s, w.curr)[1];
+            const cint child = walker_view(s, w.curr).first_child;
             if (child == nil) break;
             w.curr = child;
         }
