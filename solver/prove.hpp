@@ -256,6 +256,33 @@ std::vector<bool> frame_of(const model::config& cfg, const std::vector<action>& 
     return frame_leaves(leaf_exprs(s0), init, next_values);
 }
 
+/// One per-action query's answer: z3's result, its model when sat, z3's reason when
+/// unknown, and the seconds the check took.
+struct query_answer {
+    z3::check_result res = z3::unknown;
+    std::unique_ptr<z3::model> m;
+    std::string reason;
+    double seconds = 0;
+};
+
+/// Asks the assertions v in a fresh z3::solver(c, "QF_BV") with a timeout (see
+/// step_by_action for why fresh).  Touches only context c, so a worker thread may run
+/// it on a context of its own.
+inline query_answer ask_fresh(z3::context& c, const z3::expr_vector& v, unsigned timeout_ms) {
+    const auto t = std::chrono::steady_clock::now();
+    z3::solver sol(c, "QF_BV");
+    z3::params p(c);
+    p.set("timeout", timeout_ms);
+    sol.set(p);
+    for (unsigned i = 0; i < v.size(); ++i) sol.add(v[i]);
+    query_answer a;
+    a.res = sol.check();
+    if (a.res == z3::sat) a.m = std::make_unique<z3::model>(sol.get_model());
+    if (a.res == z3::unknown) a.reason = sol.reason_unknown();
+    a.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+    return a;
+}
+
 /// The inductive step for k = 1, one query per action (prove's default at k = 1).
 ///
 /// "Some enabled action breaks an assumed invariant" is the disjunction over the actions
@@ -359,17 +386,11 @@ void step_by_action(const model::config& cfg, props::inv_set selected, props::in
     auto check = [&](const query& q, props::inv_set goals, props::inv_set assumed, z3::model* m) {
         const z3::expr_vector v = assertions(q, goals, assumed);
         if (v.empty()) return z3::unsat;
-        z3::solver sol(ctx, "QF_BV");
-        z3::params p(ctx);
-        p.set("timeout", budget.left_ms());
-        sol.set(p);
-        for (unsigned i = 0; i < v.size(); ++i) sol.add(v[i]);
-        const auto t = clock::now();
-        const z3::check_result res = sol.check();
-        r.solve_seconds += since(t);
-        if (res == z3::sat && m) *m = sol.get_model();
-        if (res == z3::unknown) r.reason = sol.reason_unknown();
-        return res;
+        const query_answer a = ask_fresh(ctx, v, budget.left_ms());
+        r.solve_seconds += a.seconds;
+        if (a.res == z3::sat && m) *m = *a.m;
+        if (a.res == z3::unknown) r.reason = a.reason;
+        return a.res;
     };
     // An answer of a round for q, asked with `asked` assumed and as goals: unsat passes q
     // for that set; sat is a CTI that drops what it breaks of the candidates left (with
@@ -410,30 +431,16 @@ void step_by_action(const model::config& cfg, props::inv_set selected, props::in
     struct remote {
         std::unique_ptr<z3::context> c;   // declared first: destroyed after what lives in it
         std::unique_ptr<z3::expr_vector> v;
-        std::unique_ptr<z3::model> m;
-        props::inv_set asked = 0;   // the candidates it was asked with (assumed, and as goals)
+        query_answer a;                   // its model lives in *c
+        props::inv_set asked = 0;         // the candidates it was asked with (assumed, and as goals)
         unsigned timeout_ms = 0;
-        z3::check_result res = z3::unknown;
-        std::string reason;
-        double seconds = 0;
         void release() {
-            m.reset();
+            a.m.reset();
             v.reset();
             c.reset();
         }
     };
-    const auto solve_remote = [since](remote& q) {
-        const auto t = clock::now();
-        z3::solver sol(*q.c, "QF_BV");
-        z3::params p(*q.c);
-        p.set("timeout", q.timeout_ms);
-        sol.set(p);
-        for (unsigned i = 0; i < q.v->size(); ++i) sol.add((*q.v)[i]);
-        q.res = sol.check();
-        if (q.res == z3::sat) q.m = std::make_unique<z3::model>(sol.get_model());
-        if (q.res == z3::unknown) q.reason = sol.reason_unknown();
-        q.seconds = since(t);
-    };
+    const auto solve_remote = [](remote& q) { q.a = ask_fresh(*q.c, *q.v, q.timeout_ms); };
     const auto round_in_parallel = [&](int round, std::size_t& asked, std::size_t& dropped, bool& stopped,
                                        const auto& say) {
         std::vector<query*> todo;
@@ -455,7 +462,7 @@ void step_by_action(const model::config& cfg, props::inv_set selected, props::in
                 rem[j].asked = cand;
                 const z3::expr_vector v = assertions(*todo[j], cand, cand);
                 if (v.empty()) {   // nothing can break: unsat without asking
-                    rem[j].res = z3::unsat;
+                    rem[j].a.res = z3::unsat;
                     continue;
                 }
                 rem[j].c = std::make_unique<z3::context>();
@@ -474,16 +481,17 @@ void step_by_action(const model::config& cfg, props::inv_set selected, props::in
                 running.pop_front();
             }
             ++asked;
-            r.solve_seconds += rem[i].seconds;   // summed over the threads
-            say(*todo[i], rem[i].res, rem[i].seconds);
-            if (rem[i].res == z3::unknown) {
-                r.reason = rem[i].reason;
+            const query_answer& a = rem[i].a;
+            r.solve_seconds += a.seconds;   // summed over the threads
+            say(*todo[i], a.res, a.seconds);
+            if (a.res == z3::unknown) {
+                r.reason = a.reason;
                 stopped = true;
                 break;
             }
             z3::model m(ctx);
-            if (rem[i].res == z3::sat) m = z3::model(*rem[i].m, ctx, z3::model::translate{});
-            const z3::check_result res = rem[i].res;
+            if (a.res == z3::sat) m = z3::model(*a.m, ctx, z3::model::translate{});
+            const z3::check_result res = a.res;
             rem[i].release();
             if (!answer(*todo[i], rem[i].asked, res, m, round, dropped)) {
                 wait_all();
