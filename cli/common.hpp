@@ -47,7 +47,7 @@ struct model_options {
         app.add_option("--invariant", invariants, "check only this invariant (repeatable; default: all)");
         app.add_option("--phased", phased,
                        "split an operation into phases so that other actions can run between them (repeatable; "
-                       "fork, walk, walk_vma, walk_remap; concrete engines only, see `cowcheck list`)");
+                       "fork, walk, walk_vma, walk_remap, walk_remap_slots; concrete engines only, see `cowcheck list`)");
     }
 
     /// Build the run's config for preset P; bad names or bounds are usage errors.

@@ -221,6 +221,7 @@ enum class cow_fix : int {
     walk_locks_vma,
     remap_expand_rcu,
     walk_rereads_remaps,
+    unmap_removes_records,
     count_
 };
 
@@ -282,6 +283,11 @@ inline const std::vector<cow_fix_info>& cow_fixes() {
          "starts again if it moved between the load of the remaps and the walk of the last offset "
          "(read_seqcount_retry() at the end; as coded nothing tells the walk: an mremap that moves a mapping "
          "to another offset meanwhile makes the walk miss it: finding 11)"},
+        {cow_fix::unmap_removes_records, "unmap_removes_records",
+         "remove_vma() calls cow_context_vma_unmap() before unlink_anon_vmas() clears vma->anon_vma, and "
+         "find_and_unmap_existing() splits the entries straddling the unmapped range first, so munmap removes "
+         "the VMA's records (as coded should_track_remap() is false there and records are never removed: "
+         "\"Other observations\"; with --phased walk_remap_slots the in-place removal shows race (a), finding 12)"},
     };
     return all;
 }
@@ -300,6 +306,7 @@ enum class phased_op : int {
     walk,   // cow_context_walk: walk_begin (root visited), then one walk_step per context
     walk_vma,   // walk, and between steps rmap_one holds the last VMA handed to it (implies walk)
     walk_remap, // walk, and walk_context() reads a heap remap array one step after loading it (implies walk)
+    walk_remap_slots,   // walk_remap, and the read of that array one slot per step (implies walk_remap)
     count_
 };
 
@@ -333,6 +340,13 @@ inline const std::vector<phased_info>& phased_ops() {
          "under RCU), the next one reads its nr and offsets and walks the first, each later one the next "
          "offset; a remap_mt writer of that context (an mremap's add_new_remap) or an mremap of its mm "
          "can run between any two (implies walk)"},
+        {phased_op::walk_remap_slots, "walk_remap_slots",
+         "`--phased walk_remap`, and its \"Get unique remaps\" loop reads the loaded array one slot per step, "
+         "as remaps_for_each re-reads nr (smp_load_acquire) and slot i on each iteration: each step reads nr "
+         "and, below it, the next slot; the step that finds no slot left walks the first offset collected.  "
+         "A writer that changes the array in place meanwhile (find_and_unmap_existing()'s shift and "
+         "dynarray_shrink(), set_multi_remap(), an append into spare capacity) is seen by the slots read after "
+         "it (race (a), finding 12) (implies walk_remap)"},
     };
     return all;
 }
@@ -371,6 +385,7 @@ struct config {
     bool has_phase(phased_op p) const { return phased & (1u << static_cast<int>(p)); }
     config& phase(phased_op p) {
         phased |= 1u << static_cast<int>(p);
+        if (p == phased_op::walk_remap_slots) phase(phased_op::walk_remap);
         if (p == phased_op::walk_vma || p == phased_op::walk_remap) phase(phased_op::walk);
         return *this;
     }

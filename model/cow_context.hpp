@@ -290,7 +290,19 @@ void walker_remap_written(const config& cfg, S& s, cint c, const X& x, cint lo, 
     if (how == remap_write::shrink) {
         bool holds = false;
         for (int k = 0; k < nr && k < static_cast<int>(x.roff[q0].size()); ++k) holds = holds || x.roff[q0][k] == old_off;
-        if (holds && nr <= 2) w.arr_pgoffs = {};   // replaced; kfree_rcu keeps it for the reader
+        if (holds && nr <= 2) {
+            // shrink_remaps() at nr 2 stores a simple entry and kfree_rcu() keeps the array
+            // for the reader.  find_and_unmap_existing() has shifted it in place before
+            // (nr stays 2): a reader slot by slot (walk_remap_slots) reads the shifted slots.
+            if (cfg.has_phase(phased_op::walk_remap_slots)) {
+                bool after = false;
+                for (int k = 0; k + 1 < nr; ++k) {
+                    after = after || w.arr_offs[k] == old_off;
+                    if (after) w.arr_offs[k] = w.arr_offs[k + 1];
+                }
+            }
+            w.arr_pgoffs = {};
+        }
         return;
     }
     for (int q = 0; q < va; ++q)
@@ -298,6 +310,28 @@ void walker_remap_written(const config& cfg, S& s, cint c, const X& x, cint lo, 
     if (how == remap_write::append && nr >= 2 && (nr & (nr - 1)) == 0) {   // nr == cap: __dynarray_expand()
         if (cfg.fixed(cow_fix::remap_expand_rcu)) w.arr_pgoffs = {};
         else w.arr_freed = 1;   // krealloc(): kfree() of the array the walk is about to read
+    }
+}
+
+/// --phased walk_remap_slots: after a write of context c's remap_mt, the array the walk is
+/// reading slot by slot holds what the entry of its pgoffs (arr_pgoffs) now holds, if it
+/// is still that entry's array: the write changed it in place (find_and_unmap_existing()'s
+/// shift and dynarray_shrink(), set_multi_remap(), an append into spare capacity).  A
+/// write that replaced it (walker_remap_written cleared arr_pgoffs) leaves the reader the
+/// old one.  Concrete only.
+template <class S, class C> void walker_remap_refresh(const config& cfg, S& s, const C& c) {
+    if constexpr (!S::domain::is_symbolic) {
+        auto& w = s.walker;
+        if (!cfg.has_phase(phased_op::walk_remap_slots) || w.folio == nil || !w.arr_loaded || w.arr_freed ||
+            w.curr != c)
+            return;
+        const auto& x = s.cow_ctx[static_cast<std::size_t>(c.get())];
+        for (std::size_t q = 0; q < w.arr_pgoffs.size(); ++q)
+            if (w.arr_pgoffs[q]) {
+                w.arr_nr = x.rnr[q];
+                w.arr_offs = x.roff[q];
+                return;
+            }
     }
 }
 
@@ -410,6 +444,7 @@ void do_remap(const config& cfg, S& s, int m, const V& v, typename S::domain::In
         else if (use_add) walker_remap_written(cfg, s, c, x, v.pgoff, v.pages, remap_write::append);
     }
     D::update(s.cow_ctx, c, [&](auto& dst) { dst = r; });
+    walker_remap_refresh(cfg, s, c);
     out_of_bounds_if(s, overflow);
 }
 

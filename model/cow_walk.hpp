@@ -235,6 +235,9 @@ template <class S> void walker_remaps(const config& cfg, S& s, int last_mm, int 
         for (std::size_t q = 0; q < x.rstart.size(); ++q) w.arr_pgoffs[q] = x.rstart[q] == x.rstart[p];
         w.arr_nr = x.rnr[p];
         w.arr_offs = x.roff[p];
+        w.arr_slot = 0;   // walk_remap_slots: nothing read yet
+        w.arr_got_nr = 0;
+        w.arr_got = {};
         return;
     }
     const auto visit = walker_rmap_one(s, last_mm, last_vma);
@@ -322,11 +325,15 @@ template <class S> void walker_next_offset(const config& cfg, S& s) {
 
 /// --phased walk_remap: walk_context(curr) goes on from the loaded entry: it reads its nr
 /// and offsets ("Get unique remaps", into the walker's on-stack copy) and walks the first
-/// (walker_next_offset).  The reader sees the array as it was at the load: a krealloc()
-/// since then is a use-after-free, a kfree_rcu() leaves it readable, and the in-place
-/// writes (find_and_remap_existing()'s set_multi_remap(), an append into spare capacity,
-/// shrink_remaps()'s nr > 2 case) are taken to come after its reads (so race (a) of
-/// docs/cow-context-findings.md is not shown).
+/// (walker_next_offset).  A krealloc() since the load is a use-after-free, a kfree_rcu()
+/// leaves the array readable as it was.  Without walk_remap_slots the whole loop is this
+/// one step, and the in-place writes since the load (find_and_remap_existing()'s
+/// set_multi_remap(), an append into spare capacity, find_and_unmap_existing()'s shift and
+/// dynarray_shrink()) are taken to come after its reads.  With walk_remap_slots each step
+/// reads nr (smp_load_acquire) and, below it, slot arr_slot of the array as it is now
+/// (arr_offs follows the in-place writes: cow::walker_remap_refresh), appending it to the
+/// on-stack dynarray; the step that finds arr_slot >= nr ends the loop (race (a) of
+/// docs/cow-context-findings.md, finding 12).
 template <class S> void walker_read_remaps(const config& cfg, S& s) {
     MODEL_TYPES(S);
     auto& w = s.walker;
@@ -337,8 +344,21 @@ template <class S> void walker_read_remaps(const config& cfg, S& s) {
         return;
     }
     I unr = 0;
-    w.arr_offs = cow::unique_remaps<S>(cfg, w.arr_nr, w.arr_offs, B(true), unr);
+    if (cfg.has_phase(phased_op::walk_remap_slots)) {
+        if (w.arr_slot < w.arr_nr.get()) {   // append_remap_offset(unique_remaps, slot i)
+            cow::append_offset<D>(w.arr_got, w.arr_got_nr, w.arr_offs[w.arr_slot++], B(true),
+                                  cfg.fixed(cow_fix::dynarray_insert_moves));
+            return;   // RCU and mm_users held: the next slot comes at the next step
+        }
+        w.arr_offs = w.arr_got;
+        unr = w.arr_got_nr;
+    } else {
+        w.arr_offs = cow::unique_remaps<S>(cfg, w.arr_nr, w.arr_offs, B(true), unr);
+    }
     w.arr_nr = unr;
+    w.arr_slot = 0;
+    w.arr_got_nr = 0;
+    w.arr_got = {};
     w.arr_loaded = 0;
     w.arr_pgoffs = {};
     w.arr_walking = 1;

@@ -27,12 +27,15 @@ template <class S> void teardown_mm(const config& cfg, S& s, int m) {
         for (int p = 0; p < P::va_pages; ++p)
             D::when(vma_covers(v, I(p)), s, [&](S& s) { zap_pte(s, m, p, s.mm[m].gather); });
     }
+    if (cfg.cow() && cfg.fixed(cow_fix::unmap_removes_records))   // remove_vma()'s call, moved first
+        for (int i = 0; i < P::vmas; ++i)
+            D::when(s.vma[m][i].used, s, [&](S& s) { rmap::vma_unmap(cfg, s, m, s.vma[m][i]); });
     for (int i = 0; i < P::vmas; ++i)     // free_pgtables() -> unlink_anon_vmas()
         D::when(s.vma[m][i].used, s, [&](S& s) { rmap::unlink(cfg, s, m, i); });
     tlb_finish_mmu(cfg, s, m);            // flush, then free the pages
     for (int i = 0; i < P::vmas; ++i) {   // remove_vma()
         D::when(s.vma[m][i].used, s, [&](S& s) {
-            rmap::vma_unmap(cfg, s, m, i);
+            rmap::vma_unmap(cfg, s, m, s.vma[m][i]);
             walker_vma_freed(s, m, i);
         });
         s.vma[m][i] = vma_t<D, P>{};

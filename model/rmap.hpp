@@ -159,21 +159,32 @@ void copy_vma_merged(const config& cfg, S& s, int m, const V& moved, const V& sr
     if (cfg.cow() && cfg.fixed(cow_fix::copy_vma_merge_records)) copy_vma_remap(cfg, s, m, moved, src, on);
 }
 
-/// remove_vma() -> cow_context_vma_unmap(vma).
-template <class S> void vma_unmap(const config& cfg, S& s, int m, int i) {
+/// remove_vma() -> cow_context_vma_unmap(vma), v the VMA as the caller sees it.  As coded
+/// remove_vma() runs after free_pgtables() -> unlink_anon_vmas() set vma->anon_vma = NULL,
+/// so should_track_remap() is false and nothing is removed.  --cow-fix
+/// unmap_removes_records calls it before that, from the unmap paths (model/vma.hpp
+/// unmap_vma_range, model/mm.hpp exit_mmap; a merge's removal of a VMA, vma_complete(),
+/// does not call remove_vma()), and splits the entries straddling the unmapped pgoff range
+/// first (as remap_clips_entries does for a move), so only v's pages lose their record.
+template <class S, class V> void vma_unmap(const config& cfg, S& s, int m, const V& v) {
     using D = typename S::domain;
     if (!cfg.cow()) return;
-    const auto v = s.vma[m][i];
+    const bool fix = cfg.fixed(cow_fix::unmap_removes_records);
     const auto off = cow::vma_offset(v);
     const typename D::Bool track = cow::should_track(v);
     const auto c = s.mm[m].cow_context;
     const auto x = D::select(s.cow_ctx, c);
     auto y = x;
-    cow::unmap_existing<D>(y, v.pgoff, v.pages, off);
+    if (fix) cow::split_at<D>(y, v.pgoff, v.pages);
+    cow::unmap_existing<D>(y, v.pgoff, v.pages, off);   // find_and_unmap_existing()
     const auto r = D::ite(track, y, x);
     if constexpr (!D::is_symbolic)   // --phased walk_remap: what it does to the walk's array
-        if (track) cow::walker_remap_written(cfg, s, c, x, v.pgoff, v.pages, cow::remap_write::shrink, off);
+        if (track) {
+            if (fix) cow::walker_remap_written(cfg, s, c, x, v.pgoff, v.pages, cow::remap_write::clip);
+            cow::walker_remap_written(cfg, s, c, x, v.pgoff, v.pages, cow::remap_write::shrink, off);
+        }
     D::update(s.cow_ctx, c, [&](auto& dst) { dst = r; });
+    cow::walker_remap_refresh(cfg, s, c);
 }
 
 /// rmap_walk_anon(folio): visit(cond, m, i, vpage) for each VMA handed to rmap_one.

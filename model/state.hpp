@@ -277,6 +277,13 @@ template <class D, class P> struct state {
         // being arr_offs[arr_next]; arr_changed goes on counting writes until the last.
         std::uint8_t arr_walking = 0;
         std::uint8_t arr_next = 0;
+        // --phased walk_remap_slots: the loaded array is read one slot per step; arr_slot is
+        // the next slot to read, arr_got[0 .. arr_got_nr) the unique offsets collected so far
+        // (the on-stack dynarray), and arr_nr / arr_offs follow the in-place writes to the
+        // array while it is still the entry of arr_pgoffs.
+        std::uint8_t arr_slot = 0;
+        cint arr_got_nr = 0;
+        std::array<cint, P::vmas + 1> arr_got{};
         // Contexts freed while the walk holds rcu_read_lock: kfree_rcu() keeps the memory
         // (the slot is not reused) and list_del_rcu() left their parent and next pointers.
         std::array<std::uint8_t, P::anon_vmas> rcu_freed{};

@@ -69,10 +69,11 @@ template <class S> void walker_vma_freed(S& s, int m, int k) {
 }
 
 /// Remove VMA (m, k): unlink_anon_vmas() from vma_complete()/free_pgtables(), then
-/// remove_vma() (cow_context_vma_unmap, which therefore sees vma->anon_vma == NULL).
+/// remove_vma() (cow_context_vma_unmap, which therefore sees vma->anon_vma == NULL; --cow-fix
+/// unmap_removes_records calls it first, from the unmap paths: unmap_vma_range, exit_mmap).
 template <class S> void remove_vma(const config& cfg, S& s, int m, int k) {
     rmap::unlink(cfg, s, m, k);
-    rmap::vma_unmap(cfg, s, m, k);
+    rmap::vma_unmap(cfg, s, m, s.vma[m][k]);
     s.vma[m][k] = vma_t<typename S::domain, typename S::preset>{};
     walker_vma_freed(s, m, k);
 }
@@ -151,6 +152,15 @@ template <class S> void unmap_vma_range(const config& cfg, S& s, int m, int star
             const I vend = v.start + v.pages;
             const B head = v.start < start;    // [vm_start, start) stays
             const B tail = I(end) < vend;      // [end, vm_end) stays
+            if (cfg.cow() && cfg.fixed(cow_fix::unmap_removes_records)) {
+                // remove_vma() of the part unmapped (__split_vma gave it a VMA of its own)
+                // calls cow_context_vma_unmap() before unlink_anon_vmas().
+                auto gone = v;
+                gone.start = D::ite(head, I(start), v.start);
+                gone.pgoff = v.pgoff + (gone.start - v.start);
+                gone.pages = D::ite(tail, I(end), vend) - gone.start;
+                rmap::vma_unmap(cfg, s, m, gone);
+            }
             D::when(!head && !tail, s, [&](S& s) { remove_vma(cfg, s, m, i); });
             D::when(!head && tail, s, [&](S& s) {
                 auto& x = s.vma[m][i];

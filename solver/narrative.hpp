@@ -192,7 +192,16 @@ template <class S> std::string objects_text(const S& s, unsigned kinds, const st
               << " (a heap dynarray";
             for (int k = 0; k < int(w.arr_nr.v) && k < int(w.arr_offs.size()); ++k)
                 o << (k ? ", " : " {") << int(static_cast<std::int8_t>(w.arr_offs[k].v));
-            o << "}) and has not read it yet" << (w.arr_freed ? "; that array was FREED (krealloc)" : "");
+            if (w.arr_slot) {   // --phased walk_remap_slots
+                o << "), has read slot" << (w.arr_slot > 1 ? "s 0-" + std::to_string(w.arr_slot - 1) : " 0")
+                  << " and collected";
+                for (int k = 0; k < int(w.arr_got_nr.v) && k < int(w.arr_got.size()); ++k)
+                    o << (k ? ", " : " {") << int(static_cast<std::int8_t>(w.arr_got[k].v));
+                o << "}";
+            } else {
+                o << ") and has not read it yet";
+            }
+            o << (w.arr_freed ? "; that array was FREED (krealloc)" : "");
         }
         if (w.arr_walking) {   // --phased walk_remap: the offsets read, walked one per step
             o << "; walk_context read the offsets";
@@ -287,6 +296,15 @@ template <class S> std::string step_title(const config& cfg, const S& before, co
     if constexpr (!S::domain::is_symbolic) {
         if (x.kind == model::op::walk_step && before.walker.arr_pending)
             return "rmap walk: rmap_one on offset 0 returns, walk_context goes on to the remapped offsets";
+        if (x.kind == model::op::walk_step && before.walker.arr_loaded &&
+            cfg.has_phase(model::phased_op::walk_remap_slots)) {
+            const auto& w = before.walker;
+            return w.arr_slot < w.arr_nr.v
+                       ? "rmap walk: walk_context reads nr (" + std::to_string(int(w.arr_nr.v)) + ") and slot " +
+                             std::to_string(int(w.arr_slot)) + " of the remap array it loaded"
+                       : "rmap walk: walk_context reads nr (" + std::to_string(int(w.arr_nr.v)) +
+                             "): no slot left, it walks the first offset collected";
+        }
         if (x.kind == model::op::walk_step && before.walker.arr_loaded)
             return "rmap walk: walk_context reads the remap array it loaded";
         if (x.kind == model::op::walk_step && before.walker.arr_walking)

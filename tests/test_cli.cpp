@@ -32,7 +32,7 @@ TEST_CASE("cowcheck list names every action, invariant and mutant", "[cli]") {
     CHECK(found);
     std::vector<std::string> phased;
     for (const auto& f : j["phased"]) phased.push_back(f["name"]);
-    CHECK(phased == std::vector<std::string>{"fork", "walk", "walk_vma", "walk_remap"});
+    CHECK(phased == std::vector<std::string>{"fork", "walk", "walk_vma", "walk_remap", "walk_remap_slots"});
     const auto text = run("list").out;
     CHECK(text.find("do_wp_page") != std::string::npos);
     CHECK(text.find("walk_vma") != std::string::npos);

@@ -153,13 +153,31 @@ TEST_CASE("cow_context: remap records follow mremap as coded", "[cow_context]") 
     CHECK(x.rstart[2] == model::nil);
     CHECK(confirmed(cfg, o.final(), 0) == mappings(o.final(), 0));
     // Moving it back to where it was: the new VMA has offset 0, so should_track_remap()
-    // is false and __cow_context_do_remap returns before its !new_offset branch: the
+    // is false and __cow_context_do_remap returns before its !new_offset branch, and the
+    // source's remove_vma() runs cow_context_vma_unmap() after unlink_anon_vmas(): the
     // record stays (stale: it costs walk time, it loses nothing).
-    const auto p = run<default_state>(cfg, [&] { auto t = moved; t.push_back(act::mremap(0, 2, 2, 0)); return t; }());
+    auto kept = cfg;
+    kept.cow_fixed &= ~(1u << static_cast<int>(model::cow_fix::unmap_removes_records));
+    const auto back = [&] { auto t = moved; t.push_back(act::mremap(0, 2, 2, 0)); return t; }();
+    const auto p = run<default_state>(kept, back);
     const auto& y = p.final().cow_ctx[ctx_of(p.final(), 0)];
     CHECK(y.rstart[0] == 0);
     CHECK(y.rstart[1] == 0);
     CHECK(y.roff[0][0] == 2);
+    // With unmap_removes_records the source's cow_context_vma_unmap() comes before
+    // unlink_anon_vmas(), so find_and_unmap_existing() removes offset 2 over [0, 1].
+    const auto r = run<default_state>(cfg, back);
+    const auto& e = r.final().cow_ctx[ctx_of(r.final(), 0)];
+    CHECK(e.rstart[0] == model::nil);
+    CHECK(e.rstart[1] == model::nil);
+    // A munmap of a part removes the record of that part only (the entry is split first).
+    const auto part = run<default_state>(cfg, [&] { auto t = moved; t.push_back(act::munmap(0, 2, 1)); return t; }());
+    const auto& h = part.final().cow_ctx[ctx_of(part.final(), 0)];
+    CHECK(h.rstart[0] == model::nil);
+    CHECK(h.rstart[1] == 1);
+    CHECK(h.rnr[1] == 1);
+    CHECK(h.roff[1][0] == 2);
+    CHECK(confirmed(cfg, part.final(), 0) == mappings(part.final(), 0));
     // Moving a moved VMA again rewrites its record in place (find_and_remap_existing).
     const auto q = run<default_state>(cfg, {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::mremap(0, 0, 1, 1),
                                             act::mremap(0, 1, 1, 2)});

@@ -353,12 +353,16 @@ TEST_CASE("phased fork: with every fix the design stays clean to depth 5 at smal
 
 namespace {
 
-/// The COW context design with every fix except the two walk options, and --phased walk.
+/// The COW context design with every fix except the two walk options and
+/// unmap_removes_records (the traces of findings 6 to 11 keep a stale record, which it
+/// removes; finding 12 turns it on), and --phased walk.
 template <class P = model::preset_default> model::config walk_cfg(bool drops_rcu, bool pins) {
     auto cfg = model::config::defaults<P>();
     cfg.rmap = model::design::cow_context;
     for (const auto& f : model::cow_fixes())
-        if (f.id != model::cow_fix::walk_drops_rcu && f.id != model::cow_fix::walk_pins_context) cfg.fix(f.id);
+        if (f.id != model::cow_fix::walk_drops_rcu && f.id != model::cow_fix::walk_pins_context &&
+            f.id != model::cow_fix::unmap_removes_records)
+            cfg.fix(f.id);
     if (drops_rcu) cfg.fix(model::cow_fix::walk_drops_rcu);
     if (pins) cfg.fix(model::cow_fix::walk_pins_context);
     cfg.phase(model::phased_op::walk);
@@ -990,4 +994,91 @@ TEST_CASE("phased walk_remap: explore finds the missed mapping in 9 steps and no
     INFO(trace_text(fixed.trace));
     CHECK(fixed.violated < 0);
     CHECK(fixed.clean_depth == 11);
+}
+
+namespace {
+
+using double_state = model::state<model::concrete, model::preset_double>;
+
+/// Race (a) of docs/cow-context-findings.md (finding 12), at the double preset (three VMAs
+/// in one mm).  VMAs A, B and C are each mapped at [0,1) (pgoff 0), written (folios 0, 1
+/// and 2) and moved away: A to [3,4), B to [2,3), C to [1,2); pgoff 0's entry becomes the
+/// heap array {1, 2, 3}.  The walk of folio 1 finds nothing at offset 0, loads the array
+/// and reads slot 0 (1).  C is unmapped: find_and_unmap_existing() shifts {2, 3} down in
+/// place and dynarray_shrink() sets nr to 2.  The walk reads slot 1 (3), then nr 2: done.
+/// It collected {1, 3} and never walks offset 2, where B maps folio 1.
+const std::vector<action> unmap_shift_trace = {
+    act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::mremap(0, 0, 1, 3),   // A: {3}
+    act::mmap(0, 0, 1), act::write(0, 0, 0, 2), act::mremap(0, 0, 1, 2),   // B: {2, 3}
+    act::mmap(0, 0, 1), act::write(0, 0, 0, 3), act::mremap(0, 0, 1, 1),   // C: {1, 2, 3}
+    walk_begin(1),      walk_step,              act::munmap(0, 1, 1),      walk_step,
+    walk_step,          walk_step,              walk_step};
+
+/// --phased walk_remap_slots and --cow-fix unmap_removes_records, with every other fix but
+/// walk_rereads_remaps (or with it).
+model::config unmap_shift_cfg(bool rereads) {
+    auto cfg = walk_phase_cfg<model::preset_double>(false, model::phased_op::walk_remap_slots,
+                                                    model::cow_fix::walk_rereads_remaps, rereads);
+    cfg.fix(model::cow_fix::unmap_removes_records);
+    return cfg;
+}
+
+}  // namespace
+
+TEST_CASE("phased walk_remap_slots: with unmap_removes_records a munmap shifts the remap array under the walk "
+          "reading it slot by slot and the walk misses a mapping (race (a)), walk_rereads_remaps starts it again",
+          "[cow_context][phased][walk][finding]") {
+    const auto cfg = unmap_shift_cfg(false);
+    CHECK(cfg.has_phase(model::phased_op::walk_remap));   // walk_remap_slots implies walk_remap
+    const auto o = run<double_state>(cfg, unmap_shift_trace, /*check_invariants=*/false);
+    const int c = o.after(9).mm[0].cow_context.get();
+    const auto& x = o.after(9).cow_ctx[c];
+    CHECK(x.rnr[0] == 3);                                     // {1, 2, 3}
+    CHECK(x.roff[0][0] == 1);
+    CHECK(x.roff[0][1] == 2);
+    CHECK(x.roff[0][2] == 3);
+    CHECK(o.after(10).walker.arr_loaded == 1);                // offset 0: nothing; the array loaded
+    CHECK(o.after(10).walker.arr_slot == 0);
+    CHECK(o.after(11).walker.arr_slot == 1);                  // slot 0 read: 1
+    CHECK(o.after(11).walker.arr_got_nr == 1);
+    CHECK(o.after(12).cow_ctx[c].rnr[0] == 2);                // C's offset removed in place: {2, 3}
+    CHECK(o.after(12).walker.arr_nr == 2);                    // the reader's array is that array
+    CHECK(o.after(12).walker.arr_offs[1] == 3);
+    CHECK(o.after(12).walker.arr_changed == 1);
+    CHECK(o.after(13).walker.arr_slot == 2);                  // slot 1 read: 3
+    CHECK(o.after(14).walker.arr_walking == 1);               // nr 2: done, {1, 3}; offset 1 walked
+    CHECK(o.after(14).walker.arr_nr == 2);
+    CHECK(o.after(14).walker.arr_offs[0] == 1);
+    CHECK(o.after(14).walker.arr_offs[1] == 3);
+    CHECK(o.after(15).walker.arr_walking == 0);               // offset 3 walked: A maps folio 0
+    CHECK(o.after(15).walker.pending[0] == 1);
+    const auto& s = o.final();
+    CHECK(s.walker.folio == model::nil);
+    CHECK(s.walk_missed == 1);                                // mm0 + 1: B at [2,3) was not reached
+    CHECK(s.bug == 0);
+    CHECK_FALSE(props::holds(inv::rmap_complete, cfg, s));
+    // Read whole (walk_remap without the slots), the reader's copy is taken to come before
+    // the in-place shift: it walks 1, 2 (B, confirmed) and 3.
+    auto whole = cfg;
+    whole.phased &= ~(1u << static_cast<int>(model::phased_op::walk_remap_slots));
+    std::vector<action> one_read = unmap_shift_trace;
+    one_read.erase(one_read.begin() + 10);   // no slot read before the munmap
+    const auto w = run<double_state>(whole, one_read, /*check_invariants=*/false);
+    CHECK(w.final().walker.folio == model::nil);
+    CHECK(w.final().walk_missed == 0);
+    // As coded (no unmap_removes_records) the munmap removes nothing: the walk reads
+    // {1, 2, 3} and reaches B at offset 2 (the trace ends just after).
+    auto coded = cfg;
+    coded.cow_fixed &= ~(1u << static_cast<int>(model::cow_fix::unmap_removes_records));
+    const auto k = run<double_state>(coded, unmap_shift_trace, /*check_invariants=*/false);
+    CHECK(k.after(12).cow_ctx[c].rnr[0] == 3);
+    CHECK(k.final().walker.pending[0] == 0);
+    CHECK(k.final().walk_missed == 0);
+    // With walk_rereads_remaps the walk, after its last offset, sees the count moved and
+    // starts walk_context(root) again: it reads {2, 3} and reaches B at [2,3).
+    const auto fixed = unmap_shift_cfg(true);
+    const auto f = run<double_state>(fixed, unmap_shift_trace);   // every invariant, every step
+    CHECK(f.final().walker.pending[0] == 0);
+    CHECK(f.final().walk_missed == 0);
+    CHECK(f.final().bug == 0);
 }
