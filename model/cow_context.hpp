@@ -25,7 +25,9 @@
 //                       find_and_unmap_existing, find_and_remap_existing, add_new_remap)
 //   vma_unmap           cow_context_vma_unmap from remove_vma, which runs after
 //                       free_pgtables -> unlink_anon_vmas cleared vma->anon_vma, so
-//                       should_track_remap is false there (kept as coded)
+//                       should_track_remap is false there (kept as coded; --cow-fix
+//                       unmap_removes_records calls it first from the unmap paths and
+//                       splits straddling entries: model/rmap.hpp vma_unmap)
 //   folio_freed         the folio's context reference is dropped when the folio is freed
 //                       (the release site is not in the files read: inferred)
 //   mm_teardown         drop_cow_context at __mmdrop: mm = NULL, put_cow_context
@@ -270,9 +272,14 @@ enum class remap_write { append, clip, rewrite, shrink };
 ///    an offset as coded (find_and_unmap_existing() never acts: docs/cow-context-findings.md,
 ///    "Other observations").  So the expand happens exactly at nr = 2, 4, ...  With
 ///    --cow-fix remap_expand_rcu the old array goes by kfree_rcu(): the reader keeps it.
+///    Simplification: with --cow-fix unmap_removes_records offsets are removed, and
+///    dynarray_shrink() keeps cap, so after a removal the array may have room where this
+///    rule says it is full (the model then takes an append for a reallocation).
 ///  - find_and_remap_existing() without a split rewrites offsets in place (rewrite).
 ///  - shrink_remaps() (the entry holds old_off): at nr 2 it stores a simple entry and
 ///    frees the array with kfree_rcu() (the reader keeps it); above, it shrinks in place.
+///    find_and_unmap_existing() shifts the later offsets down in place before it.  With
+///    --phased walk_remap_slots the in-place writes reach the reader (walker_remap_refresh).
 /// Every write of c's remap_mt moves c's sequence count (cow_seq_write).
 template <class S, class X>
 void walker_remap_written(const config& cfg, S& s, cint c, const X& x, cint lo, cint n, remap_write how,

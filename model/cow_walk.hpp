@@ -54,7 +54,11 @@
 // rmap_walk_freed_remap_array; model/cow_context.hpp walker_remap_written() says which
 // writes free, copy or keep the array).  `--cow-fix remap_expand_rcu` frees the old array
 // with kfree_rcu() instead.  The reader sees the array as it was at the load (in-place
-// writes are taken to come after its reads, so race (a) of the findings is not shown).
+// writes are taken to come after its reads), unless `--phased walk_remap_slots`: then
+// each step reads nr and one slot of the array as it is now (state.walker.arr_slot,
+// arr_got), so an in-place write between two slot reads is seen by the later ones: with
+// `--cow-fix unmap_removes_records`, find_and_unmap_existing()'s shift under the reader
+// makes it skip an offset (race (a) of the findings, finding 12).
 // An mremap of the mm meanwhile may move a mapping of the folio to an offset the walk
 // will not walk, or has walked already (finding 11); `--cow-fix walk_rereads_remaps` (a
 // per-context sequence count around remap_mt writes and mremaps) makes walk_context

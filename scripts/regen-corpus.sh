@@ -104,17 +104,19 @@ for m in $("$bin" list --json | python3 -c 'import json,sys; print(" ".join(x["n
   else echo "$m: NOT FOUND on cow_context" >&2; status=1; fi
 done
 # A finding of docs/cow-context-findings.md: explore on the PoC with every fix but the one
-# that closes it (and its --phased operation, PHASE '-' for none); the trace breaking
-# INVARIANT is saved as NAME (certified shortest).  The findings, their bounds and their
-# invariants are bench/findings.py's table (which also times them).
-#   cow_finding NAME INVARIANT FIX PHASE EXPLORE-ARGS...
+# that closes it and those of later findings (FIXES, comma-separated), and its --phased
+# operation (PHASE '-' for none); the trace breaking INVARIANT is saved as NAME (certified
+# shortest).  The findings, their bounds and their invariants are bench/findings.py's
+# table (which also times them).
+#   cow_finding NAME INVARIANT FIXES PHASE EXPLORE-ARGS...
 cow_finding() {
   local name=$1 inv=$2 fix=$3 phase=$4; shift 4
-  local tmp rc=0 phased=()
+  local tmp rc=0 phased=() fixes=$all_fixes f
+  for f in ${fix//,/ }; do fixes=${fixes/--cow-fix $f/}; done
   [ "$phase" = - ] || phased=(--phased "$phase")
   tmp=$(mktemp -d)
   # shellcheck disable=SC2086
-  "$bin" explore --design cow_context ${all_fixes/--cow-fix $fix/} "${phased[@]}" --seconds 120 \
+  "$bin" explore --design cow_context $fixes "${phased[@]}" --seconds 120 \
     "$@" --quiet --save "$tmp" --force >/dev/null 2>&1 || rc=$?
   if [ $rc -eq 1 ] && [ -f "$tmp/$inv.itf.json" ]; then
     for ext in itf.json txt dot; do

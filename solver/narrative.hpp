@@ -192,6 +192,7 @@ template <class S> std::string objects_text(const S& s, unsigned kinds, const st
               << " (a heap dynarray";
             for (int k = 0; k < int(w.arr_nr.v) && k < int(w.arr_offs.size()); ++k)
                 o << (k ? ", " : " {") << int(static_cast<std::int8_t>(w.arr_offs[k].v));
+            o << "}";
             if (w.arr_slot) {   // --phased walk_remap_slots
                 o << "), has read slot" << (w.arr_slot > 1 ? "s 0-" + std::to_string(w.arr_slot - 1) : " 0")
                   << " and collected";

@@ -12,6 +12,7 @@
 #include "cli_run.hpp"
 #include "solver/dot.hpp"
 #include "solver/explore.hpp"
+#include "solver/narrative.hpp"
 #include "solver/refine.hpp"
 #include "tests/scenario.hpp"
 
@@ -1057,6 +1058,12 @@ TEST_CASE("phased walk_remap_slots: with unmap_removes_records a munmap shifts t
     CHECK(s.walk_missed == 1);                                // mm0 + 1: B at [2,3) was not reached
     CHECK(s.bug == 0);
     CHECK_FALSE(props::holds(inv::rmap_complete, cfg, s));
+    // The narrative tells each slot read.
+    const auto told = solver::narrative<double_state>(cfg, unmap_shift_trace, static_cast<int>(inv::rmap_complete));
+    CHECK_THAT(told, Catch::Contains("walk_context reads nr (3) and slot 0 of the remap array it loaded"));
+    CHECK_THAT(told, Catch::Contains("walk_context reads nr (2) and slot 1 of the remap array it loaded"));
+    CHECK_THAT(told, Catch::Contains("walk_context reads nr (2): no slot left, it walks the first offset collected"));
+    CHECK_THAT(told, Catch::Contains("(a heap dynarray {2, 3}), has read slot 0 and collected {1}"));
     // Read whole (walk_remap without the slots), the reader's copy is taken to come before
     // the in-place shift: it walks 1, 2 (B, confirmed) and 3.
     auto whole = cfg;
