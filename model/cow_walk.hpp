@@ -210,9 +210,9 @@ template <class S> auto walker_rmap_one(S& s, int& last_mm, int& last_vma) {
 
 template <class S> void walker_visit(const config& cfg, S& s, bool may_pause = true);
 
-/// Is the folio's remap_mt entry in context x at pgoff p a heap dynarray (nr >= 2; a simple
-/// entry is a value in the tree slot)?
-template <class X> bool heap_remaps(const X& x, std::size_t p) { return p < x.rnr.size() && x.rnr[p].get() >= 2; }
+/// How many offsets context x records at pgoff p (0: no entry; 1: a simple entry, a value in
+/// the tree slot; 2 or more: a heap dynarray).
+template <class X> int remap_nr(const X& x, std::size_t p) { return p < x.rnr.size() ? x.rnr[p].get() : 0; }
 
 /// walk_context(curr) after the non-remapped case, which handed rmap_one (last_mm,
 /// last_vma) (nil: none): "Get unique remaps" and the offsets.  With --phased walk_remap
@@ -225,7 +225,7 @@ template <class S> void walker_remaps(const config& cfg, S& s, int last_mm, int 
     const auto& fo = s.folio[w.folio.get()];
     const auto& x = s.cow_ctx[w.curr.get()];
     const auto p = static_cast<std::size_t>(fo.index.get());
-    if (may_pause && cfg.has_phase(phased_op::walk_remap) && heap_remaps(x, p)) {
+    if (may_pause && cfg.has_phase(phased_op::walk_remap) && remap_nr(x, p) >= 2) {
         // remaps_for_each: mas_walk() has returned the entry, a struct dynarray pointer,
         // under RCU and with mm_users held; its nr and offsets are read at the next step.
         // The non-remapped case's rmap_one calls have returned (with walk_drops_rcu RCU was
@@ -282,7 +282,7 @@ template <class S> void walker_visit(const config& cfg, S& s, bool may_pause) {
     const auto& x = s.cow_ctx[w.curr.get()];
     const auto p = static_cast<std::size_t>(fo.index.get());
     if (may_pause && last_mm != nil && cfg.has_phase(phased_op::walk_vma) && cfg.has_phase(phased_op::walk_remap) &&
-        p < x.rnr.size() && x.rnr[p].get() >= 1) {
+        remap_nr(x, p) >= 1) {
         // rmap_one on offset 0's VMA may sleep before walk_context goes on to the remaps.
         walker_in_rmap_one(cfg, s, last_mm, last_vma);
         w.arr_pending = 1;
