@@ -284,9 +284,10 @@ inline const std::vector<cow_fix_info>& cow_fixes() {
          "(read_seqcount_retry() at the end; as coded nothing tells the walk: an mremap that moves a mapping "
          "to another offset meanwhile makes the walk miss it: finding 11)"},
         {cow_fix::unmap_removes_records, "unmap_removes_records",
-         "remove_vma() calls cow_context_vma_unmap() before unlink_anon_vmas() clears vma->anon_vma, and "
-         "find_and_unmap_existing() splits the entries straddling the unmapped range first, so munmap removes "
-         "the VMA's records (as coded should_track_remap() is false there and records are never removed: "
+         "remove_vma() calls cow_context_vma_unmap() before unlink_anon_vmas() clears vma->anon_vma (munmap, an "
+         "mremap's source, exit; a merge does not call remove_vma()), and find_and_unmap_existing() splits the "
+         "entries straddling the unmapped range first, so an unmap removes the records of the pages it unmaps "
+         "(as coded should_track_remap() is false there and records are never removed: "
          "\"Other observations\"; with --phased walk_remap_slots the in-place removal shows race (a), finding 12)"},
     };
     return all;
