@@ -301,13 +301,8 @@ void walker_remap_written(const config& cfg, S& s, cint c, const X& x, cint lo, 
             // shrink_remaps() at nr 2 stores a simple entry and kfree_rcu() keeps the array
             // for the reader.  find_and_unmap_existing() has shifted it in place before
             // (nr stays 2): a reader slot by slot (walk_remap_slots) reads the shifted slots.
-            if (cfg.has_phase(phased_op::walk_remap_slots)) {
-                bool after = false;
-                for (int k = 0; k + 1 < nr; ++k) {
-                    after = after || w.arr_offs[k] == old_off;
-                    if (after) w.arr_offs[k] = w.arr_offs[k + 1];
-                }
-            }
+            if (cfg.has_phase(phased_op::walk_remap_slots) && nr == 2 && w.arr_offs[0] == old_off)
+                w.arr_offs[0] = w.arr_offs[1];
             w.arr_pgoffs = {};
         }
         return;

@@ -238,10 +238,7 @@ template <class S> void walker_remaps(const config& cfg, S& s, int last_mm, int 
         w.arr_freed = 0;
         for (std::size_t q = 0; q < x.rstart.size(); ++q) w.arr_pgoffs[q] = x.rstart[q] == x.rstart[p];
         w.arr_nr = x.rnr[p];
-        w.arr_offs = x.roff[p];
-        w.arr_slot = 0;   // walk_remap_slots: nothing read yet
-        w.arr_got_nr = 0;
-        w.arr_got = {};
+        w.arr_offs = x.roff[p];   // arr_slot, arr_got: zero since the last read ended
         return;
     }
     const auto visit = walker_rmap_one(s, last_mm, last_vma);
