@@ -9,11 +9,13 @@ with every --cow-fix but the finding's own and those of later findings (LATER_FI
            invariant, states, wall time);
   random   `cowcheck check` at the default preset, seeds 1..5, the same flags as the bug zoo's
            random column: median wall time to the violation, shrunk lengths, invariants;
-and with every fix (the finding closed):
+(a finding searched from a prefix, --from, has no random column: from scratch another finding
+closed by the same fix comes first) and with every fix (the finding closed):
   explore  the same search, 60 s: the clean depth reached (or the depth asked);
   random   `cowcheck check` for 10^7 steps, seed 1, once per --phased setting.
 
 Usage: bench/findings.py [--cowcheck build/cowcheck] [--quick] [--only N,...]
+       (--only keeps the other findings' rows from bench/findings.json, each with the date of its run)
        bench/findings.py --corpus-lines   (NAME INVARIANT FIXES-OFF PHASE EXPLORE-ARGS..., FIXES-OFF the
                                            finding's fix and LATER_FIXES, comma-separated; PHASE '-' for none)
 """
@@ -26,7 +28,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from zoo import ROOT, run  # noqa: E402  (the same process runner and wall clock as the zoo)
+from zoo import ROOT, fmt, run  # noqa: E402  (the same process runner, wall clock and figures as the zoo)
 
 # Bounds lowered from `default` to the objects the trace needs: one mm, two VMA slots
 # (an mremap moves a VMA into the second), one folio and one context; N pages.
@@ -56,6 +58,15 @@ FINDINGS = [
     # offsets 1, 2 and 3: four pages.
     (11, "walk_moved_missed", "walk_rereads_remaps", "walk_remap", "rmap_complete",
      _one_mm(4) + " --depth 11 --actions mmap,write,mremap,walk_begin,walk_step"),
+    # Race (a): three VMAs of one mm moved away from pgoff 0 (offsets 1, 2, 3: four pages,
+    # and a fourth VMA slot for the mremaps' copy_vma).  The search starts from the state
+    # after that hand-built setup (the trace's first 9 steps, --from): from scratch,
+    # finding 11 (an mremap during the walk) is shorter and comes first, and
+    # walk_rereads_remaps closes both.  No mremap from there.
+    (12, "unmap_shifts_remap_array", "walk_rereads_remaps", "walk_remap_slots", "rmap_complete",
+     "--bounds double --mms 1 --vmas 4 --va-pages 4 --folios 3 --anon-vmas 1 --cpus 1 --depth 7 "
+     "--actions munmap,walk_begin,walk_step --from counterexamples/cow_context/unmap_shifts_remap_array.itf.json "
+     "--from-step 9"),
 ]
 
 # Fixes that came with a later finding, left off for the earlier ones: their shortest traces
@@ -86,43 +97,57 @@ def main():
     seeds = [1] if o.quick else [1, 2, 3, 4, 5]
     only = {int(x) for x in o.only.split(",")} if o.only else None
     date = time.strftime("%Y-%m-%d %H:%M")
-    rows, fixed_checks = [], {}
+    rows, fixed_checks, kept = [], {}, {}
+    old_path = os.path.join(ROOT, "bench", "findings.json")
+    if only and os.path.exists(old_path):
+        with open(old_path) as f:
+            old = json.load(f)
+        for r in old["findings"]:
+            if r["finding"] not in only:
+                r.setdefault("date", old["meta"]["date"])
+                kept[r["finding"]] = r
+        fixed_checks = {(None if k == "-" else k): dict(v, date=v.get("date", old["meta"]["date"]))
+                        for k, v in old["fixed_checks"].items()}
     for n, name, fix, phase, inv, eargs in FINDINGS:
         if only and n not in only:
+            if n in kept:
+                rows.append(kept[n])
             continue
         phased = f"--phased {phase} " if phase else ""
         others = [f for f in every_fix if f != fix and LATER_FIXES.get(f, 0) <= n]
         as_coded = "--design cow_context " + " ".join(f"--cow-fix {f}" for f in others) + " " + phased
         fixed = "--design cow_context " + " ".join(f"--cow-fix {f}" for f in every_fix) + " " + phased
-        row = {"finding": n, "trace": name, "fix": fix, "phased": phase, "invariant": inv, "explore_args": eargs}
+        row = {"finding": n, "trace": name, "fix": fix, "phased": phase, "invariant": inv, "explore_args": eargs,
+               "date": date}
         rc, wall, j = run(b, f"explore {as_coded}{eargs} --seconds 120 --quiet --json", 150)
         v = (j or {}).get("violation") or {}
         row["explore"] = {"exit": rc, "s": wall, "states": (j or {}).get("states"), "length": v.get("length"),
                           "invariant": v.get("invariant")}
         times, runs = [], []
-        for s in seeds:
+        for s in ([] if "--from" in eargs else seeds):
             rc, wall, j = run(b, f"check {as_coded}--seed {s} {CHECK_FLAGS}", 90)
             v = (j or {}).get("violation") or {}
             runs.append({"seed": s, "exit": rc, "s": wall, "length": v.get("length"), "invariant": v.get("invariant")})
             if rc == 1:   # every other hole is closed: the first invariant this one breaks
                 times.append(wall)
         row["random"] = runs
-        row["random_median_s"] = statistics.median(times) if len(times) == len(seeds) else None
+        row["random_median_s"] = statistics.median(times) if runs and len(times) == len(seeds) else None
         rc, wall, j = run(b, f"explore {fixed}{eargs} --seconds {FIXED_EXPLORE_SECONDS} --quiet --json",
                           FIXED_EXPLORE_SECONDS + 60)
         row["fixed_explore"] = {"exit": rc, "s": wall, "result": (j or {}).get("result", "timeout"),
                                 "clean_depth": (j or {}).get("clean_depth"), "states": (j or {}).get("states")}
-        if phase not in fixed_checks:
+        if fixed_checks.get(phase, {}).get("date") != date:   # not yet in this run
             rc, wall, j = run(b, f"check {fixed}--seed 1 --budget {FIXED_CHECK_STEPS} --quiet --json", 600)
             v = (j or {}).get("violation") or {}
             fixed_checks[phase] = {"exit": rc, "s": wall, "result": (j or {}).get("result", "timeout"),
-                                   "invariant": v.get("invariant")}
+                                   "invariant": v.get("invariant"), "date": date}
         rows.append(row)
         print(json.dumps(row), flush=True)
     meta = {"date": date, "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                                                    capture_output=True, text=True).stdout.strip(),
             "load_average": os.getloadavg(), "cores": os.cpu_count(), "seeds": seeds}
     write_tables(meta, rows, fixed_checks)
+    rows.sort(key=lambda r: r["finding"])
     ok = all(r["explore"]["exit"] == 1 and r["explore"]["invariant"] == r["invariant"] and
              r["fixed_explore"]["exit"] in (0, 3) for r in rows) and all(c["exit"] in (0, 3) for c in fixed_checks.values())
     return 0 if ok else 1
@@ -133,9 +158,6 @@ def write_tables(meta, rows, fixed_checks):
     with open(os.path.join(ROOT, "bench", "findings.json"), "w") as f:
         json.dump({"meta": meta, "findings": rows,
                    "fixed_checks": {k or "-": v for k, v in fixed_checks.items()}}, f, indent=2)
-
-    def secs(x):
-        return "—" if x is None else f"{x:.2f} s"
 
     lines = ["# The COW context findings: what the engines take to find each, and the fixed model", "",
              f"Generated by `bench/findings.py` on {meta['date']} at commit {meta['commit']} ({meta['cores']} cores, "
@@ -148,24 +170,30 @@ def write_tables(meta, rows, fixed_checks):
              "(every other hole is closed, so a violation is this finding; the first invariant a random run breaks "
              "may be a structural one, such as `cow_remap_recorded`, before the missed mapping explore's shortest "
              "trace shows). "
-             f"Fixed: every fix on, the same explore search for {FIXED_EXPLORE_SECONDS} s (the depth it is clean to).", "",
+             f"Fixed: every fix on, the same explore search for {FIXED_EXPLORE_SECONDS} s (the depth it is clean to). "
+             "A search with `--from` starts from the state after the first steps of the finding's trace (a hand-built "
+             "setup): the length is the whole trace's, setup included, only the continuation is certified shortest, "
+             "and it has no random column (from scratch another finding closed "
+             "by the same fix comes first). Rows of an earlier run (`--only` re-runs some) say its date.", "",
              "| # | trace | fix | phased | invariant | explore: length, states, time | random median (shrunk lengths) | "
              "fixed: explore clean depth (states, time) | explore bounds |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         e, fe = r["explore"], r["fixed_explore"]
-        found = (f"{e['length']} ({e['invariant']}), {e['states']} states, {secs(e['s'])}" if e["exit"] == 1
+        found = (f"{e['length']} ({e['invariant']}), {e['states']} states, {fmt(e['s'])}" if e["exit"] == 1
                  else f"not found (exit {e['exit']})")
         shrunk = ", ".join(f"{x['length']} {x['invariant']}" if x["exit"] == 1 else f"seed {x['seed']}: exit {x['exit']}"
-                           for x in r["random"])
-        fixed = (f"{fe['clean_depth']} ({fe['result']}; {fe['states']} states, {secs(fe['s'])})")
-        lines.append(f"| {r['finding']} | {r['trace']} | {r['fix']} | {r['phased'] or '—'} | {r['invariant']} | {found} | "
-                     f"{secs(r['random_median_s'])} ({shrunk}) | {fixed} | `{r['explore_args']}` |")
+                           for x in r["random"]) or "not run: searched from a prefix"
+        fixed = (f"{fe['clean_depth']} ({fe['result']}; {fe['states']} states, {fmt(fe['s'])})")
+        when = "" if r.get("date", meta["date"]) == meta["date"] else f" (run {r['date']})"
+        lines.append(f"| {r['finding']}{when} | {r['trace']} | {r['fix']} | {r['phased'] or '—'} | {r['invariant']} | "
+                     f"{found} | {fmt(r['random_median_s'])} ({shrunk}) | {fixed} | `{r['explore_args']}` |")
     lines += ["", f"Fixed model, random: `cowcheck check` with every fix, seed 1, {FIXED_CHECK_STEPS:,} steps at the "
               "default preset:", ""]
     for phase, c in fixed_checks.items():
         what = c["result"] + (f" ({c['invariant']})" if c.get("invariant") else "")
-        lines.append(f"- {('--phased ' + phase) if phase else 'no --phased'}: {what}, {secs(c['s'])}")
+        when = "" if c.get("date", meta["date"]) == meta["date"] else f" (run {c['date']})"
+        lines.append(f"- {('--phased ' + phase) if phase else 'no --phased'}: {what}, {fmt(c['s'])}{when}")
     lines.append("")
     with open(os.path.join(ROOT, "bench", "findings.md"), "w") as f:
         f.write("\n".join(lines))

@@ -23,38 +23,6 @@ struct bmc_cli {
     std::string shard = "0/1";   // --shard I/N: the invariants whose index % N == I
 };
 
-/// `--from FILE [--from-step K]`: the prefix to start from, checked to replay on this
-/// run's model (bounds and mutants come from the command line, not the file).
-template <class S>
-std::vector<model::action> from_prefix(const bmc_cli& o, const model::config& cfg) {
-    using P = typename S::preset;
-    if (o.from.empty()) {
-        if (o.from_step >= 0) throw usage_error("--from-step needs --from FILE");
-        return {};
-    }
-    std::vector<model::action> prefix;
-    try {
-        const auto j = load_trace(o.from);
-        if (solver::itf_preset(j) != P::name)
-            throw solver::trace_error("recorded at bounds " + solver::itf_preset(j) + ", not " + P::name +
-                                      " (pass --bounds " + solver::itf_preset(j) + ")");
-        prefix = solver::from_itf<S>(j).trace;
-    } catch (const solver::trace_error& e) {
-        throw usage_error("--from " + o.from + ": " + e.what());
-    }
-    if (o.from_step > static_cast<int>(prefix.size()))
-        throw usage_error("--from-step " + std::to_string(o.from_step) + ": the trace has only " +
-                          std::to_string(prefix.size()) + " steps");
-    if (o.from_step >= 0) prefix.resize(o.from_step);
-    S s = model::initial_state<S>(&cfg);
-    for (std::size_t k = 0; k < prefix.size(); ++k)
-        if (!model::step(cfg, s, prefix[k]))
-            throw usage_error("--from " + o.from + ": step " + std::to_string(k + 1) + " (" +
-                              model::describe(prefix[k]) +
-                              ") is not enabled on this model (different bounds or mutants than the file's?)");
-    return prefix;
-}
-
 template <class P> int run_bmc(const bmc_cli& o) {
     using S = model::state<model::concrete, P>;
     const model::config cfg = o.model.config<P>();
@@ -62,15 +30,10 @@ template <class P> int run_bmc(const bmc_cli& o) {
         throw usage_error("--phased is for the concrete engines (check, explore, refine); bmc does not model phases");
     if (o.depth < 0 || o.depth > 32) throw usage_error("--depth must be between 0 and 32");
     if (o.timeout <= 0) throw usage_error("--timeout must be positive");
-    const std::vector<model::action> prefix = from_prefix<S>(o, cfg);
-    if (!prefix.empty()) {
-        const auto pre = solver::replay<S>(cfg, prefix, o.model.selected());
-        if (pre.violated >= 0) {
-            std::cout << "the starting state is already past a violation: "
-                      << props::inv_name(static_cast<props::inv>(pre.violated)) << " breaks at step " << pre.violated_at
-                      << " of " << o.from << " (use --from-step " << pre.violated_at - 1 << " to start before it)\n";
-            return exit_violation;
-        }
+    const std::vector<model::action> prefix = from_prefix<S>(o.from, o.from_step, cfg);
+    if (const auto past = prefix_violation<S>(cfg, prefix, o.model.selected(), o.from); !past.empty()) {
+        std::cout << past << "\n";
+        return exit_violation;
     }
     // --shard I/N: this shard checks the selected invariants whose index % N == I; the
     // shortest violation over the shards is a shortest one, and all N shards clean

@@ -29,6 +29,8 @@ struct explore_cli {
     std::string shard = "0/1";
     int shard_depth = 3;
     std::string dump_states;   // --dump-states FILE
+    std::string from;          // --from FILE: start from the state after (a prefix of) its trace
+    int from_step = -1;        // --from-step K: only the first K steps (-1: all)
 };
 
 std::vector<int> parse_ops(const std::string& list) {
@@ -63,12 +65,21 @@ template <class P> int run_explore(const explore_cli& o) {
     if (o.shard_depth < 0 || o.shard_depth > 64) throw usage_error("--shard-depth must be between 0 and 64");
     eo.shard_depth = o.shard_depth;
     if (o.symmetry && cfg.phased) throw usage_error("--symmetry cannot be combined with --phased");
+    if (o.symmetry && !o.from.empty()) throw usage_error("--symmetry cannot be combined with --from");
+    eo.prefix = from_prefix<S>(o.from, o.from_step, cfg);
+    if (const auto past = prefix_violation<S>(cfg, eo.prefix, eo.selected, o.from); !past.empty()) {
+        std::cout << past << "\n";
+        return exit_violation;
+    }
+    const std::size_t pre = eo.prefix.size();
+    const std::string after = pre ? " after the " + std::to_string(pre) + "-step prefix" : "";
     if (o.symmetry && cfg.rmap != model::design::anon_vma)
         throw usage_error("--symmetry is implemented for the anon_vma design only");
     if (!o.json && !o.quiet) {
         std::cout << "cowcheck explore: design " << o.model.design << ", bounds " << bounds_text(P::name, cfg)
                   << ", depth " << o.depth << ", " << o.threads << " threads";
         if (!o.actions.empty()) std::cout << ", actions " << o.actions;
+        if (pre) std::cout << ", from the state after " << pre << " steps of " << o.from << " (depths count from there)";
         if (o.symmetry) std::cout << ", mm symmetry reduction";
         if (eo.shards > 1)
             std::cout << ", shard " << o.shard << " (its part of the states new at depth " << o.shard_depth << ")";
@@ -95,11 +106,19 @@ template <class P> int run_explore(const explore_cli& o) {
             dump << line;
         }
     }
-    if (r.violated >= 0 && !o.save.empty())
-        save_counterexample<S>(o.save, o.force, cfg, r.trace, r.violated,
-                               {{"engine", "explore"}, {"depth", o.depth},
-                                {"minimal", "certified (explore, bounds " + bounds_text(P::name, cfg) +
-                                                (o.actions.empty() ? "" : ", actions " + o.actions) + ")"}});
+    if (r.violated >= 0 && !o.save.empty()) {
+        // From a prefix the continuation is a shortest one, not the trace: uncertified,
+        // with the prefix's length and file recorded.
+        solver::itf_json extra = {{"engine", "explore"}, {"depth", o.depth}};
+        extra["minimal"] = pre ? std::string("uncertified")
+                               : "certified (explore, bounds " + bounds_text(P::name, cfg) +
+                                     (o.actions.empty() ? "" : ", actions " + o.actions) + ")";
+        if (pre)
+            extra["from"] = {{"file", std::filesystem::path(o.from).filename().string()}, {"steps", pre},
+                             {"continuation", "certified shortest (explore, bounds " + bounds_text(P::name, cfg) +
+                                                  (o.actions.empty() ? "" : ", actions " + o.actions) + ")"}};
+        save_counterexample<S>(o.save, o.force, cfg, r.trace, r.violated, extra);
+    }
     const char* verdict = r.violated >= 0 ? "violation" : r.complete ? "clean" : "unknown";
     const int code = r.violated >= 0 ? exit_violation : r.complete ? exit_clean : exit_unknown;
     if (o.json) {
@@ -118,6 +137,7 @@ template <class P> int run_explore(const explore_cli& o) {
         j["seconds"] = r.seconds;
         j["peak_memory_mb"] = r.peak_mb;
         j["exhausted"] = r.exhausted;
+        if (pre) j["from"] = {{"file", o.from}, {"steps", pre}};
         if (!r.stopped.empty()) j["stopped"] = r.stopped;
         for (const auto& l : r.levels)
             j["levels"].push_back({{"depth", l.depth}, {"new", l.fresh}, {"total", l.total}, {"seconds", l.seconds},
@@ -125,26 +145,29 @@ template <class P> int run_explore(const explore_cli& o) {
         if (r.violated >= 0) {
             j["violation"]["invariant"] = props::inv_name(static_cast<props::inv>(r.violated));
             j["violation"]["length"] = r.trace.size();
-            j["violation"]["shortest"] = true;
+            j["violation"]["shortest"] = true;   // from a prefix: the continuation after its first `prefix_steps`
+            if (pre) j["violation"]["prefix_steps"] = pre;
             for (const auto& x : r.trace) j["violation"]["trace"].push_back(model::describe(x));
         }
         std::cout << j.dump(2) << "\n";
         return code;
     }
     if (r.violated >= 0) {
-        std::cout << "\nVIOLATION: " << props::inv_name(static_cast<props::inv>(r.violated)) << " at depth "
-                  << r.trace.size() << " (a shortest trace at these bounds: every state up to depth "
-                  << r.clean_depth << " was checked)\n\n"
+        const std::size_t d = r.trace.size() - pre;
+        std::cout << "\nVIOLATION: " << props::inv_name(static_cast<props::inv>(r.violated)) << " at depth " << d
+                  << after
+                  << (pre ? " (a shortest continuation: every state up to depth " : " (a shortest trace at these bounds: every state up to depth ")
+                  << r.clean_depth << after << " was checked)\n\n"
                   << solver::narrative<S>(cfg, r.trace, r.violated) << "\n";
-        std::cout << "violation: found at depth " << r.trace.size() << " after " << r.states << " states in "
-                  << r.seconds << " s\n";
+        std::cout << "violation: found at depth " << d << after << " after " << r.states << " states in " << r.seconds
+                  << " s\n";
     } else if (r.complete) {
-        std::cout << "clean to depth " << (r.exhausted ? r.clean_depth : o.depth) << " at these bounds (" << r.states
+        std::cout << "clean to depth " << (r.exhausted ? r.clean_depth : o.depth) << after << " at these bounds (" << r.states
                   << " states, " << r.seconds << " s)";
         if (r.exhausted) std::cout << "; the reachable state space ends at depth " << r.clean_depth;
         std::cout << "\n";
     } else {
-        std::cout << "unknown: clean to depth " << r.clean_depth << " < " << o.depth << ", stopped: " << r.stopped
+        std::cout << "unknown: clean to depth " << r.clean_depth << " < " << o.depth << after << ", stopped: " << r.stopped
                   << " (" << r.states << " states, " << r.seconds << " s)\n";
     }
     return code;
@@ -182,6 +205,11 @@ void add_explore(CLI::App& app, int& code) {
     cmd->add_option("--dump-states", o->dump_states,
                     "write the fingerprint of every state visited (hex, sorted, one per line) to this file: "
                     "the union over shards equals a single run's set");
+    cmd->add_option("--from", o->from,
+                    "start from the state after the trace in FILE (ITF, same --bounds; it must replay on this "
+                    "model, with this run's --design, --cow-fix, --phased and --inject): 'from here, can --depth more "
+                    "steps break it?' The continuation found is a shortest one; the whole trace is saved as uncertified");
+    cmd->add_option("--from-step", o->from_step, "with --from: only the first K steps of the trace");
     cmd->add_option("--shard-depth", o->shard_depth, "the frontier depth where --shard partitions the states")
         ->capture_default_str();
     cmd->callback([o, &code] { code = o->model.dispatch([&]<class P>() { return run_explore<P>(*o); }); });

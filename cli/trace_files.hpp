@@ -46,6 +46,54 @@ template <class F> int with_trace_preset(const solver::itf_json& j, F&& f) {
     }
 }
 
+/// `--from FILE [--from-step K]` of bmc and explore: the actions of FILE's trace (its
+/// first K), checked to replay on this run's model (bounds, design, fixes, phases and
+/// mutants come from the command line, not from the file).  Empty without --from.
+template <class S>
+std::vector<model::action> from_prefix(const std::string& from, int from_step, const model::config& cfg) {
+    using P = typename S::preset;
+    if (from.empty()) {
+        if (from_step >= 0) throw usage_error("--from-step needs --from FILE");
+        return {};
+    }
+    std::vector<model::action> prefix;
+    try {
+        const auto j = load_trace(from);
+        if (solver::itf_preset(j) != P::name)
+            throw solver::trace_error("recorded at bounds " + solver::itf_preset(j) + ", not " + P::name +
+                                      " (pass --bounds " + solver::itf_preset(j) + ")");
+        prefix = solver::from_itf<S>(j).trace;
+    } catch (const solver::trace_error& e) {
+        throw usage_error("--from " + from + ": " + e.what());
+    }
+    if (from_step > static_cast<int>(prefix.size()))
+        throw usage_error("--from-step " + std::to_string(from_step) + ": the trace has only " +
+                          std::to_string(prefix.size()) + " steps");
+    if (from_step >= 0) prefix.resize(from_step);
+    S s = model::initial_state<S>(&cfg);
+    for (std::size_t k = 0; k < prefix.size(); ++k)
+        if (!model::step(cfg, s, prefix[k]))
+            throw usage_error("--from " + from + ": step " + std::to_string(k + 1) + " (" +
+                              model::describe(prefix[k]) +
+                              ") is not enabled on this model (different bounds, fixes, phases or mutants than the "
+                              "file's?)");
+    return prefix;
+}
+
+/// A prefix that already breaks a selected invariant: the line saying so (the caller
+/// exits 1), else empty.
+template <class S>
+std::string prefix_violation(const model::config& cfg, const std::vector<model::action>& prefix,
+                             props::inv_set selected, const std::string& from) {
+    if (prefix.empty()) return {};
+    const auto pre = solver::replay<S>(cfg, prefix, selected);
+    if (pre.violated < 0) return {};
+    return "the starting state is already past a violation: " +
+           std::string(props::inv_name(static_cast<props::inv>(pre.violated))) + " breaks at step " +
+           std::to_string(pre.violated_at) + " of " + from + " (use --from-step " + std::to_string(pre.violated_at - 1) +
+           " to start before it)";
+}
+
 /// The file name stem of a saved counterexample: the mutants ("a+b"), else the invariant.
 inline std::string counterexample_name(const model::config& cfg, int violated) {
     std::string name;
@@ -88,6 +136,10 @@ void save_counterexample(const std::string& dir, bool force, const model::config
     if (extra.contains("seed")) txt << ", seed " << extra["seed"].dump();
     if (extra.contains("depth")) txt << ", depth " << extra["depth"].dump();
     if (extra.contains("minimal")) txt << "; minimal: " << extra["minimal"].get<std::string>();
+    if (extra.contains("from"))
+        txt << "; from the state after " << extra["from"]["steps"].dump() << " steps of "
+            << extra["from"]["file"].get<std::string>() << "; continuation: "
+            << extra["from"]["continuation"].get<std::string>();
     txt << "\n";
     if (solver::has_fixed_model(cfg))
         txt << "  " << solver::fixed_model_label(cfg) << ": " << solver::fixed_outcome_text(extra["fixed_expect"]) << "\n";

@@ -107,7 +107,10 @@ done
 # that closes it and those of later findings (FIXES, comma-separated), and its --phased
 # operation (PHASE '-' for none); the trace breaking INVARIANT is saved as NAME (certified
 # shortest).  The findings, their bounds and their invariants are bench/findings.py's
-# table (which also times them).
+# table (which also times them).  A search with --from (finding 12) starts from the first
+# steps of the finding's own committed trace, a hand-built setup (tests/test_cow_refine.cpp,
+# the race (a) trace's first 9 steps) that the new trace keeps: only the continuation is
+# searched (and certified shortest), so the trace is saved as minimal: uncertified.
 #   cow_finding NAME INVARIANT FIXES PHASE EXPLORE-ARGS...
 cow_finding() {
   local name=$1 inv=$2 fix=$3 phase=$4; shift 4
@@ -122,7 +125,10 @@ cow_finding() {
     for ext in itf.json txt dot; do
       sed "s/$inv\\.itf\\.json/$name.itf.json/g" "$tmp/$inv.$ext" > "$cow_out/$name.$ext"
     done
-    echo "$name: explore (--cow-fix all but $fix, --phased $phase, $*): certified shortest"
+    case " $* " in
+      *" --from "*) echo "$name: explore (--cow-fix all but $fix, --phased $phase, $*): continuation certified shortest" ;;
+      *) echo "$name: explore (--cow-fix all but $fix, --phased $phase, $*): certified shortest" ;;
+    esac
   else
     echo "$name: NOT FOUND (explore, --cow-fix all but $fix, --phased $phase, $*)" >&2
     status=1

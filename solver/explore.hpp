@@ -5,7 +5,8 @@
 // the next frontier, and every selected invariant is checked on each of them.
 // Breadth-first order makes the first violation found a shortest one at these
 // bounds (ties broken by frontier order, then action order, so the trace is
-// deterministic whatever the thread count).
+// deterministic whatever the thread count).  With a prefix (`--from`) the search
+// starts from the state after it, and what is shortest is the continuation.
 //
 // Storage: the visited set keeps a 64-bit fingerprint per state (a hash of the
 // state's bytes: concrete states have a unique object representation) in an
@@ -32,6 +33,7 @@
 #include <chrono>
 #include <cstring>
 #include <functional>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -115,6 +117,10 @@ struct explore_options {
     int threads = 2;
     props::inv_set selected = props::all_invariants;
     std::vector<int> ops;  // operations allowed (empty: all)
+    // `--from`: start from the state after these actions (replayed from the initial
+    // state) instead of the initial state.  Depths count from there; the trace returned
+    // is the prefix followed by a shortest continuation.  Not with symmetry.
+    std::vector<action> prefix;
     bool symmetry = false; // keep one state per orbit of mm-slot permutations (symmetry.hpp)
     // Sharding (`--shard I/N`): every shard builds and checks the whole prefix up to
     // depth shard_depth; of the states new at shard_depth it keeps, as the frontier it
@@ -171,7 +177,14 @@ template <class S> explore_result explore(const config& cfg, const explore_optio
     fingerprint_set visited;
     std::vector<std::vector<link>> links;   // per depth
     auto canon = [&](const S& x) { return opt.symmetry ? canonical_mms(x, cfg.lim.mms) : x; };
-    const S init = canon(model::initial_state<S>(&cfg));
+    if (opt.symmetry && !opt.prefix.empty())
+        throw std::invalid_argument("explore: a prefix (--from) cannot be combined with symmetry reduction");
+    const S init = [&] {
+        S s = model::initial_state<S>(&cfg);
+        for (const action& x : opt.prefix)
+            if (!model::step(cfg, s, x)) throw std::invalid_argument("explore: the prefix does not replay");
+        return canon(s);
+    }();
     visited.insert(fingerprint(init));
     links.push_back({link{0, 0}});
     res.states = 1;
@@ -193,10 +206,11 @@ template <class S> explore_result explore(const config& cfg, const explore_optio
         c.idx[level] = i;
         return c.st[level];
     };
-    auto rebuild = [&](int depth, std::uint32_t idx) {
-        std::vector<action> t(depth);
+    auto rebuild = [&](int depth, std::uint32_t idx) {   // the prefix, then the path to (depth, idx)
+        std::vector<action> t(opt.prefix.size() + depth);
+        std::copy(opt.prefix.begin(), opt.prefix.end(), t.begin());
         for (int d = depth; d > 0; --d) {
-            t[d - 1] = acts[links[d][idx].act];
+            t[opt.prefix.size() + d - 1] = acts[links[d][idx].act];
             idx = links[d][idx].parent;
         }
         return t;
@@ -209,6 +223,7 @@ template <class S> explore_result explore(const config& cfg, const explore_optio
     auto mb = [](std::size_t b) { return b / 1048576.0; };
     if (int v = props::first_violation(cfg, init, opt.selected); v >= 0) {
         res.violated = v;
+        res.trace = opt.prefix;
         res.seconds = elapsed();
         return res;
     }

@@ -1011,7 +1011,7 @@ using double_state = model::state<model::concrete, model::preset_double>;
 const std::vector<action> unmap_shift_trace = {
     act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::mremap(0, 0, 1, 3),   // A: {3}
     act::mmap(0, 0, 1), act::write(0, 0, 0, 2), act::mremap(0, 0, 1, 2),   // B: {2, 3}
-    act::mmap(0, 0, 1), act::write(0, 0, 0, 3), act::mremap(0, 0, 1, 1),   // C: {1, 2, 3}
+    act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::mremap(0, 0, 1, 1),   // C: {1, 2, 3}
     walk_begin(1),      walk_step,              act::munmap(0, 1, 1),      walk_step,
     walk_step,          walk_step,              walk_step};
 
@@ -1088,4 +1088,42 @@ TEST_CASE("phased walk_remap_slots: with unmap_removes_records a munmap shifts t
     CHECK(f.final().walker.pending[0] == 0);
     CHECK(f.final().walk_missed == 0);
     CHECK(f.final().bug == 0);
+}
+
+TEST_CASE("phased walk_remap_slots: from the three moved VMAs of race (a), explore finds the shift under the walk "
+          "with munmap and the walk's steps, and walk_rereads_remaps closes it to the same depth",
+          "[cow_context][phased][walk][finding][explore]") {
+    // The state after the setup (pgoff 0's entry is {1, 2, 3}); no mremap from there, so
+    // finding 11 (a move during the walk) cannot come first.  The engine finds the walk's
+    // interleaving with the munmap from scratch.
+    solver::explore_options eo;
+    eo.prefix.assign(unmap_shift_trace.begin(), unmap_shift_trace.begin() + 9);
+    eo.ops = {static_cast<int>(op::munmap), static_cast<int>(op::walk_begin), static_cast<int>(op::walk_step)};
+    eo.depth = 7;
+    eo.threads = 1;
+    const auto r = solver::explore<double_state>(unmap_shift_cfg(false), eo);
+    INFO(trace_text(r.trace));
+    REQUIRE(r.violated == static_cast<int>(inv::rmap_complete));
+    CHECK(r.clean_depth == 6);                                 // a shortest continuation: 7 steps
+    REQUIRE(r.trace.size() == 16);
+    for (std::size_t k = 0; k < eo.prefix.size(); ++k) CHECK(model::describe(r.trace[k]) == model::describe(eo.prefix[k]));
+    // The munmap comes while the walk reads the array slot by slot: after a slot read,
+    // before the read ends, and it shrinks the array under the reader.
+    const auto o = run<double_state>(unmap_shift_cfg(false), r.trace, /*check_invariants=*/false);
+    int munmap_at = -1;
+    for (int k = 9; k < 16; ++k)
+        if (r.trace[k].kind == op::munmap) munmap_at = k;
+    REQUIRE(munmap_at > 9);
+    const auto& before = o.after(munmap_at).walker;            // the state before the munmap
+    CHECK(before.arr_slot >= 1);
+    CHECK(before.arr_nr == 3);
+    CHECK(before.arr_walking == 0);
+    const auto& shifted = o.after(munmap_at + 1).walker;
+    CHECK(shifted.arr_nr == 2);                                // the reader's array shrank in place
+    CHECK(shifted.arr_changed == 1);                           // the shift moved the count
+    CHECK(o.final().walk_missed == 1);
+    const auto fixed = solver::explore<double_state>(unmap_shift_cfg(true), eo);
+    INFO(trace_text(fixed.trace));
+    CHECK(fixed.violated < 0);
+    CHECK(fixed.clean_depth == 7);
 }

@@ -465,6 +465,50 @@ TEST_CASE("cowcheck bmc --from: from the state after a saved prefix", "[itf][cli
     CHECK(run("bmc --from-step 1").code == 2);
 }
 
+TEST_CASE("cowcheck explore --from: a shortest continuation from the state after a saved prefix",
+          "[itf][cli][explore]") {
+    namespace fs = std::filesystem;
+    const std::string corpus = std::string(COWCHECK_SOURCE_DIR) + "/counterexamples/anon_vma/fork_keeps_exclusive.itf.json";
+    const fs::path dir = fs::temp_directory_path() / "cowcheck-explore-from";
+    fs::remove_all(dir);
+    // After mmap, write: one more step (fork) breaks it under the mutant; the saved trace
+    // is the prefix and that step, uncertified, with the prefix recorded.
+    auto r = run("explore --bounds small --inject fork_keeps_exclusive --from " + corpus + " --from-step 2 --depth 3 --json");
+    INFO(r.out);
+    REQUIRE(r.code == 1);
+    auto j = nlohmann::json::parse(r.out);
+    CHECK(j["from"]["steps"] == 2);
+    CHECK(j["violation"]["length"] == 3);
+    CHECK(j["violation"]["prefix_steps"] == 2);
+    CHECK(j["violation"]["trace"][2].get<std::string>().find("fork") != std::string::npos);
+    r = run("explore --bounds small --inject fork_keeps_exclusive --from " + corpus + " --from-step 2 --depth 3 --save " +
+            dir.string());
+    REQUIRE(r.code == 1);
+    std::ifstream in(dir / "fork_keeps_exclusive.itf.json");
+    const auto saved = nlohmann::json::parse(in);
+    CHECK(saved["#meta"]["minimal"] == "uncertified");
+    CHECK(saved["#meta"]["from"]["steps"] == 2);
+    CHECK(saved["#meta"]["from"]["file"] == "fork_keeps_exclusive.itf.json");
+    CHECK(run("replay " + (dir / "fork_keeps_exclusive.itf.json").string()).code == 0);
+    // The text names the prefix and counts depths from there.
+    CHECK(r.out.find("VIOLATION: anon_exclusive_mapped_once at depth 1 after the 2-step prefix") != std::string::npos);
+    // Nothing breaks in two more steps on the fixed model.
+    r = run("explore --bounds small --from " + corpus + " --from-step 2 --depth 2 --json");
+    REQUIRE(r.code == 0);
+    CHECK(nlohmann::json::parse(r.out)["clean_depth"] == 2);
+    // The whole trace already breaks it: said, exit 1.
+    r = run("explore --bounds small --inject fork_keeps_exclusive --from " + corpus + " --depth 1");
+    CHECK(r.code == 1);
+    CHECK(r.out.find("already past a violation") != std::string::npos);
+    // Bad input: one line, exit 2.
+    CHECK(run("explore --bounds default --from " + corpus).code == 2);              // recorded at small
+    CHECK(run("explore --bounds small --from " + corpus + " --from-step 9").code == 2);
+    CHECK(run("explore --from-step 1").code == 2);
+    CHECK(run("explore --bounds small --symmetry --from " + corpus).code == 2);
+    CHECK(run("explore --bounds small --from " + (dir / "missing.itf.json").string()).code == 2);
+    fs::remove_all(dir);
+}
+
 TEST_CASE("a COW context finding records its fixed model (every --cow-fix), and replay holds it to that",
           "[itf][cow_context]") {
     // Finding 1 as coded: the exclusive early stop misses the moved folio (3 steps at small).
