@@ -38,8 +38,13 @@
 // takes 6-10 s and depth 5 about two minutes.
 #pragma once
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 #include <unordered_set>
 #include <vector>
 
@@ -197,6 +202,41 @@ std::vector<z3::expr> unroll_step(const model::config& cfg, const std::vector<ac
 
 }  // namespace detail
 
+/// Interrupts the Z3 context at a deadline (ctx.interrupt()), so that every long Z3 call
+/// stops there, not only check() (whose "timeout" parameter bounds the search alone):
+/// push() internalizes the step assertions added since the last check, which at
+/// `default` depth 3 ran for minutes past the budget, growing to 10 GB.  An interrupt
+/// while no Z3 call runs has no lasting effect (the next call runs normally).
+class z3_watchdog {
+public:
+    z3_watchdog(z3::context& ctx, std::chrono::steady_clock::time_point deadline)
+        : thread_([this, &ctx, deadline] {
+              std::unique_lock<std::mutex> lock(mutex_);
+              if (!wake_.wait_until(lock, deadline, [this] { return done_; })) {
+                  fired_ = true;
+                  ctx.interrupt();
+              }
+          }) {}
+    ~z3_watchdog() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            done_ = true;
+        }
+        wake_.notify_all();
+        thread_.join();
+    }
+    z3_watchdog(const z3_watchdog&) = delete;
+    z3_watchdog& operator=(const z3_watchdog&) = delete;
+    bool fired() const { return fired_; }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool done_ = false;
+    std::atomic<bool> fired_{false};
+    std::thread thread_;   // last: it starts once the members above exist
+};
+
 /// Bounded model checking of the selected invariants from the initial state to
 /// `max_depth` steps.  `timeout_ms` is a wall-clock budget for the whole run
 /// (0 = none); each check gets what is left of it.
@@ -216,6 +256,8 @@ bmc_result bmc(const model::config& cfg, int max_depth, props::inv_set selected,
 
     z3::context& ctx = z3ctx();
     z3::solver sol(ctx, "QF_BV");
+    std::optional<z3_watchdog> watchdog;
+    if (timeout_ms) watchdog.emplace(ctx, started + std::chrono::milliseconds(timeout_ms));
     const std::vector<action> acts = model::actions(cfg);
     const unsigned width = detail::choice_width(acts.size());
 
@@ -236,76 +278,102 @@ bmc_result bmc(const model::config& cfg, int max_depth, props::inv_set selected,
             r.status = bmc_status::unknown;
             r.reason = "time budget of " + std::to_string(timeout_ms) + " ms used up " + where + std::to_string(d);
         };
-        if (d > 0) {
-            // unroll_step checks the deadline before each action (the first check also covers
-            // a budget already used up), so one depth's unrolling cannot run far past it.
-            const auto t0 = clock::now();
-            const auto deadline = timeout_ms ? started + std::chrono::milliseconds(timeout_ms) : clock::time_point::max();
-            std::vector<z3::expr> step;
-            try {
-                step = detail::unroll_step(cfg, acts, d, width, tuning, choices, states, row.step_nodes, deadline);
-            } catch (const detail::unroll_timeout&) {
+        // A Z3 call the watchdog interrupted (a simplify() in the unrolling, push(),
+        // check()) throws "canceled": the budget is gone, the run is unknown.
+        std::optional<clock::time_point> solving;   // since when this depth is in push()/check()
+        try {
+            if (d > 0) {
+                // unroll_step checks the deadline before each action (the first check also covers
+                // a budget already used up), so one depth's unrolling cannot run far past it.
+                const auto t0 = clock::now();
+                const auto deadline = timeout_ms ? started + std::chrono::milliseconds(timeout_ms) : clock::time_point::max();
+                std::vector<z3::expr> step;
+                try {
+                    step = detail::unroll_step(cfg, acts, d, width, tuning, choices, states, row.step_nodes, deadline);
+                } catch (const detail::unroll_timeout&) {
+                    row.build_seconds = since(t0);
+                    budget_gone("while unrolling depth ");
+                    break;
+                }
+                for (const auto& e : step) sol.add(e);
                 row.build_seconds = since(t0);
-                budget_gone("while unrolling depth ");
+            }
+
+            // Does some selected invariant fail at s_d?
+            const SS& s = states.back();
+            std::vector<z3::expr> holds;
+            z3::expr_vector bad(ctx);
+            // The invariants over a deep state are large terms too: the budget is checked
+            // between them (the check after the loop reports it).
+            for (int i = 0; i < props::inv_count && !(timeout_ms && since(started) * 1000.0 >= timeout_ms); ++i) {
+                holds.push_back(props::holds(static_cast<props::inv>(i), cfg, s).e.simplify());
+                if (selected >> i & 1) bad.push_back(!holds.back());
+            }
+            const double used_ms = since(started) * 1000.0;
+            // Stopped between the invariants, or nothing left for the solver.
+            if (holds.size() < static_cast<std::size_t>(props::inv_count) || (!bad.empty() && timeout_ms && used_ms >= timeout_ms)) {
+                budget_gone("before depth ");
                 break;
             }
-            for (const auto& e : step) sol.add(e);
-            row.build_seconds = since(t0);
-        }
-
-        // Does some selected invariant fail at s_d?
-        const SS& s = states.back();
-        std::vector<z3::expr> holds;
-        z3::expr_vector bad(ctx);
-        // The invariants over a deep state are large terms too: the budget is checked
-        // between them (the check after the loop reports it).
-        for (int i = 0; i < props::inv_count && !(timeout_ms && since(started) * 1000.0 >= timeout_ms); ++i) {
-            holds.push_back(props::holds(static_cast<props::inv>(i), cfg, s).e.simplify());
-            if (selected >> i & 1) bad.push_back(!holds.back());
-        }
-        const double used_ms = since(started) * 1000.0;
-        // Stopped between the invariants, or nothing left for the solver.
-        if (holds.size() < static_cast<std::size_t>(props::inv_count) || (!bad.empty() && timeout_ms && used_ms >= timeout_ms)) {
-            budget_gone("before depth ");
-            break;
-        }
-        const auto t1 = clock::now();
-        z3::check_result res = z3::unsat;
-        if (!bad.empty()) {
-            z3::params p(ctx);
-            // z3 reads 4294967295 as "no timeout"; a budget is at least 1 ms.
-            p.set("timeout", timeout_ms ? std::max(1u, static_cast<unsigned>(timeout_ms - used_ms)) : 4294967295u);
-            sol.set(p);
-            sol.push();
-            sol.add(z3::mk_or(bad));
-            res = sol.check();
-            row.assertions = sol.assertions().size();
-            if (res == z3::sat) {
-                const z3::model m = sol.get_model();
-                r.depth = d;
-                r.trace = prefix;
-                for (const auto& c : choices) r.trace.push_back(acts.at(m.eval(c, true).get_numeral_uint()));
-                for (int i = 0; i < props::inv_count && r.violated < 0; ++i)
-                    if ((selected >> i & 1) && m.eval(holds[i], true).is_false()) r.violated = i;
-            } else if (res == z3::unknown) {
-                r.reason = sol.reason_unknown();
+            const auto t1 = clock::now();
+            solving = t1;
+            z3::check_result res = z3::unsat;
+            if (!bad.empty()) {
+                sol.push();
+                sol.add(z3::mk_or(bad));
+                // push() may have taken long (or been interrupted): check() gets what is left.
+                const double left_ms = timeout_ms - since(started) * 1000.0;
+                if ((watchdog && watchdog->fired()) || (timeout_ms && left_ms < 1)) {
+                    row.solve_seconds = since(t1);
+                    budget_gone("during depth ");
+                    break;
+                }
+                z3::params p(ctx);
+                // z3 reads 4294967295 as "no timeout"; a budget is at least 1 ms.
+                p.set("timeout", timeout_ms ? static_cast<unsigned>(left_ms) : 4294967295u);
+                sol.set(p);
+                res = sol.check();
+                // Interrupted (whatever push() or check() said), or check()'s own timeout:
+                // the budget is gone.
+                if ((watchdog && watchdog->fired()) ||
+                    (res == z3::unknown && timeout_ms && since(started) * 1000.0 >= timeout_ms)) {
+                    row.solve_seconds = since(t1);
+                    budget_gone("during depth ");
+                    break;
+                }
+                row.assertions = sol.assertions().size();
+                if (res == z3::sat) {
+                    const z3::model m = sol.get_model();
+                    r.depth = d;
+                    r.trace = prefix;
+                    for (const auto& c : choices) r.trace.push_back(acts.at(m.eval(c, true).get_numeral_uint()));
+                    for (int i = 0; i < props::inv_count && r.violated < 0; ++i)
+                        if ((selected >> i & 1) && m.eval(holds[i], true).is_false()) r.violated = i;
+                } else if (res == z3::unknown) {
+                    r.reason = sol.reason_unknown();
+                }
+                sol.pop();
             }
-            sol.pop();
-        }
-        row.solve_seconds = since(t1);
-        row.status = res == z3::sat     ? bmc_status::violation
-                     : res == z3::unsat ? bmc_status::clean
-                                        : bmc_status::unknown;
-        r.depths.push_back(row);
-        if (res != z3::unsat) {
-            r.status = row.status;
+            row.solve_seconds = since(t1);
+            row.status = res == z3::sat     ? bmc_status::violation
+                         : res == z3::unsat ? bmc_status::clean
+                                            : bmc_status::unknown;
+            r.depths.push_back(row);
+            if (res != z3::unsat) {
+                r.status = row.status;
+                break;
+            }
+            r.clean_depth = d;
+            r.status = bmc_status::clean;
+            // Every state reachable in d steps satisfies the invariants: say so, to help the deeper checks.
+            for (int i = 0; i < props::inv_count; ++i)
+                if (selected >> i & 1) sol.add(holds[i]);
+        } catch (const z3::exception&) {
+            if (!(watchdog && watchdog->fired())) throw;
+            if (solving) row.solve_seconds = since(*solving);
+            budget_gone("during depth ");
             break;
         }
-        r.clean_depth = d;
-        r.status = bmc_status::clean;
-        // Every state reachable in d steps satisfies the invariants: say so, to help the deeper checks.
-        for (int i = 0; i < props::inv_count; ++i)
-            if (selected >> i & 1) sol.add(holds[i]);
     }
 
     if (r.status == bmc_status::violation) {
