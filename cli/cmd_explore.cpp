@@ -109,14 +109,13 @@ template <class P> int run_explore(const explore_cli& o) {
     if (r.violated >= 0 && !o.save.empty()) {
         // From a prefix the continuation is a shortest one, not the trace: uncertified,
         // with the prefix's length and file recorded.
+        const std::string search =
+            "(explore, bounds " + bounds_text(P::name, cfg) + (o.actions.empty() ? "" : ", actions " + o.actions) + ")";
         solver::itf_json extra = {{"engine", "explore"}, {"depth", o.depth}};
-        extra["minimal"] = pre ? std::string("uncertified")
-                               : "certified (explore, bounds " + bounds_text(P::name, cfg) +
-                                     (o.actions.empty() ? "" : ", actions " + o.actions) + ")";
+        extra["minimal"] = pre ? "uncertified" : "certified " + search;
         if (pre)
             extra["from"] = {{"file", std::filesystem::path(o.from).filename().string()}, {"steps", pre},
-                             {"continuation", "certified shortest (explore, bounds " + bounds_text(P::name, cfg) +
-                                                  (o.actions.empty() ? "" : ", actions " + o.actions) + ")"}};
+                             {"continuation", "certified shortest " + search}};
         save_counterexample<S>(o.save, o.force, cfg, r.trace, r.violated, extra);
     }
     const char* verdict = r.violated >= 0 ? "violation" : r.complete ? "clean" : "unknown";

@@ -18,6 +18,13 @@ namespace solver {
 
 inline std::string idx(const char* what, int i) { return i == model::nil ? "NULL" : what + std::to_string(i); }
 inline std::string pfn(int f) { return f == model::zero_pfn ? "zero_page" : "folio" + std::to_string(f); }
+/// The first n remap offsets of a walker array (signed 8-bit leaves) as " {a, b}".
+template <class A> std::string offsets_text(const A& offs, int n) {
+    std::string t = " {";
+    for (int k = 0; k < n && k < static_cast<int>(offs.size()); ++k)
+        t += (k ? ", " : "") + std::to_string(int(static_cast<std::int8_t>(offs[k].v)));
+    return t + "}";
+}
 
 template <class V> std::string vma_line(int m, int i, const V& v) {
     std::ostringstream o;
@@ -189,26 +196,17 @@ template <class S> std::string objects_text(const S& s, unsigned kinds, const st
               << " when rmap_one returns" << (w.arr_changed ? " (its context's sequence count moved)" : "");
         if (w.arr_loaded) {   // --phased walk_remap
             o << "; walk_context has loaded the remap_mt entry of pgoff " << int(s.folio[w.folio.v].index.v)
-              << " (a heap dynarray";
-            for (int k = 0; k < int(w.arr_nr.v) && k < int(w.arr_offs.size()); ++k)
-                o << (k ? ", " : " {") << int(static_cast<std::int8_t>(w.arr_offs[k].v));
-            o << "}";
+              << " (a heap dynarray" << offsets_text(w.arr_offs, w.arr_nr.v);
             if (w.arr_slot) {   // --phased walk_remap_slots
                 o << "), has read slot" << (w.arr_slot > 1 ? "s 0-" + std::to_string(w.arr_slot - 1) : " 0")
-                  << " and collected";
-                for (int k = 0; k < int(w.arr_got_nr.v) && k < int(w.arr_got.size()); ++k)
-                    o << (k ? ", " : " {") << int(static_cast<std::int8_t>(w.arr_got[k].v));
-                o << "}";
+                  << " and collected" << offsets_text(w.arr_got, w.arr_got_nr.v);
             } else {
                 o << ") and has not read it yet";
             }
             o << (w.arr_freed ? "; that array was FREED (krealloc)" : "");
         }
         if (w.arr_walking) {   // --phased walk_remap: the offsets read, walked one per step
-            o << "; walk_context read the offsets";
-            for (int k = 0; k < int(w.arr_nr.v) && k < int(w.arr_offs.size()); ++k)
-                o << (k ? ", " : " {") << int(static_cast<std::int8_t>(w.arr_offs[k].v));
-            o << "} and walks offset " << int(static_cast<std::int8_t>(w.arr_offs[w.arr_next].v)) << " next"
+            o << "; walk_context read the offsets" << offsets_text(w.arr_offs, w.arr_nr.v) << " and walks offset " << int(static_cast<std::int8_t>(w.arr_offs[w.arr_next].v)) << " next"
               << (w.arr_changed ? " (its context's sequence count moved)" : "");
         }
         for (std::size_t k = 0; k < w.rcu_freed.size(); ++k)
