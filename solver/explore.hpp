@@ -85,6 +85,9 @@ public:
             }
         }
     }
+    /// A hint: fetch fp's home slot into the cache ahead of a contains() or insert()
+    /// (the table is far larger than the cache, so each look-up is a memory access).
+    void prefetch(std::uint64_t fp) const { __builtin_prefetch(&slots_[fp & (slots_.size() - 1)]); }
     std::size_t size() const { return size_; }
     template <class F> void for_each(F f) const {
         for (std::uint64_t fp : slots_)
@@ -259,6 +262,7 @@ template <class S> explore_result explore(const config& cfg, const explore_optio
         link bad{0, 0};
         std::atomic<bool> stop{false};
         std::vector<std::vector<candidate>> found(nthreads);
+        std::vector<const candidate*> order;
         std::vector<path_cache> caches;
         for (int t = 0; t < nthreads; ++t) caches.push_back(new_cache());
         auto in_parallel = [&](auto&& work) {
@@ -273,9 +277,14 @@ template <class S> explore_result explore(const config& cfg, const explore_optio
             in_parallel([&](int t) {
                 S next;
                 path_cache& cache = caches[t];
+                // A state's successors are fingerprinted first, each look-up's slot
+                // prefetched, and looked up after: the look-ups' memory accesses overlap
+                // the next successors' work instead of stalling one by one.
+                std::vector<std::pair<std::uint64_t, std::uint16_t>> succ;
                 for (std::size_t i = from + t; i < to; i += nthreads) {
                     if (stop.load(std::memory_order_relaxed)) return;
                     const S& s = state_at(cache, level, static_cast<std::uint32_t>(i));
+                    succ.clear();
                     for (std::uint32_t a = 0; a < acts.size(); ++a) {
                         if (!model::enabled(cfg, s, acts[a])) continue;
                         next = s;
@@ -283,26 +292,35 @@ template <class S> explore_result explore(const config& cfg, const explore_optio
                         if (next.out_of_bounds) continue;
                         if (opt.symmetry) next = canonical_mms(next, cfg.lim.mms);
                         const std::uint64_t fp = fingerprint(next);
-                        if (visited.contains(fp)) continue;
-                        found[t].push_back({fp, static_cast<std::uint32_t>(i), static_cast<std::uint16_t>(a), 0});
+                        visited.prefetch(fp);
+                        succ.push_back({fp, static_cast<std::uint16_t>(a)});
                     }
+                    for (const auto& [fp, a] : succ)
+                        if (!visited.contains(fp)) found[t].push_back({fp, static_cast<std::uint32_t>(i), a, 0});
                     if ((i & 1023) == 0 && opt.seconds > 0 && elapsed() > opt.seconds) stop = true;
                 }
             });
             if (stop) break;
-            std::vector<const candidate*> order;
+            // Expansion order: thread t's candidates are in (parent, action) order and
+            // its parents are from + t, from + t + nthreads, ..., so taking each parent's
+            // run from its thread's list in turn merges them in O(n), with no sort.
+            order.clear();
             std::size_t found_bytes = 0;
-            for (const auto& f : found) {
-                found_bytes += f.capacity() * sizeof(candidate);
-                for (const auto& c : f) order.push_back(&c);
+            for (const auto& f : found) found_bytes += f.capacity() * sizeof(candidate);
+            {
+                std::vector<std::size_t> pos(nthreads, 0);
+                for (std::size_t i = from; i < to; ++i) {
+                    const std::size_t t = (i - from) % nthreads;
+                    const auto& f = found[t];
+                    while (pos[t] < f.size() && f[pos[t]].parent == i) order.push_back(&f[pos[t]++]);
+                }
             }
-            std::sort(order.begin(), order.end(), [](const candidate* x, const candidate* y) {
-                return x->parent != y->parent ? x->parent < y->parent : x->act < y->act;
-            });
             // The new states of this chunk, in order; `kept` says which this shard expands.
             std::vector<link> fresh_links;
             std::vector<bool> kept;
-            for (const candidate* c : order) {
+            for (std::size_t k = 0; k < order.size(); ++k) {
+                if (k + 16 < order.size()) visited.prefetch(order[k + 16]->fp);
+                const candidate* c = order[k];
                 if (!visited.insert(c->fp)) continue;
                 fresh_links.push_back({c->parent, c->act});
                 // (fp >> 1: a fingerprint's lowest bit is always 1.)
@@ -314,8 +332,8 @@ template <class S> explore_result explore(const config& cfg, const explore_optio
                                                    found_bytes + order.capacity() * sizeof(void*) +
                                                    fresh_links.capacity() * sizeof(link) +
                                                    next_level.capacity() * sizeof(link)));
-            order = {};
-            for (auto& f : found) f = {};
+            // (found and order keep their capacity for the next chunk: freeing and
+            // re-allocating them cost page faults, 4-5% of the run.)
             // Invariant checks, every new state once (states left to other shards too:
             // they are checked here and expanded there).  The first violation in merge
             // order wins.
@@ -345,6 +363,7 @@ template <class S> explore_result explore(const config& cfg, const explore_optio
             }
         }
         found = {};
+        order = {};
         if (stop) {
             res.stopped = "time limit of " + std::to_string(opt.seconds) + " s during depth " + std::to_string(depth);
             break;
