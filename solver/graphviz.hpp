@@ -1,13 +1,15 @@
 // solver/graphviz.hpp — running Graphviz's `dot` on graphs we generate.
 //
-// Many graphs go through one `dot -Tsvg` process: dot reads every graph in its
-// input file and writes one SVG document after the other, which we split at
-// "</svg>".  The input goes through a temporary file (no pipe deadlock when dot
-// writes while we are still writing), the output through a pipe; no shell.
+// Each graph goes through its own `dot -Tsvg` process (see dot_to_svgs for why not
+// one for all), a few at a time, from a temporary input file to a temporary output
+// file (no pipes to drain, no shell).
 #pragma once
 #include <cerrno>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <fcntl.h>
 #include <sstream>
 #include <stdexcept>
@@ -27,23 +29,33 @@ inline bool have_graphviz() {
     return false;
 }
 
-/// Render each Graphviz text to an SVG document with one `dot -Tsvg` run.
-/// Throws std::runtime_error if dot cannot run or fails.
-inline std::vector<std::string> dot_to_svgs(const std::vector<std::string>& graphs) {
+/// Render each Graphviz text to an SVG document, one `dot -Tsvg` process per graph,
+/// at most `jobs` at a time.  Throws std::runtime_error if dot cannot run or fails.
+///
+/// One process per graph, not one for all: dot lays out the second and later graphs of
+/// one input differently from run to run (Graphviz 2.43: the same input file gave four
+/// different SVGs in six runs, with ASLR off too; each graph alone is stable), so the
+/// corpus pages changed on every regeneration.  A process costs about 30 ms.
+inline std::vector<std::string> dot_to_svgs(const std::vector<std::string>& graphs, unsigned jobs = 4) {
     if (graphs.empty()) return {};
     const char* tmpdir = std::getenv("TMPDIR");
-    std::string name = tmpdir && *tmpdir ? tmpdir : "/tmp";
-    name += "/cowcheck-dot-XXXXXX";
-    std::vector<char> tmpl(name.begin(), name.end());
-    tmpl.push_back('\0');
-    const int in = mkstemp(tmpl.data());
-    if (in < 0) throw std::runtime_error(std::string("cannot create a temporary file for dot: ") + std::strerror(errno));
-    const std::string in_path(tmpl.data());
-    struct unlink_on_exit {
-        std::string path;
-        ~unlink_on_exit() { unlink(path.c_str()); }
-    } cleanup{in_path};
-    for (const auto& g : graphs)
+    const std::string base = std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") + "/cowcheck-dot-XXXXXX";
+    // Each graph's input file, and its output at the same path + ".svg"; both removed at the end.
+    struct temp_files {
+        std::vector<std::string> paths;
+        ~temp_files() {
+            for (const auto& p : paths) {
+                unlink(p.c_str());
+                unlink((p + ".svg").c_str());
+            }
+        }
+    } files;
+    for (const auto& g : graphs) {
+        std::vector<char> tmpl(base.begin(), base.end());
+        tmpl.push_back('\0');
+        const int in = mkstemp(tmpl.data());
+        if (in < 0) throw std::runtime_error(std::string("cannot create a temporary file for dot: ") + std::strerror(errno));
+        files.paths.emplace_back(tmpl.data());
         for (std::size_t done = 0; done < g.size();) {
             const ssize_t n = write(in, g.data() + done, g.size() - done);
             if (n <= 0) {
@@ -52,46 +64,50 @@ inline std::vector<std::string> dot_to_svgs(const std::vector<std::string>& grap
             }
             done += static_cast<std::size_t>(n);
         }
-    close(in);
+        close(in);
+    }
 
-    int out[2];
-    if (pipe(out) != 0) throw std::runtime_error("pipe failed");
-    const pid_t pid = fork();
-    if (pid < 0) throw std::runtime_error("fork failed");
-    if (pid == 0) {
-        dup2(out[1], 1);
-        close(out[0]);
-        close(out[1]);
-        if (const int null = open("/dev/null", O_WRONLY); null >= 0) dup2(null, 2);
-        execlp("dot", "dot", "-Tsvg", in_path.c_str(), static_cast<char*>(nullptr));
-        _exit(127);
+    // Run them, `jobs` at a time; every child is waited for, also when one fails.
+    std::vector<pid_t> running;
+    std::string failure;
+    const auto wait_first = [&] {
+        int status = 0;
+        while (waitpid(running.front(), &status, 0) < 0 && errno == EINTR) {}
+        running.erase(running.begin());
+        if (failure.empty() && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+            failure = "dot -Tsvg failed (exit " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")";
+    };
+    for (const auto& in_path : files.paths) {
+        if (!failure.empty()) break;
+        while (running.size() >= std::max(1u, jobs)) wait_first();
+        const std::string out_path = in_path + ".svg";
+        const pid_t pid = fork();
+        if (pid < 0) {
+            failure = "fork failed";
+            break;
+        }
+        if (pid == 0) {
+            if (const int null = open("/dev/null", O_WRONLY); null >= 0) {
+                dup2(null, 1);
+                dup2(null, 2);
+            }
+            execlp("dot", "dot", "-Tsvg", "-o", out_path.c_str(), in_path.c_str(), static_cast<char*>(nullptr));
+            _exit(127);
+        }
+        running.push_back(pid);
     }
-    close(out[1]);
-    std::string text;
-    char buf[65536];
-    for (;;) {
-        const ssize_t n = read(out[0], buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        text.append(buf, static_cast<std::size_t>(n));
-    }
-    close(out[0]);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        throw std::runtime_error("dot -Tsvg failed (exit " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
+    while (!running.empty()) wait_first();
+    if (!failure.empty()) throw std::runtime_error(failure);
 
     std::vector<std::string> svgs;
-    const std::string end = "</svg>";
-    for (std::size_t from = 0;;) {
-        const auto e = text.find(end, from);
-        if (e == std::string::npos) break;
-        svgs.push_back(text.substr(from, e + end.size() - from));
-        from = e + end.size();
+    for (const auto& in_path : files.paths) {
+        std::ifstream f(in_path + ".svg", std::ios::binary);
+        std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+        const auto e = text.rfind("</svg>");
+        if (!f.good() && !f.eof()) throw std::runtime_error("cannot read dot's output " + in_path + ".svg");
+        if (e == std::string::npos) throw std::runtime_error("dot -Tsvg wrote no SVG document for a graph");
+        svgs.push_back(text.substr(0, e + 6));
     }
-    if (svgs.size() != graphs.size())
-        throw std::runtime_error("dot -Tsvg wrote " + std::to_string(svgs.size()) + " SVG documents for " +
-                                 std::to_string(graphs.size()) + " graphs");
     return svgs;
 }
 
