@@ -10,6 +10,8 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <string_view>
 #include <fcntl.h>
 #include <sstream>
 #include <stdexcept>
@@ -36,8 +38,19 @@ inline bool have_graphviz() {
 /// one input differently from run to run (Graphviz 2.43: the same input file gave four
 /// different SVGs in six runs, with ASLR off too; each graph alone is stable), so the
 /// corpus pages changed on every regeneration.  A process costs about 30 ms.
-inline std::vector<std::string> dot_to_svgs(const std::vector<std::string>& graphs, unsigned jobs = 4) {
-    if (graphs.empty()) return {};
+inline std::vector<std::string> dot_to_svgs(const std::vector<std::string>& all, unsigned jobs = 4) {
+    if (all.empty()) return {};
+    // A graph text met before (a trace that comes back to a state) is rendered once.
+    std::vector<std::string> graphs;
+    std::vector<std::size_t> which(all.size());
+    {
+        std::map<std::string_view, std::size_t> seen;
+        for (std::size_t i = 0; i < all.size(); ++i) {
+            const auto [it, fresh] = seen.try_emplace(all[i], graphs.size());
+            if (fresh) graphs.push_back(all[i]);
+            which[i] = it->second;
+        }
+    }
     const char* tmpdir = std::getenv("TMPDIR");
     const std::string base = std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") + "/cowcheck-dot-XXXXXX";
     // Each graph's input file, and its output at the same path + ".svg"; both removed at the end.
@@ -108,7 +121,9 @@ inline std::vector<std::string> dot_to_svgs(const std::vector<std::string>& grap
         if (e == std::string::npos) throw std::runtime_error("dot -Tsvg wrote no SVG document for a graph");
         svgs.push_back(text.substr(0, e + 6));
     }
-    return svgs;
+    std::vector<std::string> out;
+    for (const std::size_t k : which) out.push_back(svgs[k]);
+    return out;
 }
 
 }  // namespace solver
