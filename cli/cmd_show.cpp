@@ -4,13 +4,10 @@
 // self-contained HTML page with a graph per step (--html, solver/html.hpp).
 // --svg and --html need `dot` on PATH: without it, exit 2 naming what to install.
 #include <cerrno>
-#include <csignal>
 #include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
 #include <fstream>
 #include <iostream>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common.hpp"
@@ -29,36 +26,12 @@ struct show_options {
     std::string html;
 };
 
-/// Render dot text to an SVG file with `dot -Tsvg`.
+/// Render dot text to an SVG file with `dot -Tsvg` (solver::dot_to_svgs), as dot writes it.
 void write_svg(const std::string& dot_text, const std::string& out) {
-    const int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) throw usage_error("--svg: cannot write " + out + ": " + std::strerror(errno));
-    int in[2];
-    if (pipe(in) != 0) throw std::runtime_error("pipe failed");
-    const pid_t pid = fork();
-    if (pid < 0) throw std::runtime_error("fork failed");
-    if (pid == 0) {
-        dup2(in[0], 0);
-        dup2(fd, 1);
-        close(in[0]);
-        close(in[1]);
-        close(fd);
-        execlp("dot", "dot", "-Tsvg", static_cast<char*>(nullptr));
-        _exit(127);
-    }
-    close(in[0]);
-    close(fd);
-    std::signal(SIGPIPE, SIG_IGN);
-    for (std::size_t done = 0; done < dot_text.size();) {
-        const ssize_t n = write(in[1], dot_text.data() + done, dot_text.size() - done);
-        if (n <= 0) break;
-        done += static_cast<std::size_t>(n);
-    }
-    close(in[1]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        throw std::runtime_error("dot -Tsvg failed writing " + out);
+    std::ofstream f(out, std::ios::binary | std::ios::trunc);
+    if (!f) throw usage_error("--svg: cannot write " + out + ": " + std::strerror(errno));
+    f << solver::dot_to_svgs({dot_text}).front() << "\n";   // dot ends its document with a newline
+    if (!f.flush()) throw std::runtime_error("cannot write " + out);
 }
 
 template <class P> int run_show(const show_options& o, const solver::itf_json& j) {

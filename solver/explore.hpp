@@ -23,10 +23,11 @@
 // invariants are checked after it.  So a stored state costs its fingerprint slot (8 bytes at a load of
 // 3/8 to 3/4) and its link (8 bytes); measured: bench/engines.md.
 //
-// Each level is expanded in chunks, each in two phases: expansion and invariant
-// checks in parallel (threads take interleaved slices of the chunk and filter
-// successors against the states already stored), then a single-threaded merge
-// that removes duplicates in expansion order.
+// Each level is expanded in chunks, each in three phases: expansion in parallel
+// (threads take interleaved slices of the chunk and filter successors against the
+// states already stored), a single-threaded merge that removes duplicates in
+// expansion order (each thread's list is already in that order: no sort), then the
+// invariant checks of the new states in parallel.
 #pragma once
 #include <algorithm>
 #include <atomic>
@@ -296,8 +297,8 @@ template <class S> explore_result explore(const config& cfg, const explore_optio
                 // prefetched, and looked up after: the look-ups' memory accesses overlap
                 // the next successors' work instead of stalling one by one.
                 std::vector<std::pair<std::uint64_t, std::uint16_t>> succ;
-                // The fingerprints this thread met last (direct-mapped, 256 KiB: it stays
-                // in cache).  Each is visited already, or a candidate of this thread earlier in
+                // The fingerprints this thread met last (direct-mapped, 16 KiB: it stays
+                // in L1; 256 KiB was slower).  Each is visited already, or a candidate of this thread earlier in
                 // merge order (its parents come in order), so a successor found here is a
                 // duplicate the merge would drop: it is skipped without a look-up in
                 // `visited`.  The parent goes in first (an action that changes nothing).

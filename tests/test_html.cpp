@@ -178,6 +178,18 @@ TEST_CASE("cowcheck show --html: the same trace gives the same page, byte for by
     for (int i = 1; i < 4; ++i) CHECK(pages[i] == pages[0]);
 }
 
+TEST_CASE("cowcheck show --svg writes the final state's graph as dot writes it", "[html][cli]") {
+    const auto dir = scratch("svg");
+    const auto out = dir / "g.svg";
+    REQUIRE(run("show '" + corpus("dirty_cow").string() + "' --svg '" + out.string() + "'").code == 0);
+    const std::string svg = slurp(out);
+    CHECK(svg.rfind("<?xml", 0) == 0);
+    CHECK(count(svg, "<svg") == 1);
+    CHECK(svg.size() > 7);
+    CHECK(svg.substr(svg.size() - 7) == "</svg>\n");
+    CHECK(run("show '" + corpus("dirty_cow").string() + "' --svg '" + (dir / "no" / "g.svg").string() + "'").code == 2);
+}
+
 TEST_CASE("cowcheck show --html: mshare traces draw the region, its table, the windows and the caches", "[html][cli][mshare]") {
     const auto dir = scratch("mshare");
     const fs::path traces = fs::path(COWCHECK_SOURCE_DIR) / "counterexamples" / "mshare";
