@@ -24,8 +24,10 @@ void add_list(CLI::App& app, int& code) {
                 if (m.applies(d)) ds.push_back(model::design_name(d));
             std::string search;
             for (const auto& a : explore_args_for(m.name)) search += (search.empty() ? "" : " ") + a;
+            model::config brings;   // the phased operations --inject turns on with it (config::inject)
+            brings.inject(m.id);
             j["mutants"].push_back({{"name", m.name}, {"cites", m.cites}, {"where", m.where}, {"summary", m.summary},
-                                    {"designs", ds}, {"explore_args", search}});
+                                    {"designs", ds}, {"explore_args", search}, {"phased", brings.phased_names()}});
         }
         auto preset = [&](auto p) {
             using P = decltype(p);

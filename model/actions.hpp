@@ -12,6 +12,7 @@
 #include "gup.hpp"
 #include "mermap.hpp"
 #include "migrate.hpp"
+#include "anon_walk.hpp"
 #include "cow_walk.hpp"
 #include "mm.hpp"
 #include "mremap.hpp"
@@ -25,7 +26,8 @@ enum class op : int {
     pin_user_pages, unpin_user_page, pin_read, pin_write, mprotect_enomem, mem_write_faultin, mem_write,
     mshare_create, mshare_map, mshare_attach, mshare_attach_join, mshare_detach, mshare_unmap, mshare_advise,
     mshare_protect, mshare_flush, mshare_notifier, mshare_flush_all, mshare_free, fork_done,
-    mermap_get, mermap_use, mermap_put, walk_begin, walk_step, count_
+    mermap_get, mermap_use, mermap_put, walk_begin, walk_step, anon_walk_begin, anon_walk_step, mremap_move,
+    mremap_done, count_
 };
 inline constexpr int op_count = static_cast<int>(op::count_);
 
@@ -78,6 +80,10 @@ inline const std::array<op_info, op_count>& ops() {
         {op::mermap_put, "mermap_put", "mermap_put (PTE -> PAGE_NONE sentinel, no flush) + put_page"},
         {op::walk_begin, "walk_begin", "--phased walk: folio_referenced -> cow_context_walk: rcu_read_lock, visit the folio's context"},
         {op::walk_step, "walk_step", "--phased walk: traverse_contexts moves to the next context and visits it (the root: unlock, end)"},
+        {op::anon_walk_begin, "anon_walk_begin", "--phased walk (anon_vma): folio_referenced -> rmap_walk_anon: anon_vma_lock_read, rmap_one on the first VMA"},
+        {op::anon_walk_step, "anon_walk_step", "--phased walk (anon_vma): rmap_one on the next VMA of the interval tree (the last: unlock, end)"},
+        {op::mremap_move, "mremap_move", "--phased mremap: move_page_tables -> move_ptes (take_rmap_locks if need_rmap_locks), flush"},
+        {op::mremap_done, "mremap_done", "--phased mremap: do_vmi_munmap of the source range, mmap_write_unlock"},
     }};
     return all;
 }
@@ -195,10 +201,56 @@ inline std::vector<action> actions(const config& cfg) {
         for (int f = 0; f < L.folios; ++f) out.push_back({op::walk_begin, {.folio = f}});
         out.push_back({op::walk_step, {}});
     }
+    if (!cfg.cow() && cfg.has_phase(phased_op::walk)) {
+        for (int f = 0; f < L.folios; ++f) out.push_back({op::anon_walk_begin, {.folio = f}});
+        out.push_back({op::anon_walk_step, {}});
+    }
+    if (phased_mremap(cfg))
+        for (int m = 0; m < L.mms; ++m) {
+            out.push_back({op::mremap_move, {.mm = m}});
+            out.push_back({op::mremap_done, {.mm = m}});
+        }
     return out;
 }
 
+/// What may run while a phased operation of model/anon_walk.hpp or model/mremap.hpp is
+/// under way (concrete only: the symbolic engines refuse --phased).  A phased mremap holds
+/// its mm's mmap_lock for write: that mm runs only the mremap's own parts, TLB activity
+/// (the late flush of mremap_flush_after_unlock is part of the mremap), reads and writes the
+/// TLB serves without a fault, and, as any mm,
+/// what the walk allows; one phased mremap at a time.  An anon_vma walk holds its root's
+/// lock for read: only what takes no anon_vma lock runs (model/anon_walk.hpp).
+template <class S> bool phases_allow(const config& cfg, const S& s, const action& x) {
+    const auto& a = x.a;
+    const bool mm_op = x.kind != op::switch_mm && x.kind != op::tlb_evict && x.kind != op::migrate &&
+                       x.kind != op::unpin_user_page && x.kind != op::pin_read && x.kind != op::pin_write &&
+                       x.kind != op::walk_begin && x.kind != op::walk_step && x.kind != op::anon_walk_begin &&
+                       x.kind != op::anon_walk_step && x.kind != op::mermap_use && x.kind != op::mermap_put &&
+                       x.kind != op::mshare_map && x.kind != op::mshare_unmap && x.kind != op::mshare_advise &&
+                       x.kind != op::mshare_protect && x.kind != op::mshare_notifier && x.kind != op::mshare_flush_all &&
+                       x.kind != op::mshare_free;
+    if (mm_op && in_mremap(s, a.mm) && x.kind != op::mremap_move && x.kind != op::mremap_done &&
+        x.kind != op::tlb_flush_pending) {
+        // Another thread's access that the TLB serves needs no lock (as in a phased fork).
+        const auto& e = s.tlb[a.cpu][a.mm][a.start];
+        const bool tlb_hit = e.valid && (x.kind == op::read || (x.kind == op::write && e.writable));
+        if (!tlb_hit) return false;
+    }
+    if (x.kind == op::mremap && s.mremap_phase.mm != nil) return false;
+    if (!anon_walk_active(cfg, s)) return true;
+    switch (x.kind) {
+        case op::anon_walk_step: case op::switch_mm: case op::tlb_evict: case op::tlb_flush_pending:
+        case op::unpin_user_page: case op::pin_read: case op::pin_write: case op::mremap_move:
+        case op::mermap_get: case op::mermap_use: case op::mermap_put:
+            return true;
+        case op::read: case op::write: return !fault_prepares_anon_vma(s, a.mm, a.start);
+        default: return false;
+    }
+}
+
 template <class S> typename S::domain::Bool enabled(const config& cfg, const S& s, const action& x) {
+    if constexpr (!S::domain::is_symbolic)
+        if (cfg.phased && !phases_allow(cfg, s, x)) return false;
     switch (x.kind) {
         case op::mmap: return enabled_mmap(cfg, s, x.a);
         case op::munmap: return enabled_munmap(cfg, s, x.a);
@@ -241,6 +293,10 @@ template <class S> typename S::domain::Bool enabled(const config& cfg, const S& 
         case op::mermap_put: return mermap::enabled_mermap_put(cfg, s, x.a);
         case op::walk_begin: return enabled_walk_begin(cfg, s, x.a);
         case op::walk_step: return enabled_walk_step(cfg, s, x.a);
+        case op::anon_walk_begin: return enabled_anon_walk_begin(cfg, s, x.a);
+        case op::anon_walk_step: return enabled_anon_walk_step(cfg, s, x.a);
+        case op::mremap_move: return enabled_mremap_move(cfg, s, x.a);
+        case op::mremap_done: return enabled_mremap_done(cfg, s, x.a);
         case op::count_: break;
     }
     return false;
@@ -289,6 +345,10 @@ template <class S> void apply(const config& cfg, S& s, const action& x) {
         case op::mermap_put: return mermap::do_mermap_put(cfg, s, x.a);
         case op::walk_begin: return do_walk_begin(cfg, s, x.a);
         case op::walk_step: return do_walk_step(cfg, s, x.a);
+        case op::anon_walk_begin: return do_anon_walk_begin(cfg, s, x.a);
+        case op::anon_walk_step: return do_anon_walk_step(cfg, s, x.a);
+        case op::mremap_move: return do_mremap_move(cfg, s, x.a);
+        case op::mremap_done: return do_mremap_done(cfg, s, x.a);
         case op::count_: break;
     }
 }
@@ -363,6 +423,11 @@ inline std::string describe(const action& x) {
         case op::fork_done: return mm + " fork -> mm" + std::to_string(a.mm2) + ": dup_mmap's end (fork_done)";
         case op::walk_begin: return "rmap walk of folio" + std::to_string(a.folio) + " begins (folio_referenced)";
         case op::walk_step: return "rmap walk: next context";
+        case op::anon_walk_begin:
+            return "rmap walk of folio" + std::to_string(a.folio) + " begins (rmap_walk_anon: first VMA)";
+        case op::anon_walk_step: return "rmap walk: next VMA";
+        case op::mremap_move: return mm + " mremap: move_ptes";
+        case op::mremap_done: return mm + " mremap: unmap the source, unlock";
         case op::mprotect_enomem:
             return mm + " mprotect " + range() + (a.value ? " PROT_READ|PROT_WRITE" : " PROT_READ") +
                    " (anon_vma_clone: AVC allocation fails)";

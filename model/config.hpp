@@ -53,6 +53,7 @@ enum class mutant : int {
     cow_walk_skips_descendants,
     cow_folio_ref_not_taken,
     cow_remap_wrong_side,
+    mremap_skips_rmap_locks,
     count_
 };
 
@@ -169,6 +170,16 @@ inline const std::vector<mutant_info>& mutants() {
          "the moved part's offset is recorded over the pgoff range of the part left behind (the "
          "source VMA's vm_pgoff instead of the moved part's), i.e. on the wrong side of the split",
          on_cow_context},
+        // B11 of ../shared/domain/anon-rmap.md: it lives in mremap's move between copy_vma and
+        // the unmap, so --inject turns on --phased mremap and --phased walk (config::inject).
+        {mutant::mremap_skips_rmap_locks, "mremap_skips_rmap_locks", "do_mremap_move (model/mremap.hpp)",
+         "38a76013ad80 (mm: avoid taking rmap locks in move_ptes()); the THP path's fix \"mm, thp: close race "
+         "between mremap() and split_huge_page()\" (Kirill Shutemov, May 2014)",
+         "move_ptes moves the PTEs without the anon_vma locks although copy_vma merged the destination into a "
+         "VMA that rmap_walk_anon visits before the source (need_rmap_locks ignored, as move_huge_pmd did "
+         "before 2014): a walk that visits the new place before the move and the old one after it misses "
+         "the mapping (B11)",
+         on_anon_vma},
     };
     return all;
 }
@@ -308,6 +319,7 @@ enum class phased_op : int {
     walk_vma,   // walk, and between steps rmap_one holds the last VMA handed to it (implies walk)
     walk_remap, // walk, and walk_context() reads a heap remap array one step after loading it (implies walk)
     walk_remap_slots,   // walk_remap, and the read of that array one slot per step (implies walk_remap)
+    mremap,     // anon_vma (and mshare) design: mremap, mremap_move, mremap_done (move_vma's three parts)
     count_
 };
 
@@ -325,11 +337,15 @@ inline const std::vector<phased_info>& phased_ops() {
          "an rmap walk (migrate), a TLB eviction or another process can run between them, as the rmap takes "
          "no mmap_lock"},
         {phased_op::walk, "walk",
-         "the COW context design's rmap walk in steps, as folio_referenced() runs it from reclaim (folio "
-         "locked, a reference held, read-only): `walk_begin` takes rcu_read_lock and visits the folio's "
+         "the rmap walk in steps, as folio_referenced() runs it from reclaim (folio locked, a reference "
+         "held, read-only).  COW context: `walk_begin` takes rcu_read_lock and visits the folio's "
          "context, each `walk_step` moves traverse_contexts() to the next context and visits it, the last "
          "one unlocks; an exit (contexts freed) or a fork can run between steps, except the exit of the mm "
-         "whose VMA rmap_one is on (walk_context holds its mm_users)"},
+         "whose VMA rmap_one is on (walk_context holds its mm_users).  anon_vma (and mshare): "
+         "`anon_walk_begin` takes the root anon_vma's lock for read and hands rmap_one the first VMA of the "
+         "folio's anon_vma interval tree (vm_pgoff order), each `anon_walk_step` the next one, the last "
+         "unlocks; what takes no anon_vma lock runs between steps (faults on faulted VMAs, TLB "
+         "activity, the move of a --phased mremap that needs no rmap locks)"},
         {phased_op::walk_vma, "walk_vma",
          "`--phased walk`, and between two steps the walk is inside rmap_one on the last VMA walk_context "
          "handed it (with walk_remap, on each VMA it hands: offset 0's and each remapped offset's; the "
@@ -348,6 +364,14 @@ inline const std::vector<phased_info>& phased_ops() {
          "A writer that changes the array in place meanwhile (find_and_unmap_existing()'s shift and "
          "dynarray_shrink(), set_multi_remap(), an append into spare capacity) is seen by the slots read after "
          "it (race (a), finding 12) (implies walk_remap)"},
+        {phased_op::mremap, "mremap",
+         "anon_vma and mshare designs: mremap in the three parts move_vma runs with the mmap_lock held for "
+         "write: `mremap` is copy_vma (the new VMA, or the neighbour it merges into, linked into the anon_vma "
+         "trees; need_rmap_locks decided), `mremap_move` is move_page_tables/move_ptes (the PTEs move, the old "
+         "range is flushed; under the anon_vma locks if need_rmap_locks, so it waits for an rmap walk), "
+         "`mremap_done` unmaps the source range (unlink_anon_vmas: it waits for a walk); one mremap at a "
+         "time, and its mm does nothing else meanwhile.  With --phased walk an anon_vma walk can run "
+         "around the move (B11, mutant mremap_skips_rmap_locks)"},
     };
     return all;
 }
@@ -378,7 +402,13 @@ struct config {
     bool zero_page = true;
 
     bool has(mutant m) const { return injected & (1ull << static_cast<int>(m)); }
-    config& inject(mutant m) { injected |= 1ull << static_cast<int>(m); return *this; }
+    /// mremap_skips_rmap_locks is a slip in the phased mremap's move, seen by the walk in
+    /// steps: injecting it turns both phases on (the fixed model of its traces keeps them).
+    config& inject(mutant m) {
+        injected |= 1ull << static_cast<int>(m);
+        if (m == mutant::mremap_skips_rmap_locks) phase(phased_op::mremap).phase(phased_op::walk);
+        return *this;
+    }
     bool fixed(cow_fix f) const { return cow_fixed & (1u << static_cast<int>(f)); }
     config& fix(cow_fix f) { cow_fixed |= 1u << static_cast<int>(f); return *this; }
     bool cow() const { return rmap == design::cow_context; }

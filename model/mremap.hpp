@@ -10,9 +10,26 @@
 // PTL is dropped (fix eb66ae030829).  Then the source range is unmapped
 // (do_vmi_munmap), which splits or removes the old VMA.
 //
+// `--phased mremap` (anon_vma and mshare designs): move_vma's three parts are three steps,
+// with the mmap_lock held for write from the first to the last (model/actions.hpp
+// phases_allow: the mm does nothing else meanwhile; one phased mremap at a time):
+//   mremap       copy_vma: the destination merges into a neighbour or becomes a new VMA
+//                (anon_vma_clone links it into the anon_vma trees), and need_rmap_locks is
+//                decided: on the merged path new_vma->vm_pgoff <= vma->vm_pgoff (the merged
+//                VMA sorts before the source in rmap_walk_anon's order), false for a new
+//                VMA (inserted after an equal key, so visited after the source)
+//   mremap_move  move_page_tables -> move_ptes: take_rmap_locks() (anon_vma_lock_write of
+//                the source's root) if need_rmap_locks, so it waits for an rmap walk under
+//                way; the PTEs move and the old range is flushed
+//   mremap_done  do_vmi_munmap of the source range (its unlink_anon_vmas waits for a walk)
+// With `--phased walk` an anon_vma walk (model/anon_walk.hpp) can run between them: the
+// race of 38a76013ad80 (B11), shown by the mutant mremap_skips_rmap_locks.
+//
 // Leaves out: growing/shrinking (new_len != old_len), MREMAP_DONTUNMAP,
-// PMD/PUD-level moves (B8), the need_rmap_locks ordering (B11; steps are atomic).
+// PMD/PUD-level moves (B8; so the THP path of B11, move_huge_pmd, is out too); without
+// --phased mremap the three parts are one step.
 #pragma once
+#include "anon_walk.hpp"
 #include "args.hpp"
 #include "vma.hpp"
 
@@ -25,10 +42,42 @@ template <class S> typename S::domain::Bool enabled_mremap(const config&, const 
            range_in_one_vma(s, a.mm, a.start, a.pages) && range_free(s, a.mm, a.to, a.pages);
 }
 
+/// --phased mremap applies (the COW context's mremap stays one step).
+inline bool phased_mremap(const config& cfg) { return !cfg.cow() && cfg.has_phase(phased_op::mremap); }
+
+/// Is mm m between a phased mremap's copy_vma and its mremap_done (mmap_lock held for write)?
+template <class S> bool in_mremap(const S& s, int m) {
+    if constexpr (S::domain::is_symbolic) {
+        return false;
+    } else {
+        return s.mremap_phase.mm == m;
+    }
+}
+
+/// move_page_tables() -> move_ptes(): each PTE moves with its folio and permissions; the
+/// old range is flushed before the page-table lock is released (fix eb66ae030829).
+template <class S> void move_page_tables(const config& cfg, S& s, int m, int start, int n, int to) {
+    for (int d = 0; d < n; ++d) {
+        s.pte[m][to + d] = s.pte[m][start + d];
+        s.pte[m][start + d] = pte_t<typename S::domain>{};
+        s.ref[m][to + d] = s.ref[m][start + d];
+        s.ref[m][start + d] = 0;   // the source range has no PTEs now: a fault there reads zeroes
+    }
+    if (!cfg.has(mutant::mremap_flush_after_unlock)) {
+        flush_tlb_mm(s, m);
+    } else {
+        // CVE-2018-18281: the PTL is dropped before the flush; the flush comes as a later
+        // step (tlb_flush_pending) while mremap still holds the mmap_lock.
+        s.mm[m].flush_pending = true;
+        s.mm[m].locked = true;
+    }
+}
+
 template <class S> void do_mremap(const config& cfg, S& s, const args& a) {
     MODEL_TYPES(S);
     const int m = a.mm, n = a.pages;
     const auto hit = covering_vmas(s, m, a.start, n);   // decided before any VMA changes
+    const auto before = s.vma[m];
     for (int i = 0; i < P::vmas; ++i) {
         D::when(hit[i], s, [&](S& s) {
             const auto v = s.vma[m][i];
@@ -49,26 +98,77 @@ template <class S> void do_mremap(const config& cfg, S& s, const args& a) {
             });
         });
     }
+    if constexpr (!D::is_symbolic) {
+        if (phased_mremap(cfg)) {
+            // copy_vma() has returned new_vma (the VMA now covering the destination: a slot
+            // free before is a new VMA, else the neighbour it merged into) and need_rmap_locks
+            // (false for a new VMA).
+            auto& mp = s.mremap_phase;
+            mp = typename S::mremap_phase_t{};
+            mp.mm = m;
+            mp.start = a.start;
+            mp.pages = n;
+            mp.to = a.to;
+            int src = nil;
+            for (int i = 0; i < P::vmas; ++i)
+                if (hit[i]) src = i;
+            for (int j = 0; j < P::vmas; ++j) {
+                const auto& x = s.vma[m][j];
+                if (!x.used || !(x.start.get() <= a.to && a.to < x.start.get() + x.pages.get())) continue;
+                mp.dest_vma = j;
+                if (before[j].used && src != nil) mp.rmap_locks = x.pgoff.get() <= before[src].pgoff.get();
+            }
+            return;   // mremap_move and mremap_done follow
+        }
+    }
     // --phased walk_remap, --cow-fix walk_rereads_remaps: the move (copy_vma and
     // move_page_tables) is inside the write section of m's context's sequence count.
     if constexpr (!D::is_symbolic) cow::cow_seq_write(s, s.mm[m].cow_context.get());
-    // move_ptes(): each PTE moves with its folio and permissions; the old range is
-    // flushed before the page-table lock is released.
-    for (int d = 0; d < n; ++d) {
-        s.pte[m][a.to + d] = s.pte[m][a.start + d];
-        s.pte[m][a.start + d] = pte_t<D>{};
-        s.ref[m][a.to + d] = s.ref[m][a.start + d];
-    }
-    if (!cfg.has(mutant::mremap_flush_after_unlock)) {
-        flush_tlb_mm(s, m);
-    } else {
-        // CVE-2018-18281: the PTL is dropped before the flush; the flush comes as a later
-        // step (tlb_flush_pending) while mremap still holds the mmap_lock.
-        s.mm[m].flush_pending = true;
-        s.mm[m].locked = true;
-    }
+    move_page_tables(cfg, s, m, a.start, n, a.to);
     unmap_vma_range(cfg, s, m, a.start, n);   // the source range, now without PTEs
-    for (int d = 0; d < n; ++d) s.ref[m][a.start + d] = 0;
+}
+
+/// --phased mremap, part 2: move_page_tables().  take_rmap_locks() when need_rmap_locks
+/// (anon_vma_lock_write of the source's root), so it waits for an anon_vma walk under
+/// way; --inject mremap_skips_rmap_locks moves without them.
+template <class S> typename S::domain::Bool enabled_mremap_move(const config& cfg, const S& s, const args& a) {
+    using B = typename S::domain::Bool;
+    if constexpr (S::domain::is_symbolic) {
+        return B(false);
+    } else {
+        const auto& mp = s.mremap_phase;
+        if (!phased_mremap(cfg) || mp.mm != a.mm || mp.moved) return false;
+        const bool takes_rmap_locks = mp.rmap_locks && !cfg.has(mutant::mremap_skips_rmap_locks);
+        return !(takes_rmap_locks && anon_walk_active(cfg, s));
+    }
+}
+
+template <class S> void do_mremap_move(const config& cfg, S& s, const args& a) {
+    if constexpr (!S::domain::is_symbolic) {
+        auto& mp = s.mremap_phase;
+        move_page_tables(cfg, s, a.mm, mp.start.get(), mp.pages.get(), mp.to.get());
+        mp.moved = 1;
+    }
+}
+
+/// --phased mremap, part 3: the source range is unmapped (unlink_anon_vmas takes the
+/// anon_vma lock for write: it waits for an anon_vma walk), and the mmap_lock released.
+template <class S> typename S::domain::Bool enabled_mremap_done(const config& cfg, const S& s, const args& a) {
+    using B = typename S::domain::Bool;
+    if constexpr (S::domain::is_symbolic) {
+        return B(false);
+    } else {
+        const auto& mp = s.mremap_phase;
+        return phased_mremap(cfg) && mp.mm == a.mm && mp.moved && !anon_walk_active(cfg, s);
+    }
+}
+
+template <class S> void do_mremap_done(const config& cfg, S& s, const args& a) {
+    if constexpr (!S::domain::is_symbolic) {
+        const auto mp = s.mremap_phase;
+        s.mremap_phase = typename S::mremap_phase_t{};
+        unmap_vma_range(cfg, s, a.mm, mp.start.get(), mp.pages.get());   // do_vmi_munmap of the source
+    }
 }
 
 }  // namespace model

@@ -292,8 +292,27 @@ template <class D, class P> struct state {
         // pending[m]: mm m mapped the folio when the walk began, and the walk has not yet
         // handed rmap_one a VMA of m whose PTE maps it (page_vma_mapped_walk confirmed).
         std::array<std::uint8_t, P::mms> pending{};
+        // --phased walk under the anon_vma design (model/anon_walk.hpp): the anon_vma whose
+        // interval tree the walk reads (folio_anon_vma() at anon_walk_begin; root is its
+        // root, locked for read), and curr counts the VMAs handed to rmap_one so far.
+        cint anon_vma = nil;
     };
     walker_t walker{};
+
+    /// --phased mremap only (model/mremap.hpp): the mremap between copy_vma and the unmap
+    /// of its source range, if any.  Concrete bytes outside the Hana description, like
+    /// walker.
+    struct mremap_phase_t {
+        cint mm = nil;          // the mm whose mremap is under way (its mmap_lock held for write)
+        cint start = 0, pages = 0, to = 0;
+        // The VMA covering the destination after copy_vma: a new one, or the neighbour it
+        // merged into (vma_merge re-inserted that VMA's AVCs); either way its AVCs went into
+        // the interval trees after the source's.
+        cint dest_vma = nil;
+        std::uint8_t rmap_locks = 0;   // need_rmap_locks: move_ptes takes the anon_vma locks
+        std::uint8_t moved = 0;        // move_page_tables has run; mremap_done comes next
+    };
+    mremap_phase_t mremap_phase{};
 
     /// --phased walk: m + 1 if the last walk ended with mm m still mapping the folio as it
     /// did when the walk began, never confirmed (0: none).  rmap_complete reads it.

@@ -120,7 +120,8 @@ template <class S> std::string objects_text(const S& s, unsigned kinds, const st
         for (int m = 0; m < P::mms; ++m) {
             if (!s.mm[m].live) continue;
             o << ind << "mm" << m
-              << (!s.mm[m].locked          ? ""
+              << (model::in_mremap(s, m) ? " (mmap_lock held by mremap, until mremap_done)"
+                  : !s.mm[m].locked        ? ""
                   : model::in_fork(s, m)   ? " (mmap_lock held by fork, until fork_done)"
                                            : " (mmap_lock held by munmap)")
               << " mm_cpumask={";
@@ -179,7 +180,13 @@ template <class S> std::string objects_text(const S& s, unsigned kinds, const st
               << (fo.cow_context.v != model::nil ? " cow_context=" + idx("cow_context", fo.cow_context.v) : std::string())
               << " data=" << int(fo.content.v) << "\n";
         }
-    if ((kinds & obj_folio) && s.walker.folio.v != model::nil) {   // --phased walk (model/cow_walk.hpp)
+    if ((kinds & obj_folio) && s.walker.folio.v != model::nil && s.walker.anon_vma.v != model::nil) {
+        // --phased walk under anon_vma (model/anon_walk.hpp)
+        const auto& w = s.walker;
+        o << ind << "rmap walk of folio" << int(w.folio.v) << ": " << idx("anon_vma", w.anon_vma.v)
+          << "'s tree, root " << idx("anon_vma", w.root.v) << " locked for read, " << int(w.curr.v)
+          << " VMA(s) handed to rmap_one so far\n";
+    } else if ((kinds & obj_folio) && s.walker.folio.v != model::nil) {   // --phased walk (model/cow_walk.hpp)
         const auto& w = s.walker;
         o << ind << "rmap walk of folio" << int(w.folio.v) << ": at " << idx("cow_context", w.curr.v)
           << (w.visited ? " (visited)" : "") << ", root " << idx("cow_context", w.root.v)
@@ -308,6 +315,45 @@ template <class S> std::string step_title(const config& cfg, const S& before, co
             return "rmap walk: walk_context reads the remap array it loaded";
         if (x.kind == model::op::walk_step && before.walker.arr_walking)
             return "rmap walk: walk_context walks its next remapped offset";
+        if (x.kind == model::op::anon_walk_begin || x.kind == model::op::anon_walk_step) {
+            // --phased walk under anon_vma: the VMA rmap_one gets (model/anon_walk.hpp).
+            const auto& w = before.walker;
+            const bool first = x.kind == model::op::anon_walk_begin;
+            const int f = first ? x.a.folio : w.folio.v;
+            const auto& fo = before.folio[f];
+            const auto av = first ? fo.mapping : w.anon_vma;
+            const int k = first ? 0 : w.curr.v;
+            std::string t = model::describe(x);
+            if (av.v == model::nil || !before.anon_vma[av.v].live) return t;
+            const auto order = model::anon_walk_vmas(before, av, fo.index);
+            if (k >= order.n) return t + ": no VMA in " + idx("anon_vma", av.v) + "'s tree covers pgoff " +
+                                     std::to_string(int(fo.index.v)) + ", the walk ends";
+            const auto [m, i] = order.at[static_cast<std::size_t>(k)];
+            const auto& v = before.vma[m][i];
+            const int at = model::vma_address(v, fo.index).v;
+            const auto& p = before.pte[m][at];
+            t += ": rmap_one on mm" + std::to_string(m) + "'s VMA [" + std::to_string(int(v.start.v)) + "," +
+                 std::to_string(int(v.start.v) + int(v.pages.v)) + ") pgoff " + std::to_string(int(v.pgoff.v)) + " at [" +
+                 std::to_string(at) + "]: " + (p.present && p.folio.v == f ? "the folio is mapped there" : "nothing of the folio there");
+            if (k + 1 >= order.n) t += "; the last VMA: unlock, the walk ends";
+            return t;
+        }
+        if (x.kind == model::op::mremap && model::phased_mremap(cfg))
+            return model::describe(x) + ": copy_vma (move_ptes and the unmap follow, mmap_lock held)";
+        if (x.kind == model::op::mremap_move && before.mremap_phase.mm.v == x.a.mm) {
+            const auto& mp = before.mremap_phase;
+            const bool locks = mp.rmap_locks && !cfg.has(model::mutant::mremap_skips_rmap_locks);
+            return "mm" + std::to_string(x.a.mm) + " mremap: move_ptes [" + std::to_string(int(mp.start.v)) + "," +
+                   std::to_string(int(mp.start.v) + int(mp.pages.v)) + ") -> " + std::to_string(int(mp.to.v)) +
+                   (locks             ? " under the anon_vma locks (need_rmap_locks)"
+                    : mp.rmap_locks   ? " WITHOUT the anon_vma locks need_rmap_locks asks for"
+                                      : " without anon_vma locks (need_rmap_locks is false: the new VMA is walked after the old)");
+        }
+        if (x.kind == model::op::mremap_done && before.mremap_phase.mm.v == x.a.mm) {
+            const auto& mp = before.mremap_phase;
+            return "mm" + std::to_string(x.a.mm) + " mremap: unmap the source [" + std::to_string(int(mp.start.v)) + "," +
+                   std::to_string(int(mp.start.v) + int(mp.pages.v)) + "), mmap_write_unlock";
+        }
         if (x.kind == model::op::mermap_get && before.mermap[x.a.cpu].next.v == model::mermap_slots) {
             const int held = model::mermap::wrap_next<model::concrete>(before.mermap[x.a.cpu]).v - 1;   // -1: none
             return model::describe(x) + ": the area is used up, mermap_alloc wraps to slot " + std::to_string(held + 1) +

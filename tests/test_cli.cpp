@@ -32,7 +32,7 @@ TEST_CASE("cowcheck list names every action, invariant and mutant", "[cli]") {
     CHECK(found);
     std::vector<std::string> phased;
     for (const auto& f : j["phased"]) phased.push_back(f["name"]);
-    CHECK(phased == std::vector<std::string>{"fork", "walk", "walk_vma", "walk_remap", "walk_remap_slots"});
+    CHECK(phased == std::vector<std::string>{"fork", "walk", "walk_vma", "walk_remap", "walk_remap_slots", "mremap"});
     const auto text = run("list").out;
     CHECK(text.find("do_wp_page") != std::string::npos);
     CHECK(text.find("walk_vma") != std::string::npos);
@@ -79,4 +79,24 @@ TEST_CASE("cowcheck --help explains the exit codes", "[cli]") {
     CHECK(r.code == 0);
     CHECK(r.out.find("Exit codes") != std::string::npos);
     CHECK(run("check --help").out.find("--inject") != std::string::npos);
+}
+
+// B11 (tests/test_mremap_walk.cpp has the model's side): the CLI finds the mutant from scratch.
+TEST_CASE("B11: the CLI finds the mutant from scratch, and refuses what it cannot model", "[anon_vma][phased][cli]") {
+    const auto e = cli_test::run(
+        "explore --inject mremap_skips_rmap_locks --bounds default --mms 1 --vmas 2 --va-pages 3 --folios 1 "
+        "--anon-vmas 1 --cpus 1 --depth 10 --actions mmap,write,mremap,mremap_move,mremap_done,anon_walk_begin,"
+        "anon_walk_step --quiet");
+    INFO(e.out);
+    CHECK(e.code == 1);
+    CHECK(e.out.find("rmap_complete") != std::string::npos);
+    const auto c = cli_test::run("check --inject mremap_skips_rmap_locks --seed 5 --seconds 30 --quiet");   // seed 5: run 199
+    INFO(c.out);
+    CHECK(c.code == 1);
+    const auto cow = cli_test::run("check --design cow_context --phased mremap");
+    CHECK(cow.code == 2);
+    CHECK(cli_test::lines(cow.out) == 1);
+    const auto bmc = cli_test::run("bmc --inject mremap_skips_rmap_locks --depth 2");
+    CHECK(bmc.code == 2);
+    CHECK(cli_test::lines(bmc.out) == 1);
 }

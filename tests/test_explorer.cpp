@@ -250,8 +250,11 @@ TEST_CASE("explore's visited states, levels and trace do not depend on the threa
 TEST_CASE("explore with and without mm symmetry reduction agree on clean and violation depths", "[explore][symmetry]") {
     using St = state<concrete, preset_small>;
     std::vector<config> cfgs{config::defaults<preset_small>()};
-    for (const auto& m : mutants())
-        if (m.applies(design::anon_vma)) cfgs.push_back(config::defaults<preset_small>().inject(m.id));
+    for (const auto& m : mutants()) {
+        auto cfg = config::defaults<preset_small>().inject(m.id);
+        // mremap_skips_rmap_locks brings --phased, which symmetry reduction does not handle (the CLI refuses it).
+        if (m.applies(design::anon_vma) && !cfg.phased) cfgs.push_back(cfg);
+    }
     for (const auto& cfg : cfgs) {
         const auto names = cfg.mutant_names();
         INFO("mutant " << (names.empty() ? std::string("none") : names[0]));

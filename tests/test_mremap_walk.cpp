@@ -1,0 +1,185 @@
+// tests/test_mremap_walk.cpp — B11 of ../shared/domain/anon-rmap.md: mremap against the
+// anon_vma rmap walk's order (need_rmap_locks, 38a76013ad80), with `--phased mremap`
+// (model/mremap.hpp) and the anon_vma walk in steps, `--phased walk` (model/anon_walk.hpp).
+//
+// The trigger of the domain notes: a faulted 2-page region; page 1 moved away; moved back
+// so that copy_vma merges it into page 0's VMA, whose vm_pgoff (0) sorts before the
+// source's (1) in the anon_vma interval tree; a walk that visits the merged VMA before the
+// move and the source after it.  need_rmap_locks makes the move wait for the walk; the
+// mutant mremap_skips_rmap_locks lets it run in between, and the walk misses the mapping.
+#include <catch2/catch.hpp>
+
+#include "solver/explore.hpp"
+#include "solver/narrative.hpp"
+#include "tests/scenario.hpp"
+
+using namespace scenario;
+using props::inv;
+
+namespace {
+
+model::config phased_cfg() {
+    auto cfg = model::config::defaults<model::preset_default>();
+    cfg.phase(model::phased_op::walk).phase(model::phased_op::mremap);
+    return cfg;
+}
+
+action mremap_move(int mm) { return {op::mremap_move, {.mm = mm}}; }
+action mremap_done(int mm) { return {op::mremap_done, {.mm = mm}}; }
+action walk_begin(int folio) { return {op::anon_walk_begin, {.folio = folio}}; }
+const action walk_step{op::anon_walk_step, {}};
+
+/// mmap [0,2), write page 1 (folio0, pgoff 1), move page 1 to 2 and back to 1: the second
+/// copy_vma merges it into [0,1) (pgoff 0 <= 1: need_rmap_locks).  Then the walk begins.
+const std::vector<action> merge_back = {
+    act::mmap(0, 0, 2),   act::write(0, 0, 1, 1), act::mremap(0, 1, 1, 2), mremap_move(0),
+    mremap_done(0),       act::mremap(0, 2, 1, 1), walk_begin(0)};
+
+std::vector<int> b11_ops() {
+    std::vector<int> ops;
+    for (auto k : {op::mmap, op::write, op::mremap, op::mremap_move, op::mremap_done, op::anon_walk_begin,
+                   op::anon_walk_step})
+        ops.push_back(static_cast<int>(k));
+    return ops;
+}
+
+/// One mm, two VMA slots, three pages, one folio, one anon_vma, one cpu: the trigger's bounds.
+model::config lowered(model::config cfg) {
+    cfg.lim.mms = 1;
+    cfg.lim.vmas = 2;
+    cfg.lim.va_pages = 3;
+    cfg.lim.folios = 1;
+    cfg.lim.anon_vmas = 1;
+    cfg.lim.cpus = 1;
+    return cfg;
+}
+
+}  // namespace
+
+TEST_CASE("B11: copy_vma's merge sets need_rmap_locks, and the move waits for the walk that visits the merged VMA "
+          "first", "[anon_vma][phased][mremap]") {
+    const auto cfg = phased_cfg();
+    const auto o = run<default_state>(cfg, merge_back);   // every invariant after every step
+    const auto& s = o.final();
+    // copy_vma merged [1,2) into [0,1): one VMA [0,2) pgoff 0, and the source [2,3) pgoff 1.
+    CHECK(s.mremap_phase.mm == 0);
+    CHECK(s.mremap_phase.dest_vma == 0);   // the merged VMA
+    CHECK(s.mremap_phase.rmap_locks == 1);
+    CHECK(s.walker.folio == 0);
+    CHECK(s.walker.curr == 1);          // rmap_one on the merged VMA: nothing there yet
+    CHECK(s.walker.pending[0] == 1);    // mm0's mapping (at [2]) not confirmed yet
+    CHECK_FALSE(model::enabled(cfg, s, mremap_move(0)));   // take_rmap_locks waits for the walk
+    CHECK_FALSE(model::enabled(cfg, s, act::write(0, 0, 0, 2)));   // mmap_lock held for write by mremap
+    CHECK_FALSE(model::enabled(cfg, s, act::fork(0, 1)));
+    // The walk goes on: the source VMA still maps the folio, it is confirmed, the walk ends;
+    // then the move and the unmap run, and everything holds.
+    auto rest = merge_back;
+    for (const auto& x : {walk_step, mremap_move(0), mremap_done(0), act::read(0, 0, 1)}) rest.push_back(x);
+    const auto done = run<default_state>(cfg, rest);
+    CHECK(done.after(8).walker.folio == model::nil);
+    CHECK(done.after(8).walk_missed == 0);
+    CHECK(done.final().pte[0][1].present);
+    CHECK(done.final().mremap_phase.mm == model::nil);
+    CHECK(done.final().bad_read == false);
+}
+
+TEST_CASE("B11: with mremap_skips_rmap_locks the move runs between the walk's two visits and the walk misses the "
+          "mapping", "[anon_vma][phased][mremap][mutant]") {
+    auto cfg = model::config::defaults<model::preset_default>();
+    cfg.inject(model::mutant::mremap_skips_rmap_locks);
+    CHECK(cfg.has_phase(model::phased_op::walk));   // the mutant brings its phases
+    CHECK(cfg.has_phase(model::phased_op::mremap));
+    auto trace = merge_back;
+    trace.push_back(mremap_move(0));   // without the anon_vma locks: the PTE moves to [1]
+    trace.push_back(walk_step);        // the source VMA at [2]: nothing there; the walk ends
+    const auto o = run<default_state>(cfg, trace, /*check_invariants=*/false);
+    const auto& s = o.final();
+    CHECK(s.walker.folio == model::nil);
+    CHECK(s.walk_missed == 1);   // mm0 + 1
+    CHECK(s.pte[0][1].present);  // mm0 maps the folio, at [1], through the whole walk
+    CHECK_FALSE(props::holds(inv::rmap_complete, cfg, s));
+    for (std::size_t k = 0; k + 1 < o.states.size(); ++k)   // nothing broken before the walk's end
+        CHECK(props::holds(inv::rmap_complete, cfg, o.states[k]));
+    // The fixed model (same phases) does not take that step.
+    CHECK_FALSE(model::enabled(phased_cfg(), o.after(static_cast<int>(merge_back.size())), mremap_move(0)));
+    const auto text = solver::narrative<default_state>(cfg, trace, static_cast<int>(inv::rmap_complete));
+    INFO(text);
+    CHECK(text.find("WITHOUT the anon_vma locks") != std::string::npos);
+    CHECK(text.find("nothing of the folio there") != std::string::npos);
+    CHECK(text.find("the last rmap walk ended without reaching mm0") != std::string::npos);
+}
+
+TEST_CASE("B11: a new VMA with the source's pgoff is walked after it (need_rmap_locks false is safe)",
+          "[anon_vma][phased][mremap]") {
+    const auto cfg = phased_cfg();
+    // mremap [0,1) to [2,3): a new VMA with pgoff 0, like the source; inserted to its right.
+    const std::vector<action> t = {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::mremap(0, 0, 1, 2),
+                                   walk_begin(0),      mremap_move(0),         walk_step,
+                                   mremap_done(0)};
+    const auto o = run<default_state>(cfg, t);
+    CHECK(o.after(3).mremap_phase.dest_vma == 1);   // a new VMA, in slot 1
+    CHECK(o.after(3).mremap_phase.rmap_locks == 0);
+    CHECK(o.after(4).walker.pending[0] == 0);   // the source VMA came first and was still mapped
+    CHECK(o.final().walk_missed == 0);
+}
+
+TEST_CASE("B11: a neighbour merged into with the source's pgoff is walked after it (vma_merge re-inserts its AVCs)",
+          "[anon_vma][phased][mremap]") {
+    // [0,1) moves to [2,3) (pgoff 0), then back to [0,1): copy_vma expands [1,2) (pgoff 1) to
+    // [0,2) with pgoff 0, equal to the source's: need_rmap_locks (<=), and the merged VMA's
+    // AVC went back into the tree after the source's.  Even without the locks (the mutant)
+    // the walk visits the source first, so it cannot miss the mapping.
+    auto cfg = model::config::defaults<model::preset_default>();
+    cfg.inject(model::mutant::mremap_skips_rmap_locks);
+    const std::vector<action> t = {act::mmap(0, 0, 2),      act::write(0, 0, 0, 1), act::mremap(0, 0, 1, 2),
+                                   mremap_move(0),          mremap_done(0),         act::mremap(0, 2, 1, 0),
+                                   walk_begin(0),           mremap_move(0),         walk_step,
+                                   mremap_done(0)};
+    const auto o = run<default_state>(cfg, t);   // every invariant after every step
+    CHECK(o.after(6).mremap_phase.dest_vma == 0);
+    CHECK(o.after(6).mremap_phase.rmap_locks == 1);
+    CHECK(o.after(7).walker.pending[0] == 0);   // the source [2,3) came first, still mapped
+    CHECK(o.final().walk_missed == 0);
+}
+
+TEST_CASE("B11: explore finds mremap_skips_rmap_locks at its shortest length, and the fixed model is clean past it",
+          "[anon_vma][phased][mremap][explore]") {
+    using St = model::state<model::concrete, model::preset_default>;
+    solver::explore_options eo;
+    eo.ops = b11_ops();
+    eo.depth = 10;
+    auto bad = model::config::defaults<model::preset_default>();
+    bad.inject(model::mutant::mremap_skips_rmap_locks);
+    const auto r = solver::explore<St>(lowered(bad), eo);
+    INFO(trace_text(r.trace));
+    REQUIRE(r.violated == static_cast<int>(inv::rmap_complete));
+    CHECK(r.trace.size() == 9);
+    CHECK(r.clean_depth == 8);
+    const auto f = solver::explore<St>(lowered(phased_cfg()), eo);
+    INFO(trace_text(f.trace));
+    CHECK(f.violated < 0);
+    CHECK(f.clean_depth == 10);
+}
+
+TEST_CASE("B11: what may run beside a phased mremap and an anon_vma walk", "[anon_vma][phased][mremap]") {
+    const auto cfg = phased_cfg();
+    // While the walk holds the root anon_vma's lock: no exit, munmap, fork or first fault of a new VMA.
+    const std::vector<action> t = {act::mmap(0, 0, 1),     act::write(0, 0, 0, 1), act::fork(0, 1),
+                                   act::mmap(1, 2, 1),     act::switch_mm(1, 1),   walk_begin(0)};
+    const auto o = run<default_state>(cfg, t);
+    const auto& s = o.final();
+    CHECK(s.walker.folio == 0);
+    CHECK_FALSE(model::enabled(cfg, s, act::exit(1)));
+    CHECK_FALSE(model::enabled(cfg, s, act::munmap(0, 0, 1)));
+    CHECK_FALSE(model::enabled(cfg, s, act::fork(0, 2)));
+    CHECK_FALSE(model::enabled(cfg, s, act::write(1, 1, 2, 1)));   // anon_vma_prepare of [2,3)
+    CHECK(model::enabled(cfg, s, act::write(1, 1, 0, 2)));         // a COW fault on a faulted VMA
+    CHECK(model::enabled(cfg, s, act::read(0, 0, 0)));
+    CHECK(model::enabled(cfg, s, act::mremap(0, 0, 1, 2)) == false);   // copy_vma takes the anon_vma lock
+    // Without the phases neither the walk's nor the mremap's extra actions exist.
+    auto plain = cfg;
+    plain.phased = 0;
+    for (const auto& x : model::actions(plain))
+        CHECK((x.kind != op::anon_walk_begin && x.kind != op::anon_walk_step && x.kind != op::mremap_move &&
+               x.kind != op::mremap_done));
+}
