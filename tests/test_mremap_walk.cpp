@@ -45,12 +45,7 @@ std::vector<int> b11_ops() {
 
 /// One mm, two VMA slots, three pages, one folio, one anon_vma, one cpu: the trigger's bounds.
 model::config lowered(model::config cfg) {
-    cfg.lim.mms = 1;
-    cfg.lim.vmas = 2;
-    cfg.lim.va_pages = 3;
-    cfg.lim.folios = 1;
-    cfg.lim.anon_vmas = 1;
-    cfg.lim.cpus = 1;
+    cfg.lim = {.mms = 1, .vmas = 2, .va_pages = 3, .folios = 1, .anon_vmas = 1, .cpus = 1};
     return cfg;
 }
 
