@@ -3,9 +3,10 @@
 // A trace is a list of actions from the initial state.  Replay checks every
 // step's guard (a disabled or out-of-bounds step makes the trace invalid) and
 // the selected invariants after every step.  Shrinking is delta debugging:
-// drop chunks of actions, then single actions, then pairs, then lower parameters, while
-// the same invariant still breaks; the result is 1-minimal (no single action
-// can be removed), not necessarily shortest — the exhaustive engines certify that.
+// drop chunks of actions, then single actions, then pairs, then an operation in parts
+// with its later parts (a --phased mremap's three steps, a walk's steps), then lower
+// parameters, while the same invariant still breaks; the result is 1-minimal (no single
+// action can be removed), not necessarily shortest — the exhaustive engines certify that.
 #pragma once
 #include <algorithm>
 #include <optional>
@@ -89,6 +90,40 @@ inline std::vector<action> simpler_params(const config& cfg, const action& x) {
     return out;
 }
 
+/// The steps of trace[i]'s operation: i and, if it starts an operation in parts, the
+/// later steps that finish it (a phased mremap's mremap_move and mremap_done, a phased
+/// fork's fork_done, a walk's steps up to the next walk), which a shrinker must drop
+/// together: without its first part a later part is not enabled, and a first part left
+/// without its later parts holds a lock for the rest of the trace.
+inline std::vector<std::size_t> operation_steps(const std::vector<action>& trace, std::size_t i) {
+    using model::op;
+    const action& x = trace[i];
+    std::vector<std::size_t> out{i};
+    auto first_after = [&](op kind, auto&& same) {
+        for (std::size_t j = i + 1; j < trace.size(); ++j)
+            if (trace[j].kind == kind && same(trace[j].a)) {
+                out.push_back(j);
+                return;
+            }
+    };
+    auto same_mm = [&](const model::args& a) { return a.mm == x.a.mm; };
+    auto steps_until_next = [&](op step, op begin) {
+        for (std::size_t j = i + 1; j < trace.size() && trace[j].kind != begin; ++j)
+            if (trace[j].kind == step) out.push_back(j);
+    };
+    switch (x.kind) {
+        case op::mremap:
+            first_after(op::mremap_move, same_mm);
+            first_after(op::mremap_done, same_mm);
+            break;
+        case op::fork: first_after(op::fork_done, [&](const model::args& a) { return a.mm == x.a.mm && a.mm2 == x.a.mm2; }); break;
+        case op::walk_begin: steps_until_next(op::walk_step, op::walk_begin); break;
+        case op::anon_walk_begin: steps_until_next(op::anon_walk_step, op::anon_walk_begin); break;
+        default: break;
+    }
+    return out;
+}
+
 /// Shrink a trace that breaks invariant `inv` to a 1-minimal one that still does.
 template <class S> std::vector<action> shrink(const config& cfg, std::vector<action> trace, int inv) {
     auto cut = breaks<S>(cfg, trace, inv);
@@ -131,6 +166,24 @@ template <class S> std::vector<action> shrink(const config& cfg, std::vector<act
                         progress = true;
                     }
                 }
+        }
+        // Remove an operation in parts with its later parts (operation_steps): three or
+        // more steps apart, which neither the chunks nor the pairs remove.
+        for (bool progress = true; progress;) {
+            progress = false;
+            for (std::size_t i = 0; i < trace.size() && !progress; ++i) {
+                const auto steps = operation_steps(trace, i);
+                if (steps.size() < 2) continue;
+                std::vector<action> t;
+                for (std::size_t k = 0, n = 0; k < trace.size(); ++k)
+                    if (n < steps.size() && steps[n] == k) ++n;
+                    else t.push_back(trace[k]);
+                if (auto c = breaks<S>(cfg, t, inv)) {
+                    t.resize(*c);
+                    trace = std::move(t);
+                    progress = true;
+                }
+            }
         }
         // Lower parameters.
         for (bool progress = true; progress;) {
