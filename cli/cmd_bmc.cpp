@@ -27,7 +27,8 @@ template <class P> int run_bmc(const bmc_cli& o) {
     using S = model::state<model::concrete, P>;
     const model::config cfg = o.model.config<P>();
     if (cfg.phased)
-        throw usage_error("--phased is for the concrete engines (check, explore, refine); bmc does not model phases");
+        throw usage_error("--phased is for the concrete engines (check, explore, refine); bmc does not model phases" +
+                          o.model.phased_source());
     if (o.depth < 0 || o.depth > 32) throw usage_error("--depth must be between 0 and 32");
     if (o.timeout <= 0) throw usage_error("--timeout must be positive");
     const std::vector<model::action> prefix = from_prefix<S>(o.from, o.from_step, cfg);

@@ -64,7 +64,8 @@ template <class P> int run_explore(const explore_cli& o) {
     std::tie(eo.shard, eo.shards) = parse_shard(o.shard);
     if (o.shard_depth < 0 || o.shard_depth > 64) throw usage_error("--shard-depth must be between 0 and 64");
     eo.shard_depth = o.shard_depth;
-    if (o.symmetry && cfg.phased) throw usage_error("--symmetry cannot be combined with --phased");
+    if (o.symmetry && cfg.phased)
+        throw usage_error("--symmetry cannot be combined with --phased" + o.model.phased_source());
     if (o.symmetry && !o.from.empty()) throw usage_error("--symmetry cannot be combined with --from");
     eo.prefix = from_prefix<S>(o.from, o.from_step, cfg);
     if (const auto past = prefix_violation<S>(cfg, eo.prefix, eo.selected, o.from); !past.empty()) {

@@ -27,7 +27,8 @@ template <class P> int run_prove(const prove_cli& o) {
     using S = model::state<model::concrete, P>;
     const model::config cfg = o.model.config<P>();
     if (cfg.phased)
-        throw usage_error("--phased is for the concrete engines (check, explore, refine); prove does not model phases");
+        throw usage_error("--phased is for the concrete engines (check, explore, refine); prove does not model phases" +
+                          o.model.phased_source());
     if (o.k < 1 || o.k > 8) throw usage_error("--k must be between 1 and 8");
     if (o.timeout <= 0) throw usage_error("--timeout must be positive");
     if (o.threads < 1 || o.threads > 64) throw usage_error("--threads must be between 1 and 64");

@@ -47,7 +47,8 @@ struct model_options {
         app.add_option("--invariant", invariants, "check only this invariant (repeatable; default: all)");
         app.add_option("--phased", phased,
                        "split an operation into phases so that other actions can run between them (repeatable; "
-                       "fork, walk, walk_vma, walk_remap, walk_remap_slots; concrete engines only, see `cowcheck list`)");
+                       "fork, walk, walk_vma, walk_remap, walk_remap_slots, mremap; concrete engines only, see `cowcheck "
+                       "list`)");
     }
 
     /// Build the run's config for preset P; bad names or bounds are usage errors.
@@ -104,6 +105,22 @@ struct model_options {
             cfg.inject(*m);
         }
         return cfg;
+    }
+
+    /// For an error about --phased: "" when the command line named the phases, else which
+    /// --inject turned them on (a mutant that lives in a phased operation: config::inject).
+    std::string phased_source() const {
+        if (!phased.empty()) return "";
+        for (const auto& name : inject) {
+            const auto m = model::mutant_by_name(name);
+            if (!m) continue;
+            model::config c;
+            c.inject(*m);
+            std::string names;
+            for (const auto& p : c.phased_names()) names += (names.empty() ? "--phased " : " and --phased ") + p;
+            if (!names.empty()) return " (--inject " + name + " turns on " + names + ")";
+        }
+        return "";
     }
 
     /// The bit of the invariant called `name`; a usage error if there is none.

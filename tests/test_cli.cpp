@@ -99,4 +99,10 @@ TEST_CASE("B11: the CLI finds the mutant from scratch, and refuses what it canno
     const auto bmc = cli_test::run("bmc --inject mremap_skips_rmap_locks --depth 2");
     CHECK(bmc.code == 2);
     CHECK(cli_test::lines(bmc.out) == 1);
+    // The refusal says where the phases came from, since the command line named none.
+    CHECK(bmc.out.find("--inject mremap_skips_rmap_locks turns on --phased walk and --phased mremap") != std::string::npos);
+    const auto sym = cli_test::run("explore --symmetry --inject mremap_skips_rmap_locks --depth 2");
+    CHECK(sym.code == 2);
+    CHECK(cli_test::lines(sym.out) == 1);
+    CHECK(sym.out.find("turns on --phased walk") != std::string::npos);
 }
