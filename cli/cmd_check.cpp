@@ -162,8 +162,9 @@ void add_check(CLI::App& app, int& code) {
     cmd->add_option("--shard", o->shard, "I/N: take runs I, I+N, I+2N, ... (disjoint seed streams)")->capture_default_str();
     cmd->add_flag("--swarm", o->swarm,
                   "swarm testing, the default with --engine seeded: each run draws from its own random half of the "
-                  "operations (the same rule for every mutant), which finds bugs that other operations keep undoing "
-                  "(anon_vma_degree_reuse: 5 of 5 seeds at default, 0 of 5 without)");
+                  "operations (the same rule for every mutant; a phased operation's later parts go with its first), "
+                  "which finds bugs that other operations keep undoing (anon_vma_degree_reuse: 5 of 5 seeds at "
+                  "default, 0 of 5 without)");
     cmd->add_flag("--no-swarm", o->no_swarm, "every run draws from every operation (the distribution before swarm)");
     cmd->add_flag("--json", o->json, "print the summary as one JSON object");
     cmd->add_flag("--quiet", o->quiet, "no progress and no per-action table");

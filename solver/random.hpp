@@ -11,9 +11,16 @@
 // draws from its own random half of the operations (each kept with probability
 // 1/2, at its usual weight), so some runs leave out the operations that keep
 // undoing what a bug needs (an unmap between the forks and exits of a growth
-// bug).  The subset depends only on (seed, run) and is the same for every design
-// and mutant; the scan that follows `tries` failed draws still covers every
-// action, so a run never stops early because of its subset.
+// bug).  The subset is a subset of operations, not of steps: the later parts of a
+// phased operation (first_part: mremap_move and mremap_done, fork_done, walk_step,
+// anon_walk_step) are kept exactly when their first part is.  A phased mremap,
+// fork or walk left without its later parts would hold its lock for the rest of
+// the run, and a later part without its first is never enabled.  The subset
+// depends only on (seed, run) and is the same for every design and mutant (one
+// random bit is drawn per operation, later parts included, so a run without
+// phases draws the same subset as before the coupling); the scan that follows
+// `tries` failed draws still covers every action, so a run never stops early
+// because of its subset.
 //
 // Determinism: run r uses the generator seeded with splitmix64(seed, r), so a
 // run is reproducible from (seed, run) whatever the budget, and shard i of n
@@ -127,12 +134,15 @@ struct picker {
         return g[(w / ks.size()) % g.size()];
     }
     int index(std::uint32_t w) const { return index(w, kinds); }
-    /// Swarm testing: the operations of `kinds` each kept with probability 1/2
-    /// (every one when none is kept).
+    /// Swarm testing: the operations of `kinds` each kept with probability 1/2,
+    /// the later parts of a phased operation with their first part (every
+    /// operation when none is kept).
     std::vector<int> swarm_kinds(rng& r) const {
-        std::array<bool, model::op_count> keep{};
+        std::array<bool, model::op_count> bit{}, keep{};
+        for (int k = 0; k < model::op_count; ++k) bit[k] = !groups[k].empty() && (r.next() >> 63) != 0;
         bool any = false;
-        for (int k = 0; k < model::op_count; ++k) any |= keep[k] = !groups[k].empty() && (r.next() >> 63) != 0;
+        for (int k = 0; k < model::op_count; ++k)
+            any |= keep[k] = !groups[k].empty() && bit[static_cast<int>(first_part(static_cast<model::op>(k)))];
         if (!any) return kinds;
         std::vector<int> ks;
         for (int k : kinds)

@@ -90,6 +90,21 @@ inline std::vector<action> simpler_params(const config& cfg, const action& x) {
     return out;
 }
 
+/// The first part of the phased operation (--phased fork, walk, mremap) whose later
+/// part `o` is, or `o` itself: a phased mremap's mremap_move and mremap_done, a
+/// phased fork's fork_done and a walk's steps belong to the operation begun by
+/// mremap, fork, walk_begin or anon_walk_begin (see operation_steps).
+inline model::op first_part(model::op o) {
+    using model::op;
+    switch (o) {
+        case op::mremap_move: case op::mremap_done: return op::mremap;
+        case op::fork_done: return op::fork;
+        case op::walk_step: return op::walk_begin;
+        case op::anon_walk_step: return op::anon_walk_begin;
+        default: return o;
+    }
+}
+
 /// The steps of trace[i]'s operation: i and, if it starts an operation in parts, the
 /// later steps that finish it (a phased mremap's mremap_move and mremap_done, a phased
 /// fork's fork_done, a walk's steps up to the next walk), which a shrinker must drop
