@@ -213,7 +213,7 @@ inline std::vector<std::string> explore_args_for(const std::string& mutant) {
                 "--anon-vmas", "3", "--depth", "6"};
     // B11: page 1 of a faulted two-page VMA moved away and back (merging into page 0's VMA)
     // needs three pages; the mutant turns --phased mremap and --phased walk on.  Without the
-    // action subset explore also finds it at depth 9, in 15 s (9.4 million states).
+    // action subset explore also finds it at depth 9 (9.4 million states, 17 s in bench/b11-runs.md).
     if (mutant == "mremap_skips_rmap_locks")
         return {"--bounds", "default", "--mms", "1", "--vmas", "2", "--va-pages", "3", "--folios", "1",
                 "--anon-vmas", "1", "--cpus", "1", "--depth", "10", "--actions",

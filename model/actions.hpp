@@ -213,6 +213,22 @@ inline std::vector<action> actions(const config& cfg) {
     return out;
 }
 
+/// Does a phased mremap of mm a.mm hold this operation off?  Not: the mremap's own parts,
+/// a cpu's TLB, migration, pins, the walks, the mermap, and the mshare host's operations
+/// (a.mm is not the mm they act in).
+inline bool waits_for_mremap_of_mm(op k) {
+    switch (k) {
+        case op::mremap_move: case op::mremap_done: case op::tlb_flush_pending: case op::switch_mm:
+        case op::tlb_evict: case op::migrate: case op::unpin_user_page: case op::pin_read: case op::pin_write:
+        case op::walk_begin: case op::walk_step: case op::anon_walk_begin: case op::anon_walk_step:
+        case op::mermap_use: case op::mermap_put: case op::mshare_map: case op::mshare_unmap:
+        case op::mshare_advise: case op::mshare_protect: case op::mshare_notifier: case op::mshare_flush_all:
+        case op::mshare_free:
+            return false;
+        default: return true;
+    }
+}
+
 /// What may run while a phased operation of model/anon_walk.hpp or model/mremap.hpp is
 /// under way (concrete only: the symbolic engines refuse --phased).  A phased mremap holds
 /// its mm's mmap_lock for write: that mm runs only the mremap's own parts, TLB activity
@@ -222,15 +238,7 @@ inline std::vector<action> actions(const config& cfg) {
 /// lock for read: only what takes no anon_vma lock runs (model/anon_walk.hpp).
 template <class S> bool phases_allow(const config& cfg, const S& s, const action& x) {
     const auto& a = x.a;
-    const bool mm_op = x.kind != op::switch_mm && x.kind != op::tlb_evict && x.kind != op::migrate &&
-                       x.kind != op::unpin_user_page && x.kind != op::pin_read && x.kind != op::pin_write &&
-                       x.kind != op::walk_begin && x.kind != op::walk_step && x.kind != op::anon_walk_begin &&
-                       x.kind != op::anon_walk_step && x.kind != op::mermap_use && x.kind != op::mermap_put &&
-                       x.kind != op::mshare_map && x.kind != op::mshare_unmap && x.kind != op::mshare_advise &&
-                       x.kind != op::mshare_protect && x.kind != op::mshare_notifier && x.kind != op::mshare_flush_all &&
-                       x.kind != op::mshare_free;
-    if (mm_op && in_mremap(s, a.mm) && x.kind != op::mremap_move && x.kind != op::mremap_done &&
-        x.kind != op::tlb_flush_pending) {
+    if (waits_for_mremap_of_mm(x.kind) && in_mremap(s, a.mm)) {
         // Another thread's access that the TLB serves needs no lock (as in a phased fork).
         const auto& e = s.tlb[a.cpu][a.mm][a.start];
         const bool tlb_hit = e.valid && (x.kind == op::read || (x.kind == op::write && e.writable));
@@ -384,16 +392,19 @@ template <class S> bool step(const config& cfg, S& s, const action& x) {
 }
 
 /// "mm1 fork -> mm2", "cpu0 write mm0[1] = 2", ...
+/// "[start,start+pages)": a range of virtual pages, as traces print it.
+inline std::string range_text(int start, int pages) {
+    std::string r = "[";   // built piecewise: GCC 12 warns (-Wrestrict) on "[" + std::string
+    r += std::to_string(start);
+    r += ',';
+    r += std::to_string(start + pages);
+    r += ')';
+    return r;
+}
+
 inline std::string describe(const action& x) {
     const args& a = x.a;
-    auto range = [&] {
-        std::string r = "[";   // built piecewise: GCC 12 warns (-Wrestrict) on "[" + std::string
-        r += std::to_string(a.start);
-        r += ',';
-        r += std::to_string(a.start + a.pages);
-        r += ')';
-        return r;
-    };
+    auto range = [&] { return range_text(a.start, a.pages); };
     const std::string mm = "mm" + std::to_string(a.mm);
     switch (x.kind) {
         case op::mmap: return mm + " mmap " + range();

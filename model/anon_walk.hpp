@@ -141,7 +141,7 @@ template <class S> void do_anon_walk_step(const config& cfg, S& s, const args&) 
 /// the walked one), so it waits for an anon_vma walk.
 template <class S> bool fault_prepares_anon_vma(const S& s, int m, int v) {
     for (const auto& x : s.vma[static_cast<std::size_t>(m)])
-        if (x.used && x.start.get() <= v && v < x.start.get() + x.pages.get()) return x.anon_vma == nil;
+        if (vma_covers(x, decltype(x.start)(v))) return x.anon_vma == nil;
     return false;
 }
 

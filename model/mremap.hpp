@@ -77,7 +77,16 @@ template <class S> void do_mremap(const config& cfg, S& s, const args& a) {
     MODEL_TYPES(S);
     const int m = a.mm, n = a.pages;
     const auto hit = covering_vmas(s, m, a.start, n);   // decided before any VMA changes
-    const auto before = s.vma[m];
+    // --phased mremap: copy_vma()'s need_rmap_locks compares the destination VMA with the
+    // source as they were before the copy (which slots were in use, the source's vm_pgoff).
+    struct { std::array<bool, P::vmas> used{}; int src = nil, src_pgoff = 0; } pre;
+    if constexpr (!D::is_symbolic) {
+        if (phased_mremap(cfg))
+            for (int i = 0; i < P::vmas; ++i) {
+                pre.used[i] = s.vma[m][i].used;
+                if (hit[i]) { pre.src = i; pre.src_pgoff = s.vma[m][i].pgoff.get(); }
+            }
+    }
     for (int i = 0; i < P::vmas; ++i) {
         D::when(hit[i], s, [&](S& s) {
             const auto v = s.vma[m][i];
@@ -109,14 +118,11 @@ template <class S> void do_mremap(const config& cfg, S& s, const args& a) {
             mp.start = a.start;
             mp.pages = n;
             mp.to = a.to;
-            int src = nil;
-            for (int i = 0; i < P::vmas; ++i)
-                if (hit[i]) src = i;
             for (int j = 0; j < P::vmas; ++j) {
                 const auto& x = s.vma[m][j];
-                if (!x.used || !(x.start.get() <= a.to && a.to < x.start.get() + x.pages.get())) continue;
+                if (!covers_range(x, a.to, n)) continue;
                 mp.dest_vma = j;
-                if (before[j].used && src != nil) mp.rmap_locks = x.pgoff.get() <= before[src].pgoff.get();
+                if (pre.used[j] && pre.src != nil) mp.rmap_locks = x.pgoff.get() <= pre.src_pgoff;
             }
             return;   // mremap_move and mremap_done follow
         }
@@ -159,7 +165,7 @@ template <class S> typename S::domain::Bool enabled_mremap_done(const config& cf
         return B(false);
     } else {
         const auto& mp = s.mremap_phase;
-        return phased_mremap(cfg) && mp.mm == a.mm && mp.moved && !anon_walk_active(cfg, s);
+        return phased_mremap(cfg) && mp.mm == a.mm && mp.moved;   // not during an anon_vma walk: phases_allow
     }
 }
 

@@ -248,14 +248,13 @@ template <class S> explore_result explore(const config& cfg, const explore_optio
     res.clean_depth = 0;
     res.levels.push_back({0, 1, 1, elapsed(), mb(visited.bytes())});
 
-    // A successor not seen before: its fingerprint and where it came from (16 bytes;
-    // the state itself is not kept).  `violated` is unused since the invariant checks
-    // moved after the merge (see below); removing it is left for a tested change.
+    // A successor not seen before: its fingerprint and where it came from (16 bytes with
+    // the alignment; the state itself is not kept, and its invariants are checked after
+    // the merge, see below).
     struct candidate {
         std::uint64_t fp;
         std::uint32_t parent;
         std::uint16_t act;
-        std::int16_t violated;
     };
     static_assert(sizeof(candidate) == 16);
     const int nthreads = std::max(1, opt.threads);
@@ -326,7 +325,7 @@ template <class S> explore_result explore(const config& cfg, const explore_optio
                         succ.push_back({fp, static_cast<std::uint16_t>(a)});
                     }
                     for (const auto& [fp, a] : succ)
-                        if (!visited.contains(fp)) found[t].push_back({fp, static_cast<std::uint32_t>(i), a, 0});
+                        if (!visited.contains(fp)) found[t].push_back({fp, static_cast<std::uint32_t>(i), a});
                     if ((i & 1023) == 0 && opt.seconds > 0 && elapsed() > opt.seconds) stop = true;
                 }
             });

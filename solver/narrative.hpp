@@ -332,9 +332,8 @@ template <class S> std::string step_title(const config& cfg, const S& before, co
             const auto& v = before.vma[m][i];
             const int at = model::vma_address(v, fo.index).v;
             const auto& p = before.pte[m][at];
-            t += ": rmap_one on mm" + std::to_string(m) + "'s VMA [" + std::to_string(int(v.start.v)) + "," +
-                 std::to_string(int(v.start.v) + int(v.pages.v)) + ") pgoff " + std::to_string(int(v.pgoff.v)) + " at [" +
-                 std::to_string(at) + "]: " + (p.present && p.folio.v == f ? "the folio is mapped there" : "nothing of the folio there");
+            t += ": rmap_one on mm" + std::to_string(m) + "'s VMA " + model::range_text(v.start.v, v.pages.v) + " pgoff " +
+                 std::to_string(int(v.pgoff.v)) + " at [" + std::to_string(at) + "]: " + (p.present && p.folio.v == f ? "the folio is mapped there" : "nothing of the folio there");
             if (k + 1 >= order.n) t += "; the last VMA: unlock, the walk ends";
             return t;
         }
@@ -343,16 +342,16 @@ template <class S> std::string step_title(const config& cfg, const S& before, co
         if (x.kind == model::op::mremap_move && before.mremap_phase.mm.v == x.a.mm) {
             const auto& mp = before.mremap_phase;
             const bool locks = mp.rmap_locks && !cfg.has(model::mutant::mremap_skips_rmap_locks);
-            return "mm" + std::to_string(x.a.mm) + " mremap: move_ptes [" + std::to_string(int(mp.start.v)) + "," +
-                   std::to_string(int(mp.start.v) + int(mp.pages.v)) + ") -> " + std::to_string(int(mp.to.v)) +
+            return "mm" + std::to_string(x.a.mm) + " mremap: move_ptes " + model::range_text(mp.start.v, mp.pages.v) +
+                   " -> " + std::to_string(int(mp.to.v)) +
                    (locks             ? " under the anon_vma locks (need_rmap_locks)"
                     : mp.rmap_locks   ? " WITHOUT the anon_vma locks need_rmap_locks asks for"
                                       : " without anon_vma locks (need_rmap_locks is false: the new VMA is walked after the old)");
         }
         if (x.kind == model::op::mremap_done && before.mremap_phase.mm.v == x.a.mm) {
             const auto& mp = before.mremap_phase;
-            return "mm" + std::to_string(x.a.mm) + " mremap: unmap the source [" + std::to_string(int(mp.start.v)) + "," +
-                   std::to_string(int(mp.start.v) + int(mp.pages.v)) + "), mmap_write_unlock";
+            return "mm" + std::to_string(x.a.mm) + " mremap: unmap the source " +
+                   model::range_text(mp.start.v, mp.pages.v) + ", mmap_write_unlock";
         }
         if (x.kind == model::op::mermap_get && before.mermap[x.a.cpu].next.v == model::mermap_slots) {
             const int held = model::mermap::wrap_next<model::concrete>(before.mermap[x.a.cpu]).v - 1;   // -1: none
