@@ -1,30 +1,49 @@
 #!/usr/bin/env bash
-# bench/soak.sh [STEPS] — soak the fixed model at the default preset with `cowcheck check`'s
-# own defaults (swarm testing, 250-step runs), on one core; writes bench/soak.json and
-# bench/soak.md.  (bench/run.sh --soak soaks with the in-process defaults instead: every
-# operation, 60-step runs.)  Exit: check's own (0 clean, 1 violation, 3 unknown).
+# bench/soak.sh [STEPS] [CHECK-FLAGS...] — soak the fixed model at the default preset with
+# `cowcheck check`'s own defaults (swarm testing, 250-step runs), on one core, with any extra
+# check flags (e.g. `--phased mremap --phased walk`, the phases of B11's fixed model).
+# Records the run in bench/soak.json (the latest run per set of flags) and rewrites
+# bench/soak.md from it.  (bench/run.sh --soak soaks with the in-process defaults instead:
+# every operation, 60-step runs.)  Exit: check's own (0 clean, 1 violation, 3 unknown).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 steps=${1:-100000000}
+shift || true
 seed=${SEED:-20261206}
 [ -x build/cowcheck ] || { echo "soak: build/cowcheck not found (scripts/setup.sh first)" >&2; exit 2; }
+case "$steps" in ''|*[!0-9]*) echo "soak: STEPS must be a number, got '$steps'" >&2; exit 2;; esac
 rc=0
-taskset -c 0 build/cowcheck check --seed "$seed" --budget "$steps" --json --quiet > bench/soak.json || rc=$?
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+taskset -c 0 build/cowcheck check --seed "$seed" --budget "$steps" --json --quiet "$@" > "$out" || rc=$?
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-python3 - "$rc" "$commit" "$seed" <<'PY'
-import json, sys, datetime
-rc, commit, seed = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-j = json.load(open("bench/soak.json"))
-j["commit"], j["exit"] = commit, rc
-json.dump(j, open("bench/soak.json", "w"), indent=2)
-b = j["budget"]
-open("bench/soak.md", "w").write(
-    "# Soak with `cowcheck check`'s defaults\n\nWritten by `bench/soak.sh`; do not edit by hand.\n\n"
-    f"- {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%MZ')}, commit {commit}, one core (taskset -c 0)\n"
-    f"- `cowcheck check --seed {seed} --budget {b['steps']}` on the fixed model, default preset, "
-    f"swarm {'on' if j.get('swarm') else 'off'}, {b['steps_per_run']}-step runs\n"
-    f"- result: **{j['result']}** (exit {rc}): {j['steps']} steps in {j['runs']} runs, "
-    f"{j['seconds']:.1f} s ({j['steps_per_second']:.0f} steps/s)\n")
+python3 - "$rc" "$commit" "$seed" "$out" "$*" <<'PY'
+import json, sys, datetime, os
+rc, commit, seed, out, flags = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+j = json.load(open(out))
+j["commit"], j["exit"], j["flags"] = commit, rc, flags
+j["date"] = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%MZ')
+path = "bench/soak.json"
+runs = []
+if os.path.exists(path):
+    old = json.load(open(path))
+    runs = old.get("runs", [old])   # one run, before the file kept several
+    for r in runs:
+        r.setdefault("flags", "")
+runs = [r for r in runs if r["flags"] != flags] + [j]
+json.dump({"runs": runs}, open(path, "w"), indent=2)
+lines = ["# Soak with `cowcheck check`'s defaults", "",
+         "Written by `bench/soak.sh`; do not edit by hand. The latest run per set of extra flags.", ""]
+for r in runs:
+    b = r["budget"]
+    extra = f" {r['flags']}" if r["flags"] else ""
+    when = r.get("date", "")
+    lines += [f"- {when}, commit {r.get('commit', '?')}, one core (taskset -c 0)",
+              f"  - `cowcheck check --seed {r['seed']} --budget {b['steps']}{extra}` on the fixed model, default preset, "
+              f"swarm {'on' if r.get('swarm') else 'off'}, {b['steps_per_run']}-step runs",
+              f"  - result: **{r['result']}** (exit {r['exit']}): {r['steps']} steps in {r['runs']} runs, "
+              f"{r['seconds']:.1f} s ({r['steps_per_second']:.0f} steps/s)"]
+open("bench/soak.md", "w").write("\n".join(lines) + "\n")
 PY
 cat bench/soak.md
 exit $rc
