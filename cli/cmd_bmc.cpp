@@ -55,8 +55,10 @@ template <class P> int run_bmc(const bmc_cli& o) {
                      : r.status == solver::bmc_status::violation ? exit_violation
                      : r.status == solver::bmc_status::clean ? exit_clean
                                                               : exit_unknown;
+    const std::string note = r.status != solver::bmc_status::violation ? blind_spot(cfg) : "";
     if (o.json) {
         nlohmann::json j = summary_head<P>("bmc", cfg);
+        if (!note.empty()) j["note"] = note;
         j["depth"] = o.depth;
         j["shard"] = o.shard;
         for (const auto& i : props::invariants())
@@ -110,6 +112,7 @@ template <class P> int run_bmc(const bmc_cli& o) {
         std::cout << "unknown: clean to depth " << r.clean_depth << " < " << o.depth << ", stopped: " << r.reason
                   << " (" << r.seconds << " s)\n";
     }
+    if (!note.empty()) std::cout << "note: " << note << "\n";
     return code;
 }
 

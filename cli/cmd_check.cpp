@@ -81,8 +81,10 @@ template <class P> int run_check(const check_options& o) {
     }
     const char* verdict = r.violated >= 0 ? "violation" : r.time_limited ? "unknown" : "clean";
     const int code = r.violated >= 0 ? exit_violation : r.time_limited ? exit_unknown : exit_clean;
+    const std::string note = r.violated < 0 ? blind_spot(cfg) : "";
     if (o.json) {
         nlohmann::json j = summary_head<P>("check/" + o.engine, cfg);
+        if (!note.empty()) j["note"] = note;
         j["seed"] = o.seed;
         j["shard"] = o.shard;
         j["swarm"] = ro.swarm;
@@ -122,6 +124,7 @@ template <class P> int run_check(const check_options& o) {
               << static_cast<long>(r.seconds > 0 ? r.steps / r.seconds : 0) << " steps/s)";
     if (r.time_limited) std::cout << "; stopped by --seconds before the budget of " << o.budget << " steps";
     std::cout << "\n";
+    if (!note.empty()) std::cout << "note: " << note << "\n";
     if (!o.quiet) {
         std::cout << "\n  action             tried    enabled  out-of-bounds      taken\n";
         // Only the operations this configuration has (another design's, or a --phased

@@ -121,8 +121,10 @@ template <class P> int run_explore(const explore_cli& o) {
     }
     const char* verdict = r.violated >= 0 ? "violation" : r.complete ? "clean" : "unknown";
     const int code = r.violated >= 0 ? exit_violation : r.complete ? exit_clean : exit_unknown;
+    const std::string note = r.violated < 0 ? blind_spot(cfg) : "";
     if (o.json) {
         nlohmann::json j = summary_head<P>("explore", cfg);
+        if (!note.empty()) j["note"] = note;
         j["depth"] = o.depth;
         j["result"] = verdict;
         j["clean_depth"] = r.clean_depth;
@@ -170,6 +172,7 @@ template <class P> int run_explore(const explore_cli& o) {
         std::cout << "unknown: clean to depth " << r.clean_depth << " < " << o.depth << after << ", stopped: " << r.stopped
                   << " (" << r.states << " states, " << r.seconds << " s)\n";
     }
+    if (!note.empty()) std::cout << "note: " << note << "\n";
     return code;
 }
 

@@ -221,4 +221,20 @@ inline std::vector<std::string> explore_args_for(const std::string& mutant) {
     return {"--bounds", "small", "--depth", "8"};
 }
 
+/// What an injected mutant cannot show at these bounds, printed beside a clean or unknown
+/// result so that it is not read as "the mutant is harmless" ("" when there is nothing to
+/// say).  anon_vma_no_reuse breaks only anon_vma_chain_bounded, whose bound is 2 x mms x
+/// vmas (props/props.hpp): a longer chain needs more anon_vma slots than that.
+inline std::string blind_spot(const model::config& cfg) {
+    if (!cfg.has(model::mutant::anon_vma_no_reuse) || cfg.cow()) return "";
+    const int bound = 2 * cfg.lim.mms * cfg.lim.vmas;
+    if (cfg.lim.anon_vmas > bound) return "";
+    std::string search;
+    for (const auto& a : explore_args_for("anon_vma_no_reuse")) search += " " + a;
+    return "anon_vma_no_reuse breaks anon_vma_chain_bounded, which cannot fail at these bounds: a chain longer than "
+           "2 x mms x vmas = " + std::to_string(bound) + " needs more than the " + std::to_string(cfg.lim.anon_vmas) +
+           " anon_vma slots (the growth ends in pool exhaustion, whose steps are discarded); explore finds it at" +
+           search;
+}
+
 }  // namespace cli

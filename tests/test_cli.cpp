@@ -90,7 +90,7 @@ TEST_CASE("B11: the CLI finds the mutant from scratch, and refuses what it canno
     INFO(e.out);
     CHECK(e.code == 1);
     CHECK(e.out.find("rmap_complete") != std::string::npos);
-    const auto c = cli_test::run("check --inject mremap_skips_rmap_locks --seed 5 --seconds 30 --quiet");   // seed 5: run 199
+    const auto c = cli_test::run("check --inject mremap_skips_rmap_locks --seed 5 --seconds 30 --quiet");   // seed 5: run 379
     INFO(c.out);
     CHECK(c.code == 1);
     const auto cow = cli_test::run("check --design cow_context --phased mremap");
@@ -105,4 +105,28 @@ TEST_CASE("B11: the CLI finds the mutant from scratch, and refuses what it canno
     CHECK(sym.code == 2);
     CHECK(cli_test::lines(sym.out) == 1);
     CHECK(sym.out.find("turns on --phased walk") != std::string::npos);
+}
+
+TEST_CASE("a clean run of a mutant that cannot fail at its bounds says so (anon_vma_no_reuse at default)", "[cli]") {
+    // At default (4 mms x 2 VMAs: bound 16, 6 anon_vma slots) the chain cannot pass the bound.
+    const auto c = run("check --inject anon_vma_no_reuse --budget 20000 --quiet");
+    INFO(c.out);
+    CHECK(c.code == 0);
+    CHECK(c.out.find("note: anon_vma_no_reuse breaks anon_vma_chain_bounded, which cannot fail at these bounds: a "
+                     "chain longer than 2 x mms x vmas = 16 needs more than the 6 anon_vma slots") != std::string::npos);
+    CHECK(c.out.find("--mms 2 --vmas 1") != std::string::npos);   // where it can
+    const auto j = nlohmann::json::parse(run("check --inject anon_vma_no_reuse --budget 20000 --json").out);
+    CHECK(j["result"] == "clean");
+    CHECK(j["note"].get<std::string>().find("cannot fail at these bounds") != std::string::npos);
+    const auto e = run("explore --inject anon_vma_no_reuse --bounds small --depth 3");
+    CHECK(e.code == 0);
+    CHECK(e.out.find("note: anon_vma_no_reuse breaks") != std::string::npos);
+    // Where the bound can be passed (2 x 2 x 1 = 4 < 6 slots) there is no note, and explore finds it.
+    const auto f = run("explore --inject anon_vma_no_reuse --bounds default --mms 2 --vmas 1 --va-pages 1 --cpus 1 "
+                       "--folios 2 --depth 10 --actions mmap,write,fork,exit_mmap,switch_mm --quiet");
+    INFO(f.out);
+    CHECK(f.code == 1);
+    CHECK(f.out.find("note:") == std::string::npos);
+    // No note for the fixed model or another mutant.
+    CHECK(run("check --budget 2000 --quiet").out.find("note:") == std::string::npos);
 }
