@@ -71,8 +71,10 @@ template <class P> int run_prove(const prove_cli& o) {
                      : violations     ? exit_violation
                      : (ctis || unknown) ? exit_unknown
                                          : exit_clean;
+    const std::string note = violations ? "" : blind_spot(cfg);
     if (o.json) {
         nlohmann::json j = summary_head<P>("prove", cfg);
+        if (!note.empty()) j["note"] = note;
         j["k"] = o.k;
         j["depth"] = o.k;
         j["result"] = result;
@@ -182,6 +184,7 @@ template <class P> int run_prove(const prove_cli& o) {
     }
     std::cout << "\n" << proved << " proved, " << violations << " violated, " << ctis << " not proved (CTI), "
               << unknown << " unknown (" << r.seconds << " s)\n";
+    if (!note.empty()) std::cout << "note: " << note << "\n";
     return code;
 }
 

@@ -232,8 +232,9 @@ inline std::string blind_spot(const model::config& cfg) {
     std::string search;
     for (const auto& a : explore_args_for("anon_vma_no_reuse")) search += " " + a;
     return "anon_vma_no_reuse breaks anon_vma_chain_bounded, which cannot fail at these bounds: a chain longer than "
-           "2 x mms x vmas = " + std::to_string(bound) + " needs more than the " + std::to_string(cfg.lim.anon_vmas) +
-           " anon_vma slots (the growth ends in pool exhaustion, whose steps are discarded); explore finds it at" +
+           "2 x mms x vmas = " + std::to_string(bound) + " needs more anon_vmas than the " +
+           std::to_string(cfg.lim.anon_vmas) +
+           " slots of these bounds (the growth ends in pool exhaustion, whose steps are discarded); explore finds it at" +
            search;
 }
 

@@ -113,7 +113,8 @@ TEST_CASE("a clean run of a mutant that cannot fail at its bounds says so (anon_
     INFO(c.out);
     CHECK(c.code == 0);
     CHECK(c.out.find("note: anon_vma_no_reuse breaks anon_vma_chain_bounded, which cannot fail at these bounds: a "
-                     "chain longer than 2 x mms x vmas = 16 needs more than the 6 anon_vma slots") != std::string::npos);
+                     "chain longer than 2 x mms x vmas = 16 needs more anon_vmas than the 6 slots of these bounds") !=
+          std::string::npos);
     CHECK(c.out.find("--mms 2 --vmas 1") != std::string::npos);   // where it can
     const auto j = nlohmann::json::parse(run("check --inject anon_vma_no_reuse --budget 20000 --json").out);
     CHECK(j["result"] == "clean");
@@ -127,6 +128,12 @@ TEST_CASE("a clean run of a mutant that cannot fail at its bounds says so (anon_
     INFO(f.out);
     CHECK(f.code == 1);
     CHECK(f.out.find("note:") == std::string::npos);
+    // prove "proves" the bound at such bounds (1 mm x 1 VMA: bound 2, one anon_vma slot), and says why.
+    const auto p = run("prove --inject anon_vma_no_reuse --bounds small --mms 1 --vmas 1 --va-pages 1 --folios 1 "
+                       "--anon-vmas 1 --quiet");
+    INFO(p.out);
+    CHECK(p.out.find("note: anon_vma_no_reuse breaks anon_vma_chain_bounded, which cannot fail at these bounds") !=
+          std::string::npos);
     // No note for the fixed model or another mutant.
     CHECK(run("check --budget 2000 --quiet").out.find("note:") == std::string::npos);
 }
