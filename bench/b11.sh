@@ -22,12 +22,11 @@ if [ ! -f "$out" ]; then
         echo "|---|---|---|---|---|---|---|---|"
     } > "$out"
 fi
+# shellcheck source=bench/timed.sh
+. "$here/bench/timed.sh"
 row() {   # the cowcheck arguments
-    load=$(cut -d' ' -f1 /proc/loadavg)
-    start=$(date +%s.%N)
-    "$bin" "$@" --json > /tmp/b11-bench.$$.json 2>/dev/null
-    end=$(date +%s.%N)
-    python3 - /tmp/b11-bench.$$.json "$*" "$(awk "BEGIN{print $end - $start}")" "$load" >> "$out" <<'PY'
+    timed_json /tmp/b11-bench.$$.json "$@"
+    python3 - /tmp/b11-bench.$$.json "$*" "$wall" "$load" >> "$out" <<'PY'
 import json, sys, time
 j = json.load(open(sys.argv[1]))
 v = j.get("violation") or {}

@@ -23,12 +23,11 @@ if [ ! -f "$out" ]; then
         echo "|---|---|---|---|---|---|---|"
     } > "$out"
 fi
+# shellcheck source=bench/timed.sh
+. "$here/bench/timed.sh"
 row() {   # the cowcheck arguments
-    load=$(cut -d' ' -f1 /proc/loadavg)
-    start=$(date +%s.%N)
-    "$bin" "$@" --json > /tmp/mshare-bench.$$.json 2>/dev/null
-    end=$(date +%s.%N)
-    python3 - /tmp/mshare-bench.$$.json "$*" "$(awk "BEGIN{print $end - $start}")" "$load" >> "$out" <<'PY'
+    timed_json /tmp/mshare-bench.$$.json "$@"
+    python3 - /tmp/mshare-bench.$$.json "$*" "$wall" "$load" >> "$out" <<'PY'
 import json, sys, time
 j = json.load(open(sys.argv[1]))
 work = j.get("states", j.get("steps", "-"))

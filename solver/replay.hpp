@@ -139,6 +139,15 @@ inline std::vector<std::size_t> operation_steps(const std::vector<action>& trace
     return out;
 }
 
+/// `trace` without the steps listed (ascending indices, as operation_steps gives them).
+inline std::vector<action> without_steps(const std::vector<action>& trace, const std::vector<std::size_t>& steps) {
+    std::vector<action> t;
+    for (std::size_t k = 0, n = 0; k < trace.size(); ++k)
+        if (n < steps.size() && steps[n] == k) ++n;
+        else t.push_back(trace[k]);
+    return t;
+}
+
 /// Shrink a trace that breaks invariant `inv` to a 1-minimal one that still does.
 template <class S> std::vector<action> shrink(const config& cfg, std::vector<action> trace, int inv) {
     auto cut = breaks<S>(cfg, trace, inv);
@@ -189,10 +198,7 @@ template <class S> std::vector<action> shrink(const config& cfg, std::vector<act
             for (std::size_t i = 0; i < trace.size() && !progress; ++i) {
                 const auto steps = operation_steps(trace, i);
                 if (steps.size() < 2) continue;
-                std::vector<action> t;
-                for (std::size_t k = 0, n = 0; k < trace.size(); ++k)
-                    if (n < steps.size() && steps[n] == k) ++n;
-                    else t.push_back(trace[k]);
+                std::vector<action> t = without_steps(trace, steps);
                 if (auto c = breaks<S>(cfg, t, inv)) {
                     t.resize(*c);
                     trace = std::move(t);
