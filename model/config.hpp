@@ -233,6 +233,7 @@ enum class cow_fix : int {
     remap_expand_rcu,
     walk_rereads_remaps,
     unmap_removes_records,
+    exclusive_at_walk_start,
     count_
 };
 
@@ -300,6 +301,12 @@ inline const std::vector<cow_fix_info>& cow_fixes() {
          "entries straddling the unmapped range first, so an unmap removes the records of the pages it unmaps "
          "(as coded should_track_remap() is false there and records are never removed: "
          "\"Other observations\"; with --phased walk_remap_slots the in-place removal shows race (a), finding 12)"},
+        {cow_fix::exclusive_at_walk_start, "exclusive_at_walk_start",
+         "cow_context_walk() decides once, before its first rmap_one, whether the folio is exclusive "
+         "(folio_mapcount() == 1), and walk_context() takes the early stop only then (as coded each "
+         "walk_context() reads !folio_maybe_mapped_shared() anew, and a walk that changes the map count "
+         "itself misreads it: remove_migration_ptes() starts at 0, sees 1 after restoring the first "
+         "migration entry and stops, so a forked child's entry stays behind: finding 13)"},
     };
     return all;
 }
@@ -461,6 +468,7 @@ enum class bug : int {
     mshare_fault_freed_table,   // a hardware walk through a linked mshare table that was freed (use-after-free)
     rmap_one_freed_vma,         // the COW context walk's rmap_one used a VMA freed while it ran (--phased walk_vma)
     rmap_walk_freed_remap_array,   // walk_context() read a remap dynarray kfree()d after it loaded it (--phased walk_remap)
+    migration_entry_left,       // remove_migration_ptes() missed a migration entry: BUG_ON in pfn_swap_entry_folio()
     count_
 };
 
@@ -479,6 +487,9 @@ inline const char* bug_name(int b) {
             return "the COW context walk's rmap_one used a VMA that was freed while it ran (use-after-free)";
         case bug::rmap_walk_freed_remap_array:
             return "walk_context() read a remap_mt dynarray that krealloc() had freed after it loaded the entry (use-after-free)";
+        case bug::migration_entry_left:
+            return "remove_migration_ptes() left a migration entry behind: the next fault on it, or its zap at exit, "
+                   "calls pfn_swap_entry_folio(), whose BUG_ON fires for a folio no longer locked";
         default: return "unknown";
     }
 }

@@ -50,10 +50,9 @@
 // are uninitialised in the kernel; the model zeroes them when an entry is created); an
 // entry with more offsets than its vmas + 1 slots is out of bounds (the kernel grows it).
 //
-// Simplifications: folios are single pages (folio_nr_pages = 1); the walk is read-only
-// (rmap_one does not change the map count while the model walks, so was_exclusive and
-// the early-stop recheck see the count at walk start: try_to_migrate_one lowers it as it
-// goes, which can only make the early stop fire more often); the done() callback never
+// Simplifications: folios are single pages (folio_nr_pages = 1); was_exclusive and the
+// early-stop recheck read the map count as rmap_one leaves it (migration's walks change
+// it: model/migrate.hpp, finding 13), the other walks only read; the done() callback never
 // ends the walk; the walk is one step (with --phased walk, one step per context:
 // model/cow_walk.hpp, the RCU TODO); VMA stability within a context is not modelled;
 // contexts use the preset's anon_vma slots; MAP_PRIVATE file mappings do not exist, so
@@ -512,31 +511,43 @@ void walk_context_remap(S& s, typename S::domain::Int f, typename S::domain::Int
             const auto& v = s.vma[m][i];
             const B hit = on && mm == m && vma_covers(v, vp) && vma_offset(v) == off;
             if (D::known_false(hit)) continue;
+            // page_vma_mapped_walk() found the folio there: mapped before rmap_one ran
+            // (try_to_migrate_one turns the PTE into a migration entry), or after it
+            // (remove_migration_pte turns the entry back into a PTE).
+            const auto before = D::select(s.pte[m], vp);
             visit(hit, m, i, vp);
-            const auto p = D::select(s.pte[m], vp);
-            found = found || (hit && p.present && p.folio == f);
+            const auto after = D::select(s.pte[m], vp);
+            found = found || (hit && ((before.present && before.folio == f) || (after.present && after.folio == f)));
             if (cost) cost->vmas = cost->vmas + D::ite(hit, I(1), I(0));
         }
     }
 }
 
 /// walk_context(context, folio) up to "Get unique remaps": READ_ONCE(context->mm),
-/// mmget_not_zero(), the non-remapped case, the exclusive early stop.  Returns whether
-/// the rest runs (a live mm and no stop); *stop: the early stop was taken.
+/// mmget_not_zero(), was_exclusive, the non-remapped case, the exclusive early stop.
+/// Returns whether the rest runs (a live mm and no stop); *stop: the early stop was taken.
+/// exclusive_at_start: the folio was mapped exactly once when the walk began (what
+/// --cow-fix exclusive_at_walk_start decides by; as coded each walk_context() reads
+/// !folio_maybe_mapped_shared() anew, and rmap_one may have changed the map count since:
+/// try_to_migrate_one lowers it, remove_migration_pte raises it from 0).
 template <class S, class F>
 typename S::domain::Bool walk_context_head(const config& cfg, S& s, typename S::domain::Int f,
                                            typename S::domain::Int ctx, typename S::domain::Bool on,
-                                           typename S::domain::Bool was_exclusive, F& visit,
+                                           typename S::domain::Bool exclusive_at_start, F& visit,
                                            walk_cost<typename S::domain::Int>* cost, typename S::domain::Bool& stop) {
     MODEL_TYPES(S);
     const I mm = D::select(s.cow_ctx, ctx).mm;
     const B alive = on && mm != nil;   // READ_ONCE(context->mm), mmget_not_zero()
     if (cost) cost->contexts = cost->contexts + D::ite(alive, I(1), I(0));
+    // folio_maybe_mapped_shared() of a small folio: folio_mapcount() > 1.
+    const B was_exclusive = cfg.fixed(cow_fix::exclusive_at_walk_start)
+                                ? exclusive_at_start
+                                : !(D::select(s.folio, f).mapcount > I(1));
     B found = false;
     const I index = D::select(s.folio, f).index;
     walk_context_remap(s, f, index, mm, I(0), alive, found, visit, cost);   // "Try the non-remapped case."
     // "Check again in case fork raced, otherwise, abort the walk we're done."
-    stop = alive && was_exclusive;
+    stop = alive && was_exclusive && !(D::select(s.folio, f).mapcount > I(1));
     if (cfg.fixed(cow_fix::early_stop_if_found)) stop = stop && found;
     return alive && !stop;
 }
@@ -571,15 +582,14 @@ void walk_context_offsets(const config& cfg, S& s, typename S::domain::Int f, ty
 }
 
 /// walk_context(context, folio), every step at once (see the two halves above).
-/// was_exclusive is !folio_maybe_mapped_shared(folio) (see the header: the step-atomic
-/// walk reads it once, at its start).  Returns false to end the whole traversal.
+/// Returns false to end the whole traversal.
 template <class S, class F>
 typename S::domain::Bool walk_context(const config& cfg, S& s, typename S::domain::Int f, typename S::domain::Int ctx,
-                                      typename S::domain::Bool on, typename S::domain::Bool was_exclusive, F& visit,
+                                      typename S::domain::Bool on, typename S::domain::Bool exclusive_at_start, F& visit,
                                       walk_cost<typename S::domain::Int>* cost) {
     MODEL_TYPES(S);
     B stop = false;
-    const B rest = walk_context_head(cfg, s, f, ctx, on, was_exclusive, visit, cost, stop);
+    const B rest = walk_context_head(cfg, s, f, ctx, on, exclusive_at_start, visit, cost, stop);
     const auto x = D::select(s.cow_ctx, ctx);
     const I index = D::select(s.folio, f).index;
     walk_context_offsets(cfg, s, f, index, x.mm, D::select(x.rnr, index), D::select(x.roff, index), rest, visit, cost);
@@ -595,12 +605,11 @@ void walk(const config& cfg, S& s, typename S::domain::Int f, typename S::domain
     const auto fo = D::select(s.folio, f);
     const I root = fo.cow_context;
     bug_on(s, bug::rmap_walk_freed_cow_context, active && !D::select(s.cow_ctx, root).live);
-    // folio_maybe_mapped_shared() of a small folio: mapcount > 1 (read-only walk).
-    const B was_exclusive = !(fo.mapcount > I(1));
+    const B exclusive_at_start = fo.mapcount == I(1);   // --cow-fix exclusive_at_walk_start
 
     // traverse_contexts(root, walk_context): root first, then post-order descendants.
     B go = active && root != nil;
-    go = go && walk_context(cfg, s, f, root, go, was_exclusive, visit, cost);
+    go = go && walk_context(cfg, s, f, root, go, exclusive_at_start, visit, cost);
     // --inject cow_walk_skips_descendants: the traversal ends after the folio's context.
     if (cfg.has(mutant::cow_walk_skips_descendants)) go = false;
     I curr = root, parent = nil;
@@ -611,7 +620,7 @@ void walk(const config& cfg, S& s, typename S::domain::Int f, typename S::domain
         const B at_visit = go && !descend;
         const B at_root = at_visit && curr == root;
         const B visiting = at_visit && !at_root;
-        const B cont = walk_context(cfg, s, f, curr, visiting, was_exclusive, visit, cost);
+        const B cont = walk_context(cfg, s, f, curr, visiting, exclusive_at_start, visit, cost);
         go = go && !at_root && (descend || cont);
         parent = D::ite(visiting, x.parent, parent);
         const I next = D::ite(x.next_sibling != nil, x.next_sibling, x.parent);

@@ -82,7 +82,8 @@
 // rmap_one on offset 0's VMA when remaps follow (state.walker.arr_pending); with walk_locks_vma
 // a writer waits if it changes that VMA or a VMA range next to it, a little more than
 // the kernel's merges lock: model/vma.hpp walk_locks_range);
-// was_exclusive is read at each walk_context, as coded.  Concrete engines only: bmc and
+// was_exclusive is read at each walk_context, as coded (with --cow-fix
+// exclusive_at_walk_start, once, at walk_begin).  Concrete engines only: bmc and
 // prove refuse --phased.
 #pragma once
 #include "args.hpp"
@@ -255,7 +256,7 @@ template <class S> void walker_remaps(const config& cfg, S& s, int last_mm, int 
     walker_in_rmap_one(cfg, s, last_mm, last_vma);
 }
 
-/// walk_context(curr) with the folio's current map count; ends the walk if it says so.
+/// walk_context(curr); ends the walk if it says so.
 /// With --phased walk_vma and walk_remap, when the non-remapped case handed rmap_one a
 /// VMA and remaps follow, it pauses inside that rmap_one (state.walker.arr_pending: the
 /// remaps come at the next step), unless !may_pause.  Then walker_remaps().
@@ -266,7 +267,7 @@ template <class S> void walker_visit(const config& cfg, S& s, bool may_pause) {
     int last_mm = nil, last_vma = nil;
     const auto visit = walker_rmap_one(s, last_mm, last_vma);
     B stop = false;
-    const B rest = cow::walk_context_head(cfg, s, I(w.folio), I(w.curr), B(true), !(fo.mapcount > I(1)), visit,
+    const B rest = cow::walk_context_head(cfg, s, I(w.folio), I(w.curr), B(true), B(w.exclusive_at_start != 0), visit,
                                           nullptr, stop);
     if (stop) {
         walker_end(cfg, s);
@@ -385,6 +386,7 @@ template <class S> void do_walk_begin(const config& cfg, S& s, const args& a) {
         auto& w = s.walker;
         w.folio = a.folio;
         w.rcu = 1;   // rcu_read_lock()
+        w.exclusive_at_start = fo.mapcount == I(1);   // --cow-fix exclusive_at_walk_start
         for (int m = 0; m < P::mms; ++m) w.pending[m] = s.mm[m].live && mm_maps_folio(s, m, a.folio);
         w.root = w.curr = fo.cow_context;
         bug_on(s, bug::rmap_walk_freed_cow_context, !s.cow_ctx[w.root.get()].live);

@@ -3,11 +3,21 @@
 // Follows mm/migrate.c: migrate_folio_unmap -> try_to_migrate (mm/rmap.c:
 // rmap_walk -> rmap_walk_anon, try_to_migrate_one: each PTE the walk finds that
 // maps the folio (page_vma_mapped_walk) becomes a migration entry, with
-// ptep_clear_flush); if the folio is still mapped afterwards (the walk missed a
-// mapping) migration fails and remove_migration_ptes restores the old folio;
-// otherwise the new folio inherits mapping, index, PageAnonExclusive and the
-// data, every migration entry becomes a PTE to it (same permissions), and the
-// old folio is freed.
+// ptep_clear_flush, and the folio's map count falls); if the folio is still mapped
+// afterwards (the walk missed a mapping) migration fails and
+// remove_migration_ptes(src, src) restores the old folio; otherwise the new folio
+// inherits mapping, index, PageAnonExclusive and the data, and
+// remove_migration_ptes(src, dst) walks again: each migration entry it finds becomes
+// a PTE to the new folio (same permissions), raising its map count from 0; then the
+// old folio is freed.  An entry that walk misses is left behind: bug
+// migration_entry_left (no_kernel_bug), the BUG_ON in pfn_swap_entry_folio() that the
+// next fault or zap of it hits.  The anon_vma walk cannot miss one; the COW context
+// walk as coded does (its exclusive early stop reads the map count the walk is
+// rebuilding: docs/cow-context-findings.md, finding 13).
+//
+// Simplifications: the migration is one step (no other cpu acts while the entries are
+// in place, so no fault waits on one, and a fork or mremap cannot copy or move one);
+// migration entries live only inside that step.
 //
 // Leaves out: isolation from the LRU, the folio lock, large folios, swap-backed
 // reclaim (try_to_unmap: the model has no swap).  A pinned folio or one with
@@ -31,28 +41,64 @@ template <class S> void do_migrate(const config& cfg, S& s, const args& a) {
     const I f = a.folio;
     const I nf = lowest_free<D>(s.folio, cfg.lim.folios, [](const auto& fo) { return fo.allocated; });
     out_of_bounds_if(s, nf == nil);
-    // try_to_migrate(): count the mappings the walk reaches (each PTE once: a walk may
-    // hand the same VMA to rmap_one twice, and the second visit finds the entry gone).
-    std::array<std::array<B, P::va_pages>, P::mms> reached;
-    for (auto& per_mm : reached) per_mm.fill(B(false));
+    // try_to_migrate(): try_to_migrate_one on each PTE the walk reaches that maps the folio
+    // (page_vma_mapped_walk): ptep_clear_flush, a migration entry in its place
+    // (entry[m][v]; the PTE keeps its folio and permissions for the way back),
+    // folio_remove_rmap_pte and folio_put.  The map count falls as the walk goes, and the
+    // COW context walk reads it (walk_context's was_exclusive).  A walk may hand the same
+    // VMA to rmap_one twice; the second visit finds the entry, not the folio.
+    std::array<std::array<B, P::va_pages>, P::mms> entry;
+    for (auto& per_mm : entry) per_mm.fill(B(false));
     rmap::walk(cfg, s, f, B(true), [&](B visit, int m, int, I vp) {
         const auto p = D::select(s.pte[m], vp);
-        for (int v = 0; v < P::va_pages; ++v) reached[m][v] = reached[m][v] || (visit && p.present && p.folio == f && vp == v);
-    });
-    I found = 0;
-    for (const auto& per_mm : reached)
-        for (const auto& r : per_mm) found = found + D::ite(r, I(1), I(0));
-    const auto old = s.folio[a.folio];
-    const B complete = found == old.mapcount;   // !folio_mapped(src) after the unmap
-    // Each reached PTE was cleared and flushed; on success it now maps the new folio.
-    rmap::walk(cfg, s, f, B(true), [&](B visit, int m, int, I vp) {
-        const B hit = visit && D::select(s.pte[m], vp).present && D::select(s.pte[m], vp).folio == f;
-        D::update(s.pte[m], vp, [&](auto& p) { p.folio = D::ite(hit && complete, nf, p.folio); });
+        const B hit = visit && p.present && p.folio == f;
+        for (int v = 0; v < P::va_pages; ++v) entry[m][v] = entry[m][v] || (hit && vp == v);
+        D::update(s.pte[m], vp, [&](auto& p) { p.present = p.present && !hit; });
         for (int c = 0; c < P::cpus; ++c)
             D::update(s.tlb[c][m], vp, [&](auto& t) { t.valid = t.valid && !(hit && s.mm[m].cpumask[c]); });
+        D::update(s.folio, f, [&](auto& x) {
+            x.mapcount = x.mapcount - D::ite(hit, I(1), I(0));
+            x.refcount = x.refcount - D::ite(hit, I(1), I(0));
+        });
     });
+    // !folio_mapped(src) after the unmap: the copy goes ahead (migrate_folio_move), and
+    // remove_migration_ptes(src, dst) maps the new folio where the entries are; else the
+    // migration fails and remove_migration_ptes(src, src) restores the old one.  Either way
+    // rmap_walk() runs on a folio with src's mapping and index whose map count starts at
+    // what the unmap left (0 on success) and rises with each entry restored
+    // (remove_migration_pte: folio_get, folio_add_anon_rmap_pte).  The model walks src
+    // and moves it to its new slot afterwards; under the COW context the new folio walks
+    // from src's context (the files read do not show where dst's context pointer is set;
+    // the walk cannot work otherwise).
+    const B complete = D::select(s.folio, f).mapcount == 0;
+    rmap::walk(cfg, s, f, B(true), [&](B visit, int m, int, I vp) {
+        B hit = false;
+        for (int v = 0; v < P::va_pages; ++v) hit = hit || (entry[m][v] && vp == v);
+        hit = hit && visit;
+        for (int v = 0; v < P::va_pages; ++v) entry[m][v] = entry[m][v] && !(hit && vp == v);
+        D::update(s.pte[m], vp, [&](auto& p) { p.present = p.present || hit; });
+        D::update(s.folio, f, [&](auto& x) {
+            x.mapcount = x.mapcount + D::ite(hit, I(1), I(0));
+            x.refcount = x.refcount + D::ite(hit, I(1), I(0));
+        });
+    });
+    // An entry the walk missed stays in the page table, and the folio is unlocked: the
+    // next fault on it (migration_entry_wait) or its zap (exit at the latest) calls
+    // pfn_swap_entry_folio(), which BUG_ONs on a migration entry to an unlocked folio.
+    // (The model clears the entry it leaves: what the kernel does next is the BUG.)  On
+    // success the restored PTEs point to the new folio's slot.
+    B left = false;
+    for (int m = 0; m < P::mms; ++m)
+        for (int v = 0; v < P::va_pages; ++v) {
+            auto& p = s.pte[m][v];
+            left = left || entry[m][v];
+            p.folio = D::ite(entry[m][v], I(0), D::ite(complete && p.present && p.folio == f, nf, p.folio));
+            p.writable = p.writable && !entry[m][v];
+        }
+    bug_on(s, bug::migration_entry_left, left);
     D::when(complete, s, [&](S& s) {
-        D::update(s.folio, nf, [&](auto& x) { x = old; });
+        const auto moved = D::select(s.folio, f);
+        D::update(s.folio, nf, [&](auto& x) { x = moved; });
         mermap_flush_before_free(cfg, s, B(true));   // the old folio is freed
         s.folio[a.folio] = folio_t<D>{};
     });

@@ -246,6 +246,7 @@ template <class D, class P> struct state {
         std::uint8_t rcu = 0;      // the walk is inside rcu_read_lock() between steps (as coded)
         std::uint8_t held = 0;     // --cow-fix walk_pins_context: the walk holds a reference on curr
         std::uint8_t curr_freed = 0;   // curr was freed while the walk was outside RCU
+        std::uint8_t exclusive_at_start = 0;   // folio_mapcount() was 1 at walk_begin (--cow-fix exclusive_at_walk_start)
         // Between steps, walk_context(curr) is inside rmap_one on a VMA of curr's mm and
         // holds that mm's mm_users (mmget_not_zero, dropped by mmput_async when it
         // returns): pin_mm.  nil when walk_context handed no VMA: it has returned and the

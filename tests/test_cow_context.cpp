@@ -256,12 +256,17 @@ TEST_CASE("cow_context holes: rmap_complete fails as coded, holds with the fix, 
                 CHECK_FALSE(props::holds(inv::rmap_complete, cfg, o.final()));
                 CHECK(confirmed(cfg, o.final(), h.folio) != mappings(o.final(), h.folio));
                 // The consequence: migration of the folio fails (a mapping was missed, so
-                // try_to_migrate leaves it mapped and remove_migration_ptes restores it).
+                // try_to_migrate leaves it mapped and remove_migration_ptes restores it),
+                // or, where the restoring walk stops early too, it leaves a migration entry
+                // behind (finding 13's BUG): never a migrated folio.
                 auto s = o.final();
                 REQUIRE(model::enabled(cfg, s, act::migrate(h.folio)));
                 REQUIRE(model::step(cfg, s, act::migrate(h.folio)));
                 CHECK(s.folio[h.folio].allocated);
-                CHECK(mappings(s, h.folio) == mappings(o.final(), h.folio));
+                if (s.bug.get() == static_cast<int>(model::bug::migration_entry_left))
+                    CHECK(mappings(s, h.folio).size() < mappings(o.final(), h.folio).size());
+                else
+                    CHECK(mappings(s, h.folio) == mappings(o.final(), h.folio));
             }
             {
                 auto cfg = cow_cfg();
@@ -274,6 +279,32 @@ TEST_CASE("cow_context holes: rmap_complete fails as coded, holds with the fix, 
             }
             run<default_state>(model::config::defaults<model::preset_default>(), h.trace);
         }
+    }
+}
+
+TEST_CASE("cow_context finding 13: remove_migration_ptes stops after the first entry it restores",
+          "[cow_context][finding]") {
+    // A folio shared by parent and child after fork.  try_to_migrate turns both PTEs into
+    // migration entries (the map count falls to 0); remove_migration_ptes walks from the
+    // parent's context with the count at 0, restores the parent's entry at offset 0, sees
+    // the count at 1 ("still not mapped shared") and ends the walk: the child's entry stays.
+    const std::vector<action> t = {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::fork(0, 1), act::migrate(0)};
+    const int entry_left = static_cast<int>(model::bug::migration_entry_left);
+    for (bool found_fix : {false, true}) {
+        INFO((found_fix ? "with early_stop_if_found (the entry restored is found)" : "as coded"));
+        auto cfg = found_fix ? cow_cfg({model::cow_fix::early_stop_if_found}) : cow_cfg();
+        const auto o = run<default_state>(cfg, t, /*check_invariants=*/false);
+        CHECK(props::holds(inv::no_kernel_bug, cfg, o.after(3)));
+        CHECK(o.final().bug.get() == entry_left);
+        CHECK_FALSE(props::holds(inv::no_kernel_bug, cfg, o.final()));
+        CHECK(mappings(o.final(), 1).size() == 1);   // the folio migrated to slot 1: the parent's PTE only
+    }
+    for (auto cfg : {cow_cfg({model::cow_fix::exclusive_at_walk_start}), all_fixes(),
+                     model::config::defaults<model::preset_default>()}) {
+        const auto o = run<default_state>(cfg, t);   // every invariant after every step
+        CHECK(o.final().bug.get() == 0);
+        CHECK(mappings(o.final(), 1) == mappings(o.after(3), 0));   // both mappings moved to the new folio
+        CHECK_FALSE(o.final().folio[0].allocated);
     }
 }
 
