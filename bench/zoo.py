@@ -51,6 +51,14 @@ HARM = {
     "mremap_flush_after_unlock": "reads_match_reference",
     "dirty_cow": "reads_match_reference",                     # a never-written page reads the zero page's new data
     "anon_vma_degree_reuse": "mapped_folio_anon_vma_live",  # depth 15: out of explore's reach (see README)
+    "mremap_skips_rmap_locks": "no_kernel_bug",              # B11: remove_migration_ptes leaves the moved entry
+}
+# Harm searches that need more than the mutant's own explore arguments: B11's harm is
+# migration's walk (--phased migrate, a folio slot to migrate to, the migrate action).
+HARM_ARGS = {
+    "mremap_skips_rmap_locks": "--phased migrate --bounds default --mms 1 --vmas 2 --va-pages 3 --folios 2 "
+                               "--anon-vmas 1 --cpus 1 --depth 10 "
+                               "--actions mmap,write,mremap,mremap_move,mremap_done,migrate,anon_walk_step",
 }
 EXPLORE_SECONDS = {"anon_vma_degree_reuse": 400}
 # Mutants that live in a phased operation (`cowcheck list --json` phased): bmc does not
@@ -204,7 +212,8 @@ def main():
         # harm
         harm = HARM.get(name)
         if harm and harm != row.get("invariant") and name not in HARM_BY_CHECK:
-            rc, wall, j = run(b, f"explore {dflags}{eargs} --inject {name} --invariant {harm} --seconds 120 --quiet --json "
+            hargs = HARM_ARGS.get(name, eargs)
+            rc, wall, j = run(b, f"explore {dflags}{hargs} --inject {name} --invariant {harm} --seconds 120 --quiet --json "
                                  f"--save {harm_dir} --force", 150)
             set_harm(row, harm, rc, wall, j)
         elif name in HARM_BY_CHECK:

@@ -81,7 +81,7 @@ inline const std::array<op_info, op_count>& ops() {
         {op::walk_begin, "walk_begin", "--phased walk: folio_referenced -> cow_context_walk: rcu_read_lock, visit the folio's context"},
         {op::walk_step, "walk_step", "--phased walk: traverse_contexts moves to the next context and visits it (the root: unlock, end)"},
         {op::anon_walk_begin, "anon_walk_begin", "--phased walk (anon_vma): folio_referenced -> rmap_walk_anon: anon_vma_lock_read, rmap_one on the first VMA"},
-        {op::anon_walk_step, "anon_walk_step", "--phased walk (anon_vma): rmap_one on the next VMA of the interval tree (the last: unlock, end)"},
+        {op::anon_walk_step, "anon_walk_step", "--phased walk or migrate (anon_vma): rmap_one on the next VMA of the interval tree (the last: unlock, end)"},
         {op::mremap_move, "mremap_move", "--phased mremap: move_page_tables -> move_ptes (take_rmap_locks if need_rmap_locks), flush"},
         {op::mremap_done, "mremap_done", "--phased mremap: do_vmi_munmap of the source range, mmap_write_unlock"},
     }};
@@ -201,10 +201,10 @@ inline std::vector<action> actions(const config& cfg) {
         for (int f = 0; f < L.folios; ++f) out.push_back({op::walk_begin, {.folio = f}});
         out.push_back({op::walk_step, {}});
     }
-    if (!cfg.cow() && cfg.has_phase(phased_op::walk)) {
+    if (!cfg.cow() && cfg.has_phase(phased_op::walk))
         for (int f = 0; f < L.folios; ++f) out.push_back({op::anon_walk_begin, {.folio = f}});
+    if (!cfg.cow() && (cfg.has_phase(phased_op::walk) || phased_migrate(cfg)))   // --phased migrate's walk too
         out.push_back({op::anon_walk_step, {}});
-    }
     if (phased_mremap(cfg))
         for (int m = 0; m < L.mms; ++m) {
             out.push_back({op::mremap_move, {.mm = m}});
@@ -229,6 +229,18 @@ inline bool waits_for_mremap_of_mm(op k) {
     }
 }
 
+/// --phased migrate: a fault on a migration entry sleeps in migration_entry_wait() until
+/// remove_migration_ptes() has run (an access the TLB serves cannot hit one: the unmap
+/// flushed it).
+template <class S> bool waits_on_migration_entry(const S& s, const action& x) {
+    switch (x.kind) {
+        case op::read: case op::write: case op::pin_user_pages: case op::mem_write_faultin:
+            return x.a.mm < S::preset::mms && x.a.start < S::preset::va_pages &&
+                   s.migration_entry[x.a.mm][x.a.start] != 0;
+        default: return false;
+    }
+}
+
 /// What may run while a phased operation of model/anon_walk.hpp or model/mremap.hpp is
 /// under way (concrete only: the symbolic engines refuse --phased).  A phased mremap holds
 /// its mm's mmap_lock for write: that mm runs only the mremap's own parts, TLB activity
@@ -238,6 +250,7 @@ inline bool waits_for_mremap_of_mm(op k) {
 /// lock for read: only what takes no anon_vma lock runs (model/anon_walk.hpp).
 template <class S> bool phases_allow(const config& cfg, const S& s, const action& x) {
     const auto& a = x.a;
+    if (waits_on_migration_entry(s, x)) return false;
     if (waits_for_mremap_of_mm(x.kind) && in_mremap(s, a.mm)) {
         // Another thread's access that the TLB serves needs no lock (as in a phased fork).
         const auto& e = s.tlb[a.cpu][a.mm][a.start];

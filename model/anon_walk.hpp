@@ -10,7 +10,11 @@
 // vma_start_pgoff(), i.e. vm_pgoff; an AVC inserted with a key equal to another's goes to
 // its right, so after it: anon_vma_interval_tree_insert), each handed to rmap_one at
 // vma_address(); then anon_vma_unlock_read().  The caller is folio_referenced() from
-// reclaim (shrink_folio_list: the folio isolated, so a reference is held, and locked).
+// reclaim (shrink_folio_list: the folio isolated, so a reference is held, and locked),
+// or, with --phased migrate, remove_migration_ptes(src, dst) on the new folio
+// (model/migrate.hpp): there the `migrate` step that unmapped begins the walk, and rmap_one
+// turns the migration entry it finds back into a PTE (cow_walk.hpp remove_migration_pte);
+// an entry left at the end is bug migration_entry_left.
 //
 //   anon_walk_begin(folio)  folio_get (the isolation's reference; it keeps migration off
 //                           the folio), anon_vma_lock_read(root), rmap_one on the first VMA

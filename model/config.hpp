@@ -327,6 +327,7 @@ enum class phased_op : int {
     walk_remap, // walk, and walk_context() reads a heap remap array one step after loading it (implies walk)
     walk_remap_slots,   // walk_remap, and the read of that array one slot per step (implies walk_remap)
     mremap,     // anon_vma (and mshare) design: mremap, mremap_move, mremap_done (move_vma's three parts)
+    migrate,    // anon_vma (and mshare) design: remove_migration_ptes() as a walk in steps (anon_walk_step)
     count_
 };
 
@@ -379,6 +380,14 @@ inline const std::vector<phased_info>& phased_ops() {
          "`mremap_done` unmaps the source range (unlink_anon_vmas: it waits for a walk); one mremap at a "
          "time, and its mm does nothing else meanwhile.  With --phased walk an anon_vma walk can run "
          "around the move (B11, mutant mremap_skips_rmap_locks)"},
+        {phased_op::migrate, "migrate",
+         "anon_vma and mshare designs: a migration whose unmap succeeded leaves its migration entries in the "
+         "page tables, and remove_migration_ptes(src, dst) runs as an anon_vma walk in steps "
+         "(`anon_walk_step`, as --phased walk's): each VMA the walk hands turns an entry there back into a "
+         "PTE, to the new folio; the last step frees the old folio.  Between steps a fault on an entry waits "
+         "(migration_entry_wait), and a --phased mremap's move carries entries with the PTEs: with "
+         "mremap_skips_rmap_locks the walk misses a moved entry and leaves it behind (B11's harm, "
+         "bug migration_entry_left)"},
     };
     return all;
 }

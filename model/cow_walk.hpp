@@ -127,12 +127,55 @@ template <class S> bool mm_maps_folio(const S& s, int m, cint f) {
     return false;
 }
 
+/// Is the PTE of mm m at vpage v a migration entry to folio src (--phased migrate)?
+template <class S> bool is_migration_entry_to(const S& s, int m, int v, cint src) {
+    return (s.migration_entry[static_cast<std::size_t>(m)][static_cast<std::size_t>(v)] & 0x7f) == src.get() + 1;
+}
+
+/// --phased migrate: remove_migration_pte() on the VMA of mm m the walk handed, at vpage v
+/// (page_vma_mapped_walk with PVMW_MIGRATION finds the entry): a migration entry to the
+/// old folio becomes a PTE to the new one, the walk's folio, with the entry's write
+/// permission (folio_get, folio_add_anon_rmap_pte).
+template <class S> void remove_migration_pte(S& s, int m, int v) {
+    auto& w = s.walker;
+    if (!is_migration_entry_to(s, m, v, w.migrate_from)) return;
+    auto& e = s.migration_entry[static_cast<std::size_t>(m)][static_cast<std::size_t>(v)];
+    s.pte[m][v] = pte_t<typename S::domain>{true, w.folio, (e & 0x80) != 0};
+    e = 0;
+    auto& to = s.folio[w.folio.get()];
+    to.mapcount = to.mapcount + 1;
+    to.refcount = to.refcount + 1;
+    w.pending[m] = 0;
+    for (int u = 0; u < S::preset::va_pages; ++u) w.pending[m] = w.pending[m] || is_migration_entry_to(s, m, u, w.migrate_from);
+}
+
+/// --phased migrate: remove_migration_ptes() is over.  An entry it missed stays behind
+/// with the old folio unlocked: bug migration_entry_left (the BUG_ON in
+/// pfn_swap_entry_folio() that the next fault on it, or its zap, hits; the model clears
+/// the entry), and an mm that had an entry from the start and still has it is a mapping
+/// the walk missed (rmap_complete).  Then the migration drops its reference on the old
+/// folio, which frees it (folio_put).
+template <class S> void end_remove_migration_ptes(const config& cfg, S& s, const typename S::walker_t& w) {
+    MODEL_TYPES(S);
+    bool left = false;
+    for (int m = 0; m < P::mms; ++m)
+        for (int v = 0; v < P::va_pages; ++v)
+            if (is_migration_entry_to(s, m, v, w.migrate_from)) {
+                left = true;
+                s.migration_entry[m][v] = 0;
+                if (w.pending[m] && s.walk_missed == 0 && s.bug == 0) s.walk_missed = static_cast<std::uint8_t>(m + 1);
+            }
+    bug_on(s, bug::migration_entry_left, B(left));
+    folio_put(cfg, s, I(w.migrate_from), I(1));
+}
+
 /// The walk handed rmap_one a VMA of mm m at vpage vp: page_vma_mapped_walk() confirms the
 /// mapping if the PTE there maps the folio.
 template <class S> void walker_confirm(S& s, int m, cint vp) {
     auto& w = s.walker;
     const auto& ptes = s.pte[static_cast<std::size_t>(m)];
     if (vp.get() >= static_cast<int>(ptes.size())) return;
+    if (w.migrate_from != nil) return remove_migration_pte(s, m, vp.get());
     const auto& p = ptes[static_cast<std::size_t>(vp.get())];
     if (p.present && p.folio == w.folio) w.pending[m] = 0;
 }
@@ -149,6 +192,7 @@ template <class S> void walker_end(const config& cfg, S& s) {
     MODEL_TYPES(S);
     const auto w = s.walker;
     s.walker = typename S::walker_t{};
+    if (w.migrate_from != nil) end_remove_migration_ptes(cfg, s, w);
     if (s.bug == 0 && s.walk_missed == 0)
         for (int m = 0; m < P::mms; ++m)
             if (w.pending[m] && s.mm[m].live && mm_maps_folio(s, m, w.folio)) {

@@ -15,15 +15,28 @@
 // walk as coded does (its exclusive early stop reads the map count the walk is
 // rebuilding: docs/cow-context-findings.md, finding 13).
 //
-// Simplifications: the migration is one step (no other cpu acts while the entries are
-// in place, so no fault waits on one, and a fork or mremap cannot copy or move one);
-// migration entries live only inside that step.
+// With --phased migrate (anon_vma and mshare designs, concrete engines) a migration whose
+// unmap succeeded leaves its entries in the page tables (state.migration_entry) and
+// remove_migration_ptes(src, dst) runs as an anon_vma walk in steps (anon_walk_step,
+// model/anon_walk.hpp): a fault on an entry waits meanwhile, and the move of a --phased
+// mremap (model/mremap.hpp) carries entries with the PTEs, so B11's race can leave one
+// behind (mutant mremap_skips_rmap_locks).  The unmap, and a failed migration's restore,
+// stay one step.
+//
+// Simplifications: without --phased migrate the migration is one step (no other cpu acts
+// while the entries are in place, so no fault waits on one, and a fork or mremap cannot
+// copy or move one); migration entries live only inside that step.  With it, the walk
+// begins in the step that unmapped (rmap_walk right after try_to_migrate: nothing runs
+// between the unmap and the copy), and only what may run beside an anon_vma walk runs
+// beside it (model/actions.hpp phases_allow: no fork, munmap or exit, so no entry is
+// copied or zapped).
 //
 // Leaves out: isolation from the LRU, the folio lock, large folios, swap-backed
 // reclaim (try_to_unmap: the model has no swap).  A pinned folio or one with
 // extra references (e.g. queued in an mmu_gather) is not migrated, as
 // folio_expected_ref_count() refuses it.
 #pragma once
+#include "anon_walk.hpp"
 #include "args.hpp"
 #include "tlb.hpp"
 #include "rmap.hpp"
@@ -34,6 +47,41 @@ template <class S> typename S::domain::Bool enabled_migrate(const config&, const
     const auto& fo = s.folio[a.folio];
     // mshare region pages are shared (mapping nil), not anonymous: not migrated here.
     return fo.allocated && !fo.shmem && fo.mapcount != 0 && fo.refcount == fo.mapcount && fo.pincount == 0;
+}
+
+/// --phased migrate applies (the COW context's migration stays one step).
+inline bool phased_migrate(const config& cfg) { return !cfg.cow() && cfg.has_phase(phased_op::migrate); }
+
+/// --phased migrate: the unmap succeeded (entry[m][v]: the migration entries it made, each
+/// PTE still holding the folio and its write bit); the data is copied to the new folio
+/// dst, which takes src's mapping, index and PageAnonExclusive, unmapped (folio_migrate_mapping,
+/// folio_migrate_flags), and remove_migration_ptes(src, dst) begins: rmap_walk(dst) as an
+/// anon_vma walk in steps (model/anon_walk.hpp), its reference on dst the walker's, the
+/// migration's own on src kept until the walk ends (walker_end: end_remove_migration_ptes).
+template <class S, class E>
+void begin_remove_migration_ptes(const config& cfg, S& s, cint src, cint dst, const E& entry) {
+    using P = typename S::preset;
+    auto& from = s.folio[src.get()];
+    auto& to = s.folio[dst.get()];
+    to = from;
+    to.mapcount = 0;
+    to.refcount = 1;     // the walk's (rmap_walk holds the folio locked and referenced)
+    from.refcount = 1;   // the migration's, on the old folio
+    auto& w = s.walker;
+    w.folio = dst;
+    w.migrate_from = src;
+    w.anon_vma = to.mapping;
+    w.root = s.anon_vma[to.mapping.get()].root;   // anon_vma_lock_read(root)
+    w.curr = 0;
+    for (int m = 0; m < P::mms; ++m)
+        for (int v = 0; v < P::va_pages; ++v)
+            if (entry[m][v]) {
+                auto& p = s.pte[m][v];
+                s.migration_entry[m][v] = static_cast<std::uint8_t>((src.get() + 1) | (p.writable ? 0x80 : 0));
+                p = pte_t<typename S::domain>{};
+                w.pending[m] = 1;
+            }
+    anon_walk_next(cfg, s);
 }
 
 template <class S> void do_migrate(const config& cfg, S& s, const args& a) {
@@ -71,6 +119,9 @@ template <class S> void do_migrate(const config& cfg, S& s, const args& a) {
     // from src's context (the files read do not show where dst's context pointer is set;
     // the walk cannot work otherwise).
     const B complete = D::select(s.folio, f).mapcount == 0;
+    if constexpr (!D::is_symbolic) {
+        if (phased_migrate(cfg) && complete && nf != nil) return begin_remove_migration_ptes(cfg, s, a.folio, nf, entry);
+    }
     rmap::walk(cfg, s, f, B(true), [&](B visit, int m, int, I vp) {
         B hit = false;
         for (int v = 0; v < P::va_pages; ++v) hit = hit || (entry[m][v] && vp == v);

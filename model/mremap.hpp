@@ -62,6 +62,10 @@ template <class S> void move_page_tables(const config& cfg, S& s, int m, int sta
         s.pte[m][start + d] = pte_t<typename S::domain>{};
         s.ref[m][to + d] = s.ref[m][start + d];
         s.ref[m][start + d] = 0;   // the source range has no PTEs now: a fault there reads zeroes
+        if constexpr (!S::domain::is_symbolic) {   // --phased migrate: a migration entry moves as a PTE does
+            s.migration_entry[m][to + d] = s.migration_entry[m][start + d];
+            s.migration_entry[m][start + d] = 0;
+        }
     }
     if (!cfg.has(mutant::mremap_flush_after_unlock)) {
         flush_tlb_mm(s, m);

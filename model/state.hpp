@@ -297,8 +297,16 @@ template <class D, class P> struct state {
         // interval tree the walk reads (folio_anon_vma() at anon_walk_begin; root is its
         // root, locked for read), and curr counts the VMAs handed to rmap_one so far.
         cint anon_vma = nil;
+        // --phased migrate (model/migrate.hpp): the walk is remove_migration_ptes(src, folio),
+        // src = migrate_from; nil: a read-only walk.
+        cint migrate_from = nil;
     };
     walker_t walker{};
+
+    /// --phased migrate only: migration_entry[m][v] = src + 1 (bit 7: a writable entry)
+    /// where mm m's PTE at vpage v is a migration entry to folio src (0: none).  The PTE
+    /// itself reads as not present.  Concrete, outside the Hana description, like walker.
+    std::array<std::array<std::uint8_t, P::va_pages>, P::mms> migration_entry{};
 
     /// --phased mremap only (model/mremap.hpp): the mremap between copy_vma and the unmap
     /// of its source range, if any.  Concrete bytes outside the Hana description, like

@@ -307,6 +307,19 @@ template <class Pte, class I> auto maps(const Pte& p, I f) { return p.present &&
 
 template <class S> typename S::domain::Bool reads_match_reference(const model::config&, const S& s) { return !s.bad_read; }
 
+/// Page v of mm m's PTE as a read sees it: a migration entry (--phased migrate, concrete)
+/// reads as the folio it points to, once the migration is over (migration_entry_wait).
+template <class S> auto pte_as_read(const S& s, int m, int v) {
+    auto p = s.pte[m][v];
+    if constexpr (!S::domain::is_symbolic) {
+        if (const int e = s.migration_entry[m][v] & 0x7f; e != 0) {
+            p.present = true;
+            p.folio = e - 1;
+        }
+    }
+    return p;
+}
+
 template <class S> typename S::domain::Bool every_read_matches_reference(const model::config&, const S& s) {
     PROP_TYPES(S);
     B ok = true;
@@ -315,9 +328,10 @@ template <class S> typename S::domain::Bool every_read_matches_reference(const m
         for (int v = 0; v < P::va_pages; ++v) {
             const B has_vma = model::find_vma(s, m, I(v)) != nil;
             const auto wp = model::mshare::window_pte(s, m, I(v));   // an mshare window's walk
-            auto p = s.pte[m][v];
+            auto p = pte_as_read(s, m, v);
+            const B own = p.present;
             p.present = p.present || wp.present;
-            p.folio = D::ite(s.pte[m][v].present, p.folio, wp.folio);
+            p.folio = D::ite(own, p.folio, wp.folio);
             const I via_pte = D::ite(p.present, model::content_of(s, p.folio), I(0));
             for (int c = 0; c < P::cpus; ++c) {
                 const auto& t = s.tlb[c][m][v];
@@ -439,6 +453,7 @@ template <class S> typename S::domain::Bool refcount_exact(const model::config&,
         for (const auto& area : s.mermap)   // the caller's reference while a mermap slot maps it
             for (const auto& p : area.pte) queued = queued + count1<D>(p == I(f));
         queued = queued + count1<D>(B(s.walker.folio == f));   // --phased walk: the walker's folio_get
+        queued = queued + count1<D>(B(s.walker.migrate_from == f));   // --phased migrate: the migration's, on src
         const auto& fo = s.folio[f];
         ok = ok && fo.refcount == n[f] + fo.pincount + queued;
     }
@@ -1007,7 +1022,7 @@ template <class S> typename S::domain::Bool memory_matches_reference(const model
     B ok = true;
     for (int m = 0; m < P::mms; ++m)
         for (int v = 0; v < P::va_pages; ++v) {
-            const auto& p = s.pte[m][v];
+            const auto p = pte_as_read(s, m, v);
             const B covered = model::find_vma(s, m, I(v)) != nil;
             const I r = s.ref[m][v];
             // Through an mshare window: the region's PTE, or (while a region operation is in

@@ -183,9 +183,11 @@ template <class S> std::string objects_text(const S& s, unsigned kinds, const st
     if ((kinds & obj_folio) && s.walker.folio.v != model::nil && s.walker.anon_vma.v != model::nil) {
         // --phased walk under anon_vma (model/anon_walk.hpp)
         const auto& w = s.walker;
-        o << ind << "rmap walk of folio" << int(w.folio.v) << ": " << idx("anon_vma", w.anon_vma.v)
-          << "'s tree, root " << idx("anon_vma", w.root.v) << " locked for read, " << int(w.curr.v)
-          << " VMA(s) handed to rmap_one so far\n";
+        o << ind << "rmap walk of folio" << int(w.folio.v)
+          << (w.migrate_from.v != model::nil ? " (remove_migration_ptes from folio" + std::to_string(w.migrate_from.v) + ")"
+                                             : std::string())
+          << ": " << idx("anon_vma", w.anon_vma.v) << "'s tree, root " << idx("anon_vma", w.root.v)
+          << " locked for read, " << int(w.curr.v) << " VMA(s) handed to rmap_one so far\n";
     } else if ((kinds & obj_folio) && s.walker.folio.v != model::nil) {   // --phased walk (model/cow_walk.hpp)
         const auto& w = s.walker;
         o << ind << "rmap walk of folio" << int(w.folio.v) << ": at " << idx("cow_context", w.curr.v)
@@ -220,6 +222,12 @@ template <class S> std::string objects_text(const S& s, unsigned kinds, const st
             if (w.rcu_freed[k]) o << "; cow_context" << k << " freed, kept by kfree_rcu";
         o << "\n";
     }
+    if (kinds & obj_folio)   // --phased migrate (model/migrate.hpp)
+        for (int m = 0; m < P::mms; ++m)
+            for (int v = 0; v < P::va_pages; ++v)
+                if (const int e = s.migration_entry[m][v]; e != 0)
+                    o << ind << "migration entry mm" << m << "[" << v << "] -> folio" << ((e & 0x7f) - 1)
+                      << ((e & 0x80) ? " (writable)" : "") << "\n";
     if ((kinds & obj_folio) && s.walk_missed)   // --phased walk (model/cow_walk.hpp walker_end)
         o << ind << "the last rmap walk ended without reaching mm" << int(s.walk_missed) - 1
           << "'s mapping of the folio, which lasted through it\n";
@@ -264,9 +272,11 @@ template <class S> std::vector<std::string> object_lines(const S& s) {
     return out;
 }
 
-/// The object an object line describes: "folio3", "pte mm0[1]", "mm0 vma1", ...
+/// The object an object line describes: "folio3", "pte mm0[1]", "mm0 vma1",
+/// "migration entry mm0[2]", ...
 inline std::string object_key(const std::string& line) {
-    const bool translation = line.rfind("pte", 0) == 0 || line.rfind("tlb", 0) == 0 || line.rfind("mermap", 0) == 0;
+    const bool translation = line.rfind("pte", 0) == 0 || line.rfind("tlb", 0) == 0 || line.rfind("mermap", 0) == 0 ||
+                             line.rfind("migration entry", 0) == 0;
     const auto cut = line.find(translation ? " -> " : " ");
     const auto cut2 = line.rfind("mm", 0) == 0 ? line.find(' ', line.find(' ') + 1) : cut;
     return line.substr(0, line.rfind("expected", 0) == 0 ? line.find(':') : cut2);

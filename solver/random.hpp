@@ -122,7 +122,10 @@ struct picker {
     std::array<std::vector<int>, model::op_count> groups;
     std::vector<int> kinds;   // each operation repeated op_weight times
 
-    explicit picker(const config& cfg) : acts(model::actions(cfg)), groups(by_op(acts)) {
+    bool migrate_walks = false;   // --phased migrate: anon_walk_step goes with migrate too
+
+    explicit picker(const config& cfg)
+        : acts(model::actions(cfg)), groups(by_op(acts)), migrate_walks(model::phased_migrate(cfg)) {
         for (int k = 0; k < model::op_count; ++k)
             if (!groups[k].empty())
                 for (int w = 0; w < op_weight(static_cast<model::op>(k)); ++w) kinds.push_back(k);
@@ -141,8 +144,10 @@ struct picker {
         std::array<bool, model::op_count> bit{}, keep{};
         for (int k = 0; k < model::op_count; ++k) bit[k] = !groups[k].empty() && (r.next() >> 63) != 0;
         bool any = false;
+        const int walk_step = static_cast<int>(model::op::anon_walk_step), migrate = static_cast<int>(model::op::migrate);
         for (int k = 0; k < model::op_count; ++k)
-            any |= keep[k] = !groups[k].empty() && bit[static_cast<int>(first_part(static_cast<model::op>(k)))];
+            any |= keep[k] = !groups[k].empty() && (bit[static_cast<int>(first_part(static_cast<model::op>(k)))] ||
+                                                    (migrate_walks && k == walk_step && bit[migrate]));
         if (!any) return kinds;
         std::vector<int> ks;
         for (int k : kinds)

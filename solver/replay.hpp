@@ -93,7 +93,8 @@ inline std::vector<action> simpler_params(const config& cfg, const action& x) {
 /// The first part of the phased operation (--phased fork, walk, mremap) whose later
 /// part `o` is, or `o` itself: a phased mremap's mremap_move and mremap_done, a
 /// phased fork's fork_done and a walk's steps belong to the operation begun by
-/// mremap, fork, walk_begin or anon_walk_begin (see operation_steps).
+/// mremap, fork, walk_begin or anon_walk_begin (see operation_steps; with --phased
+/// migrate, anon_walk_step belongs to migrate as well: picker::swarm_kinds).
 inline model::op first_part(model::op o) {
     using model::op;
     switch (o) {
@@ -107,7 +108,8 @@ inline model::op first_part(model::op o) {
 
 /// The steps of trace[i]'s operation: i and, if it starts an operation in parts, the
 /// later steps that finish it (a phased mremap's mremap_move and mremap_done, a phased
-/// fork's fork_done, a walk's steps up to the next walk), which a shrinker must drop
+/// fork's fork_done, a walk's steps up to the next walk, a migrate's anon_walk_steps up
+/// to the next anon walk or migrate), which a shrinker must drop
 /// together: without its first part a later part is not enabled, and a first part left
 /// without its later parts holds a lock for the rest of the trace.
 inline std::vector<std::size_t> operation_steps(const std::vector<action>& trace, std::size_t i) {
@@ -122,8 +124,8 @@ inline std::vector<std::size_t> operation_steps(const std::vector<action>& trace
             }
     };
     auto same_mm = [&](const model::args& a) { return a.mm == x.a.mm; };
-    auto steps_until_next = [&](op step, op begin) {
-        for (std::size_t j = i + 1; j < trace.size() && trace[j].kind != begin; ++j)
+    auto steps_until_next = [&](op step, op begin, op begin2) {
+        for (std::size_t j = i + 1; j < trace.size() && trace[j].kind != begin && trace[j].kind != begin2; ++j)
             if (trace[j].kind == step) out.push_back(j);
     };
     switch (x.kind) {
@@ -132,8 +134,11 @@ inline std::vector<std::size_t> operation_steps(const std::vector<action>& trace
             first_after(op::mremap_done, same_mm);
             break;
         case op::fork: first_after(op::fork_done, [&](const model::args& a) { return a.mm == x.a.mm && a.mm2 == x.a.mm2; }); break;
-        case op::walk_begin: steps_until_next(op::walk_step, op::walk_begin); break;
-        case op::anon_walk_begin: steps_until_next(op::anon_walk_step, op::anon_walk_begin); break;
+        case op::walk_begin: steps_until_next(op::walk_step, op::walk_begin, op::walk_begin); break;
+        // A --phased migrate's remove_migration_ptes walks in anon_walk_steps too.
+        case op::anon_walk_begin: case op::migrate:
+            steps_until_next(op::anon_walk_step, op::anon_walk_begin, op::migrate);
+            break;
         default: break;
     }
     return out;

@@ -32,7 +32,8 @@ TEST_CASE("cowcheck list names every action, invariant and mutant", "[cli]") {
     CHECK(found);
     std::vector<std::string> phased;
     for (const auto& f : j["phased"]) phased.push_back(f["name"]);
-    CHECK(phased == std::vector<std::string>{"fork", "walk", "walk_vma", "walk_remap", "walk_remap_slots", "mremap"});
+    CHECK(phased ==
+          std::vector<std::string>{"fork", "walk", "walk_vma", "walk_remap", "walk_remap_slots", "mremap", "migrate"});
     const auto text = run("list").out;
     CHECK(text.find("do_wp_page") != std::string::npos);
     CHECK(text.find("walk_vma") != std::string::npos);
@@ -96,6 +97,18 @@ TEST_CASE("B11: the CLI finds the mutant from scratch, and refuses what it canno
     const auto cow = cli_test::run("check --design cow_context --phased mremap");
     CHECK(cow.code == 2);
     CHECK(cli_test::lines(cow.out) == 1);
+    const auto cow_migrate = cli_test::run("check --design cow_context --phased migrate");
+    CHECK(cow_migrate.code == 2);
+    CHECK(cli_test::lines(cow_migrate.out) == 1);
+    // B11's harm: with --phased migrate the walk is remove_migration_ptes, and the entry the
+    // move carried past it is left behind.
+    const auto harm = cli_test::run(
+        "explore --inject mremap_skips_rmap_locks --phased migrate --bounds default --mms 1 --vmas 2 --va-pages 3 "
+        "--folios 2 --anon-vmas 1 --cpus 1 --depth 10 --invariant no_kernel_bug --actions mmap,write,mremap,"
+        "mremap_move,mremap_done,migrate,anon_walk_step --quiet");
+    INFO(harm.out);
+    CHECK(harm.code == 1);
+    CHECK(harm.out.find("remove_migration_ptes() left a migration entry behind") != std::string::npos);
     const auto bmc = cli_test::run("bmc --inject mremap_skips_rmap_locks --depth 2");
     CHECK(bmc.code == 2);
     CHECK(cli_test::lines(bmc.out) == 1);

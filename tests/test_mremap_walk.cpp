@@ -160,6 +160,100 @@ TEST_CASE("B11: explore finds mremap_skips_rmap_locks at its shortest length, an
     CHECK(f.clean_depth == 10);
 }
 
+// ---------------------------------------------------------------------------
+// B11's harm: --phased migrate puts remove_migration_ptes() where the walk was.
+// ---------------------------------------------------------------------------
+
+TEST_CASE("phased migrate: the entries wait for remove_migration_ptes, which restores them to the new folio",
+          "[anon_vma][phased][migrate]") {
+    auto cfg = model::config::defaults<model::preset_default>();
+    cfg.phase(model::phased_op::migrate);
+    // A folio shared after fork; cpu1 runs the child.  The walk hands the parent's VMA
+    // first (same vm_pgoff, then by mm) and pauses with the child's entry in place.
+    const std::vector<action> t = {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::fork(0, 1), act::switch_mm(1, 1),
+                                   act::migrate(0)};
+    const auto o = run<default_state>(cfg, t);   // every invariant after every step
+    const auto& s = o.final();
+    CHECK(s.walker.folio == 1);          // rmap_walk(dst)
+    CHECK(s.walker.migrate_from == 0);   // remove_migration_ptes(src = folio0, dst)
+    CHECK(s.pte[0][0].present);
+    CHECK(s.pte[0][0].folio == 1);
+    CHECK_FALSE(s.pte[1][0].present);
+    CHECK((s.migration_entry[1][0] & 0x7f) == 1);   // the child's entry, to folio0
+    CHECK(s.folio[0].allocated);                     // held by the migration
+    CHECK(s.folio[1].mapcount == 1);
+    CHECK_FALSE(model::enabled(cfg, s, act::read(1, 1, 0)));   // migration_entry_wait
+    CHECK_FALSE(model::enabled(cfg, s, act::fork(0, 2)));      // anon_vma_fork waits for the walk
+    auto rest = t;
+    rest.push_back(walk_step);
+    rest.push_back(act::read(1, 1, 0));
+    const auto done = run<default_state>(cfg, rest);
+    const auto& d = done.final();
+    CHECK(d.walker.folio == model::nil);
+    CHECK(d.migration_entry[1][0] == 0);
+    CHECK(d.pte[1][0].folio == 1);
+    CHECK(d.folio[1].mapcount == 2);
+    CHECK_FALSE(d.folio[0].allocated);   // the old folio freed at the end
+    CHECK(d.bug == 0);
+    CHECK_FALSE(d.bad_read);
+    // Without the phase the same migration is one step, with the same outcome.
+    const auto one = run<default_state>(model::config::defaults<model::preset_default>(), t);
+    CHECK(one.final().pte[1][0].folio == 1);
+    CHECK_FALSE(one.final().folio[0].allocated);
+}
+
+TEST_CASE("B11's harm: with mremap_skips_rmap_locks the move carries an entry past remove_migration_ptes, which "
+          "leaves it behind", "[anon_vma][phased][mremap][migrate]") {
+    auto cfg = phased_cfg();
+    cfg.phase(model::phased_op::migrate);
+    auto t = merge_back;
+    t.back() = act::migrate(0);   // the migration's walk where folio_referenced's was
+    {
+        const auto o = run<default_state>(cfg, t);
+        const auto& s = o.final();
+        CHECK(s.walker.migrate_from == 0);
+        CHECK(s.walker.curr == 1);                       // remove_migration_pte on the merged VMA: no entry there
+        CHECK((s.migration_entry[0][2] & 0x7f) == 1);   // the entry still at the source
+        CHECK_FALSE(model::enabled(cfg, s, mremap_move(0)));   // take_rmap_locks waits for the walk
+        auto rest = t;
+        for (const auto& x : {walk_step, mremap_move(0), mremap_done(0), act::read(0, 0, 1)}) rest.push_back(x);
+        const auto done = run<default_state>(cfg, rest);   // every invariant after every step
+        CHECK(done.final().pte[0][1].present);
+        CHECK(done.final().pte[0][1].folio == 1);
+        CHECK_FALSE(done.final().folio[0].allocated);
+    }
+    auto bad = cfg;
+    bad.inject(model::mutant::mremap_skips_rmap_locks);
+    auto race = t;
+    race.push_back(mremap_move(0));   // the entry moves to page 1, which the walk has passed
+    race.push_back(walk_step);        // the source: nothing there; the walk ends
+    const auto o = run<default_state>(bad, race, /*check_invariants=*/false);
+    CHECK(props::holds(inv::no_kernel_bug, bad, o.after(8)));
+    CHECK(o.after(8).migration_entry[0][1] != 0);
+    CHECK(o.final().bug == static_cast<int>(model::bug::migration_entry_left));
+    CHECK_FALSE(props::holds(inv::no_kernel_bug, bad, o.final()));
+    CHECK_FALSE(props::holds(inv::rmap_complete, bad, o.final()));
+    // explore finds the harm at that length with the harm's invariant alone.
+    using St = model::state<model::concrete, model::preset_default>;
+    solver::explore_options eo;
+    eo.ops = b11_ops();
+    eo.ops.push_back(static_cast<int>(op::migrate));
+    eo.depth = 10;
+    eo.selected = props::inv_set(1) << static_cast<int>(inv::no_kernel_bug);
+    auto with_new_folio = [](model::config c) {   // the trigger's bounds and a slot to migrate to
+        c = lowered(c);
+        c.lim.folios = 2;
+        return c;
+    };
+    const auto r = solver::explore<St>(with_new_folio(bad), eo);
+    INFO(trace_text(r.trace));
+    REQUIRE(r.violated == static_cast<int>(inv::no_kernel_bug));
+    CHECK(r.trace.size() == 9);
+    const auto f = solver::explore<St>(with_new_folio(cfg), eo);
+    CHECK(f.violated < 0);
+    CHECK(f.clean_depth == 10);
+}
+
 TEST_CASE("B11: what may run beside a phased mremap and an anon_vma walk", "[anon_vma][phased][mremap]") {
     const auto cfg = phased_cfg();
     // While the walk holds the root anon_vma's lock: no exit, munmap, fork or first fault of a new VMA.
