@@ -236,7 +236,7 @@ template <class S> bool waits_on_migration_entry(const S& s, const action& x) {
     switch (x.kind) {
         case op::read: case op::write: case op::pin_user_pages: case op::mem_write_faultin:
             return x.a.mm < S::preset::mms && x.a.start < S::preset::va_pages &&
-                   s.migration_entry[x.a.mm][x.a.start] != 0;
+                   s.migration_entry[x.a.mm][x.a.start].folio != nil;
         default: return false;
     }
 }

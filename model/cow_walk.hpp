@@ -129,7 +129,7 @@ template <class S> bool mm_maps_folio(const S& s, int m, cint f) {
 
 /// Is the PTE of mm m at vpage v a migration entry to folio src (--phased migrate)?
 template <class S> bool is_migration_entry_to(const S& s, int m, int v, cint src) {
-    return (s.migration_entry[static_cast<std::size_t>(m)][static_cast<std::size_t>(v)] & 0x7f) == src.get() + 1;
+    return s.migration_entry[static_cast<std::size_t>(m)][static_cast<std::size_t>(v)].folio == src;
 }
 
 /// --phased migrate: remove_migration_pte() on the VMA of mm m the walk handed, at vpage v
@@ -140,8 +140,8 @@ template <class S> void remove_migration_pte(S& s, int m, int v) {
     auto& w = s.walker;
     if (!is_migration_entry_to(s, m, v, w.migrate_from)) return;
     auto& e = s.migration_entry[static_cast<std::size_t>(m)][static_cast<std::size_t>(v)];
-    s.pte[m][v] = pte_t<typename S::domain>{true, w.folio, (e & 0x80) != 0};
-    e = 0;
+    s.pte[m][v] = pte_t<typename S::domain>{true, w.folio, e.writable != 0};
+    e = {};
     auto& to = s.folio[w.folio.get()];
     to.mapcount = to.mapcount + 1;
     to.refcount = to.refcount + 1;
@@ -162,7 +162,7 @@ template <class S> void end_remove_migration_ptes(const config& cfg, S& s, const
         for (int v = 0; v < P::va_pages; ++v)
             if (is_migration_entry_to(s, m, v, w.migrate_from)) {
                 left = true;
-                s.migration_entry[m][v] = 0;
+                s.migration_entry[m][v] = {};
                 if (w.pending[m] && s.walk_missed == 0 && s.bug == 0) s.walk_missed = static_cast<std::uint8_t>(m + 1);
             }
     bug_on(s, bug::migration_entry_left, B(left));

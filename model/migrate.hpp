@@ -77,7 +77,7 @@ void begin_remove_migration_ptes(const config& cfg, S& s, cint src, cint dst, co
         for (int v = 0; v < P::va_pages; ++v)
             if (entry[m][v]) {
                 auto& p = s.pte[m][v];
-                s.migration_entry[m][v] = static_cast<std::uint8_t>((src.get() + 1) | (p.writable ? 0x80 : 0));
+                s.migration_entry[m][v] = {src, static_cast<std::uint8_t>(p.writable ? 1 : 0)};
                 p = pte_t<typename S::domain>{};
                 w.pending[m] = 1;
             }

@@ -64,7 +64,7 @@ template <class S> void move_page_tables(const config& cfg, S& s, int m, int sta
         s.ref[m][start + d] = 0;   // the source range has no PTEs now: a fault there reads zeroes
         if constexpr (!S::domain::is_symbolic) {   // --phased migrate: a migration entry moves as a PTE does
             s.migration_entry[m][to + d] = s.migration_entry[m][start + d];
-            s.migration_entry[m][start + d] = 0;
+            s.migration_entry[m][start + d] = {};
         }
     }
     if (!cfg.has(mutant::mremap_flush_after_unlock)) {

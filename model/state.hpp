@@ -303,10 +303,14 @@ template <class D, class P> struct state {
     };
     walker_t walker{};
 
-    /// --phased migrate only: migration_entry[m][v] = src + 1 (bit 7: a writable entry)
-    /// where mm m's PTE at vpage v is a migration entry to folio src (0: none).  The PTE
-    /// itself reads as not present.  Concrete, outside the Hana description, like walker.
-    std::array<std::array<std::uint8_t, P::va_pages>, P::mms> migration_entry{};
+    /// --phased migrate only: mm m's PTE at vpage v is a migration entry to
+    /// migration_entry[m][v].folio (nil: it is not).  The PTE itself reads as not present.
+    /// Concrete, outside the Hana description, like walker.
+    struct migration_entry_t {
+        cint folio = nil;            // the folio the entry points to (the migration's source)
+        std::uint8_t writable = 0;   // a writable migration entry: the PTE was writable
+    };
+    std::array<std::array<migration_entry_t, P::va_pages>, P::mms> migration_entry{};
 
     /// --phased mremap only (model/mremap.hpp): the mremap between copy_vma and the unmap
     /// of its source range, if any.  Concrete bytes outside the Hana description, like

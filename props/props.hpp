@@ -312,9 +312,9 @@ template <class S> typename S::domain::Bool reads_match_reference(const model::c
 template <class S> auto pte_as_read(const S& s, int m, int v) {
     auto p = s.pte[m][v];
     if constexpr (!S::domain::is_symbolic) {
-        if (const int e = s.migration_entry[m][v] & 0x7f; e != 0) {
+        if (const auto& e = s.migration_entry[m][v]; e.folio != model::nil) {
             p.present = true;
-            p.folio = e - 1;
+            p.folio = e.folio;
         }
     }
     return p;

@@ -225,9 +225,9 @@ template <class S> std::string objects_text(const S& s, unsigned kinds, const st
     if (kinds & obj_folio)   // --phased migrate (model/migrate.hpp)
         for (int m = 0; m < P::mms; ++m)
             for (int v = 0; v < P::va_pages; ++v)
-                if (const int e = s.migration_entry[m][v]; e != 0)
-                    o << ind << "migration entry mm" << m << "[" << v << "] -> folio" << ((e & 0x7f) - 1)
-                      << ((e & 0x80) ? " (writable)" : "") << "\n";
+                if (const auto& e = s.migration_entry[m][v]; e.folio.v != model::nil)
+                    o << ind << "migration entry mm" << m << "[" << v << "] -> folio" << int(e.folio.v)
+                      << (e.writable ? " (writable)" : "") << "\n";
     if ((kinds & obj_folio) && s.walk_missed)   // --phased walk (model/cow_walk.hpp walker_end)
         o << ind << "the last rmap walk ended without reaching mm" << int(s.walk_missed) - 1
           << "'s mapping of the folio, which lasted through it\n";

@@ -179,7 +179,7 @@ TEST_CASE("phased migrate: the entries wait for remove_migration_ptes, which res
     CHECK(s.pte[0][0].present);
     CHECK(s.pte[0][0].folio == 1);
     CHECK_FALSE(s.pte[1][0].present);
-    CHECK((s.migration_entry[1][0] & 0x7f) == 1);   // the child's entry, to folio0
+    CHECK(s.migration_entry[1][0].folio == 0);   // the child's entry, to folio0
     CHECK(s.folio[0].allocated);                     // held by the migration
     CHECK(s.folio[1].mapcount == 1);
     CHECK_FALSE(model::enabled(cfg, s, act::read(1, 1, 0)));   // migration_entry_wait
@@ -190,7 +190,7 @@ TEST_CASE("phased migrate: the entries wait for remove_migration_ptes, which res
     const auto done = run<default_state>(cfg, rest);
     const auto& d = done.final();
     CHECK(d.walker.folio == model::nil);
-    CHECK(d.migration_entry[1][0] == 0);
+    CHECK(d.migration_entry[1][0].folio == model::nil);
     CHECK(d.pte[1][0].folio == 1);
     CHECK(d.folio[1].mapcount == 2);
     CHECK_FALSE(d.folio[0].allocated);   // the old folio freed at the end
@@ -213,7 +213,7 @@ TEST_CASE("B11's harm: with mremap_skips_rmap_locks the move carries an entry pa
         const auto& s = o.final();
         CHECK(s.walker.migrate_from == 0);
         CHECK(s.walker.curr == 1);                       // remove_migration_pte on the merged VMA: no entry there
-        CHECK((s.migration_entry[0][2] & 0x7f) == 1);   // the entry still at the source
+        CHECK(s.migration_entry[0][2].folio == 0);   // the entry still at the source
         CHECK_FALSE(model::enabled(cfg, s, mremap_move(0)));   // take_rmap_locks waits for the walk
         auto rest = t;
         for (const auto& x : {walk_step, mremap_move(0), mremap_done(0), act::read(0, 0, 1)}) rest.push_back(x);
@@ -229,7 +229,7 @@ TEST_CASE("B11's harm: with mremap_skips_rmap_locks the move carries an entry pa
     race.push_back(walk_step);        // the source: nothing there; the walk ends
     const auto o = run<default_state>(bad, race, /*check_invariants=*/false);
     CHECK(props::holds(inv::no_kernel_bug, bad, o.after(8)));
-    CHECK(o.after(8).migration_entry[0][1] != 0);
+    CHECK(o.after(8).migration_entry[0][1].folio == 0);
     CHECK(o.final().bug == static_cast<int>(model::bug::migration_entry_left));
     CHECK_FALSE(props::holds(inv::no_kernel_bug, bad, o.final()));
     CHECK_FALSE(props::holds(inv::rmap_complete, bad, o.final()));
