@@ -54,6 +54,9 @@ template <class P> int run_refine(const refine_cli& o) {
     model::config cb = mo.config<P>();
     if (o.all_fixes)
         for (const auto& f : model::cow_fixes()) cb.fix(f.id);
+    if (cb.has_phase(model::phased_op::migrate))
+        throw usage_error("--phased migrate: refine compares the walks each design runs at once; a migration's "
+                          "walk in steps is checked in each design on its own (check, explore)");
     model::config ca = cb;
     ca.rmap = model::design::anon_vma;
     ca.cow_fixed = 0;

@@ -99,8 +99,6 @@ struct model_options {
         }
         if (cfg.cow() && cfg.has_phase(model::phased_op::mremap))
             throw usage_error("--phased mremap is for the anon_vma and mshare designs (the COW context's mremap is one step)");
-        if (cfg.cow() && cfg.has_phase(model::phased_op::migrate))
-            throw usage_error("--phased migrate is for the anon_vma and mshare designs (the COW context's migration is one step)");
         for (const auto& name : inject) {
             auto m = model::mutant_by_name(name);
             if (!m) throw usage_error("unknown mutant '" + name + "' (see `cowcheck list`)");

@@ -79,7 +79,7 @@ inline const std::array<op_info, op_count>& ops() {
         {op::mermap_use, "mermap_use", "a kernel access through a mermap slot: the cpu's TLB entry, else a walk that fills it"},
         {op::mermap_put, "mermap_put", "mermap_put (PTE -> PAGE_NONE sentinel, no flush) + put_page"},
         {op::walk_begin, "walk_begin", "--phased walk: folio_referenced -> cow_context_walk: rcu_read_lock, visit the folio's context"},
-        {op::walk_step, "walk_step", "--phased walk: traverse_contexts moves to the next context and visits it (the root: unlock, end)"},
+        {op::walk_step, "walk_step", "--phased walk or migrate (COW context): traverse_contexts moves to the next context and visits it (the root: unlock, end)"},
         {op::anon_walk_begin, "anon_walk_begin", "--phased walk (anon_vma): folio_referenced -> rmap_walk_anon: anon_vma_lock_read, rmap_one on the first VMA"},
         {op::anon_walk_step, "anon_walk_step", "--phased walk or migrate (anon_vma): rmap_one on the next VMA of the interval tree (the last: unlock, end)"},
         {op::mremap_move, "mremap_move", "--phased mremap: move_page_tables -> move_ptes (take_rmap_locks if need_rmap_locks), flush"},
@@ -197,10 +197,10 @@ inline std::vector<action> actions(const config& cfg) {
         for (int m = 0; m < L.mms; ++m)
             for (int m2 = 0; m2 < L.mms; ++m2)
                 if (m != m2) out.push_back({op::fork_done, {.mm = m, .mm2 = m2}});
-    if (cfg.cow() && cfg.has_phase(phased_op::walk)) {
+    if (cfg.cow() && cfg.has_phase(phased_op::walk))
         for (int f = 0; f < L.folios; ++f) out.push_back({op::walk_begin, {.folio = f}});
+    if (cfg.cow() && (cfg.has_phase(phased_op::walk) || phased_migrate(cfg)))   // --phased migrate's walk too
         out.push_back({op::walk_step, {}});
-    }
     if (!cfg.cow() && cfg.has_phase(phased_op::walk))
         for (int f = 0; f < L.folios; ++f) out.push_back({op::anon_walk_begin, {.folio = f}});
     if (!cfg.cow() && (cfg.has_phase(phased_op::walk) || phased_migrate(cfg)))   // --phased migrate's walk too
@@ -231,10 +231,11 @@ inline bool waits_for_mremap_of_mm(op k) {
 
 /// --phased migrate: a fault on a migration entry sleeps in migration_entry_wait() until
 /// remove_migration_ptes() has run (an access the TLB serves cannot hit one: the unmap
-/// flushed it).
+/// flushed it).  A /proc/pid/mem write's retry (mem_write) finds no present PTE in
+/// follow_page_mask() and faults again, so it waits too.
 template <class S> bool waits_on_migration_entry(const S& s, const action& x) {
     switch (x.kind) {
-        case op::read: case op::write: case op::pin_user_pages: case op::mem_write_faultin:
+        case op::read: case op::write: case op::pin_user_pages: case op::mem_write_faultin: case op::mem_write:
             return x.a.mm < S::preset::mms && x.a.start < S::preset::va_pages &&
                    s.migration_entry[x.a.mm][x.a.start].folio != nil;
         default: return false;

@@ -116,6 +116,18 @@ template <class S> void anon_walk_next(const config& cfg, S& s) {
     if (w.curr.get() >= order.n) walker_end(cfg, s);
 }
 
+/// rmap_walk_anon() on folio f (its reference taken, walker.pending set): the folio's
+/// anon_vma, anon_vma_lock_read(root), rmap_one on the first VMA.  From anon_walk_begin,
+/// and from --phased migrate's remove_migration_ptes (model/migrate.hpp).
+template <class S> void anon_walk_start(const config& cfg, S& s, cint f) {
+    auto& w = s.walker;
+    w.folio = f;
+    w.anon_vma = s.folio[f.get()].mapping;
+    w.root = s.anon_vma[w.anon_vma.get()].root;   // anon_vma_lock_read(root)
+    w.curr = 0;
+    anon_walk_next(cfg, s);
+}
+
 template <class S> void do_anon_walk_begin(const config& cfg, S& s, const args& a) {
     MODEL_TYPES(S);
     if constexpr (D::is_symbolic) {
@@ -126,13 +138,8 @@ template <class S> void do_anon_walk_begin(const config& cfg, S& s, const args& 
         bug_on(s, bug::rmap_walk_freed_anon_vma, !s.anon_vma[fo.mapping.get()].live);
         if (s.bug != 0) return;
         fo.refcount = fo.refcount + I(1);   // the isolation's folio_get
-        auto& w = s.walker;
-        w.folio = a.folio;
-        w.anon_vma = fo.mapping;
-        w.root = s.anon_vma[fo.mapping.get()].root;   // anon_vma_lock_read(root)
-        w.curr = 0;
-        for (int m = 0; m < P::mms; ++m) w.pending[m] = s.mm[m].live && mm_maps_folio(s, m, a.folio);
-        anon_walk_next(cfg, s);
+        for (int m = 0; m < P::mms; ++m) s.walker.pending[m] = s.mm[m].live && mm_maps_folio(s, m, a.folio);
+        anon_walk_start(cfg, s, a.folio);
     }
 }
 

@@ -234,6 +234,7 @@ enum class cow_fix : int {
     walk_rereads_remaps,
     unmap_removes_records,
     exclusive_at_walk_start,
+    walk_parent_first,
     count_
 };
 
@@ -307,6 +308,14 @@ inline const std::vector<cow_fix_info>& cow_fixes() {
          "walk_context() reads !folio_maybe_mapped_shared() anew, and a walk that changes the map count "
          "itself misreads it: remove_migration_ptes() starts at 0, sees 1 after restoring the first "
          "migration entry and stops, so a forked child's entry stays behind: finding 13)"},
+        {cow_fix::walk_parent_first, "walk_parent_first",
+         "traverse_contexts() visits each context before its children (pre-order: the root, then down "
+         "first_child, along next_sibling, up to the first parent with a next sibling), as the anon_vma tree "
+         "hands a parent's VMA before its fork children's; needs fork_links_first.  As coded a context's "
+         "children come before it (post-order), so a fork beside remove_migration_ptes() can link its child "
+         "at the head of a list the walk has passed and copy the parent's migration entry, which the walk "
+         "then never reaches (--phased migrate: finding 14).  Only the walk in steps changes: in one step the "
+         "order is not observable with exclusive_at_walk_start"},
     };
     return all;
 }
@@ -327,7 +336,7 @@ enum class phased_op : int {
     walk_remap, // walk, and walk_context() reads a heap remap array one step after loading it (implies walk)
     walk_remap_slots,   // walk_remap, and the read of that array one slot per step (implies walk_remap)
     mremap,     // anon_vma (and mshare) design: mremap, mremap_move, mremap_done (move_vma's three parts)
-    migrate,    // anon_vma (and mshare) design: remove_migration_ptes() as a walk in steps (anon_walk_step)
+    migrate,    // remove_migration_ptes() as a walk in steps (anon_walk_step; walk_step under the COW context)
     count_
 };
 
@@ -381,13 +390,14 @@ inline const std::vector<phased_info>& phased_ops() {
          "time, and its mm does nothing else meanwhile.  With --phased walk an anon_vma walk can run "
          "around the move (B11, mutant mremap_skips_rmap_locks)"},
         {phased_op::migrate, "migrate",
-         "anon_vma and mshare designs: a migration whose unmap succeeded leaves its migration entries in the "
-         "page tables, and remove_migration_ptes(src, dst) runs as an anon_vma walk in steps "
-         "(`anon_walk_step`, as --phased walk's): each VMA the walk hands turns an entry there back into a "
-         "PTE, to the new folio; the last step frees the old folio.  Between steps a fault on an entry waits "
-         "(migration_entry_wait), and a --phased mremap's move carries entries with the PTEs: with "
-         "mremap_skips_rmap_locks the walk misses a moved entry and leaves it behind (B11's harm, "
-         "bug migration_entry_left)"},
+         "a migration whose unmap succeeded leaves its migration entries in the page tables, and "
+         "remove_migration_ptes(src, dst) runs as a walk in steps: under anon_vma (and mshare) an anon_vma walk "
+         "(`anon_walk_step`, as --phased walk's), under the COW context cow_context_walk (`walk_step`, one "
+         "context per step): each VMA the walk hands turns an entry there back into a PTE, to the new folio; "
+         "the last step frees the old folio.  Between steps a fault on an entry waits (migration_entry_wait) "
+         "and a move carries entries with the PTEs: with mremap_skips_rmap_locks the walk misses a moved entry "
+         "and leaves it behind (B11's harm, bug migration_entry_left).  Beside the COW context's RCU walk a "
+         "fork copies an entry too, and as coded the walk can miss the copy (finding 14)"},
     };
     return all;
 }

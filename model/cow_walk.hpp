@@ -7,7 +7,14 @@
 // descend to the left-most child unless it just moved up, (2) stop at the root, else
 // walk_context(curr), (3) parent = curr->parent, next = the next sibling ?: parent), and
 // rcu_read_unlock().  The caller is folio_referenced() from reclaim
-// (shrink_folio_list: the folio isolated, so a reference is held, and locked).
+// (shrink_folio_list: the folio isolated, so a reference is held, and locked), or, with
+// --phased migrate, remove_migration_ptes(src, dst) on the new folio (model/migrate.hpp):
+// the `migrate` step that unmapped begins the walk (walker_start), and rmap_one turns the
+// migration entry it finds back into a PTE (remove_migration_pte); an entry left at the
+// end is bug migration_entry_left.  A fork beside the walk copies entries
+// (model/fork.hpp), and as coded (post-order, a child at the head of its parent's list) it
+// can copy one into a context the walk has passed (finding 14); `--cow-fix
+// walk_parent_first` visits each context before its children instead (do_walk_step).
 //
 //   walk_begin(folio)  folio_get (the isolation's reference; it also keeps migration and
 //                      wp_can_reuse_anon_folio off the folio, as the folio lock does),
@@ -117,7 +124,9 @@ template <class S> typename S::domain::Bool enabled_walk_begin(const config& cfg
 
 template <class S> typename S::domain::Bool enabled_walk_step(const config& cfg, const S& s, const args&) {
     using B = typename S::domain::Bool;
-    return B(cfg.cow() && cfg.has_phase(phased_op::walk) && s.walker.folio != nil);
+    // --phased migrate: remove_migration_ptes walks in walk_steps too.
+    return B(cfg.cow() && (cfg.has_phase(phased_op::walk) || cfg.has_phase(phased_op::migrate)) &&
+             s.walker.folio != nil);
 }
 
 /// Does mm m map folio f (a PTE of m points to it)?
@@ -420,6 +429,24 @@ template <class S> void walker_skip_descendants(const config& cfg, S& s) {
         walker_end(cfg, s);
 }
 
+/// cow_context_walk() on folio f (its reference taken, walker.pending set): rcu_read_lock(),
+/// traverse_contexts() from the folio's context, which it visits first.  From walk_begin,
+/// and from --phased migrate's remove_migration_ptes (model/migrate.hpp).
+template <class S> void walker_start(const config& cfg, S& s, cint f) {
+    MODEL_TYPES(S);
+    auto& w = s.walker;
+    const auto& fo = s.folio[f.get()];
+    w.folio = f;
+    w.rcu = 1;   // rcu_read_lock()
+    w.exclusive_at_start = fo.mapcount == I(1);   // --cow-fix exclusive_at_walk_start
+    w.root = w.curr = fo.cow_context;
+    bug_on(s, bug::rmap_walk_freed_cow_context, !s.cow_ctx[w.root.get()].live);
+    w.parent = nil;
+    w.visited = 0;   // the loop starts at the root with (1)
+    walker_visit(cfg, s);   // "Visit root first."
+    walker_skip_descendants(cfg, s);
+}
+
 template <class S> void do_walk_begin(const config& cfg, S& s, const args& a) {
     MODEL_TYPES(S);
     if constexpr (D::is_symbolic) {
@@ -427,17 +454,8 @@ template <class S> void do_walk_begin(const config& cfg, S& s, const args& a) {
     } else {
         auto& fo = s.folio[a.folio];
         fo.refcount = fo.refcount + I(1);   // the isolation's folio_get
-        auto& w = s.walker;
-        w.folio = a.folio;
-        w.rcu = 1;   // rcu_read_lock()
-        w.exclusive_at_start = fo.mapcount == I(1);   // --cow-fix exclusive_at_walk_start
-        for (int m = 0; m < P::mms; ++m) w.pending[m] = s.mm[m].live && mm_maps_folio(s, m, a.folio);
-        w.root = w.curr = fo.cow_context;
-        bug_on(s, bug::rmap_walk_freed_cow_context, !s.cow_ctx[w.root.get()].live);
-        w.parent = nil;
-        w.visited = 0;   // the loop starts at the root with (1)
-        walker_visit(cfg, s);   // "Visit root first."
-        walker_skip_descendants(cfg, s);
+        for (int m = 0; m < P::mms; ++m) s.walker.pending[m] = s.mm[m].live && mm_maps_folio(s, m, a.folio);
+        walker_start(cfg, s, a.folio);
     }
 }
 
@@ -479,7 +497,25 @@ template <class S> void do_walk_step(const config& cfg, S& s, const args&) {
         w.rcu = 1;
         const cint old = w.curr;
         const bool held = w.held;
-        if (w.visited) {
+        if (cfg.fixed(cow_fix::walk_parent_first)) {
+            // --cow-fix walk_parent_first: the next context in pre-order: curr's first child,
+            // else the next sibling of curr or of its nearest ancestor below the root that has
+            // one; none: back at the root.  Outside RCU with nothing holding it, curr may be
+            // gone: a use-after-free (its ancestors are held by their children's references).
+            bug_on(s, bug::rmap_walk_freed_cow_context, w.curr_freed != 0);
+            if (w.curr_freed) {
+                walker_end(cfg, s);
+                return;
+            }
+            cint next = walker_view(s, w.curr).first_child;
+            cint k = w.curr;
+            for (int up = 0; up <= P::anon_vmas && next == nil && k != w.root && k != nil; ++up) {
+                const auto v = walker_view(s, k);
+                next = v.next_sibling;
+                k = v.parent;
+            }
+            w.curr = next != nil ? next : w.root;
+        } else if (w.visited) {
             // (3) parent = curr->parent; next = list_next_or_null_rcu(...) ?: parent.
             // Outside RCU with nothing holding it, curr may be gone: a use-after-free.
             bug_on(s, bug::rmap_walk_freed_cow_context, w.curr_freed != 0);
@@ -492,7 +528,7 @@ template <class S> void do_walk_step(const config& cfg, S& s, const args&) {
             w.curr = v.next_sibling != nil ? v.next_sibling : v.parent;
         }
         // (1) if (curr != parent) descend to the left-most child, as far as it goes.
-        for (int k = 0; k < P::anon_vmas && w.curr != w.parent; ++k) {
+        for (int k = 0; k < P::anon_vmas && w.curr != w.parent && !cfg.fixed(cow_fix::walk_parent_first); ++k) {
             const cint child = walker_view(s, w.curr).first_child;
             if (child == nil) break;
             w.curr = child;

@@ -48,6 +48,22 @@ template <class S> void copy_present_pte(const config& cfg, S& s, int m, int m2,
     });
 }
 
+/// --phased migrate: copy_nonpresent_pte() for a migration entry at vpage v, parent m ->
+/// child m2.  The child gets the entry; a writable one (is_cow_mapping) becomes readable in
+/// both, and no longer exclusive (make_readable_migration_entry): the model clears
+/// PageAnonExclusive on the old folio and on the new one remove_migration_ptes() maps
+/// (the walk's).  No reference or map count: the entry holds none.
+template <class S> void copy_migration_entry(S& s, int m, int m2, int v) {
+    if constexpr (!S::domain::is_symbolic) {
+        auto& e = s.migration_entry[m][v];
+        if (e.folio == nil) return;
+        e.writable = 0;
+        s.migration_entry[m2][v] = e;
+        s.folio[e.folio.get()].anon_exclusive = false;
+        if (s.walker.migrate_from == e.folio) s.folio[s.walker.folio.get()].anon_exclusive = false;
+    }
+}
+
 /// fork() of mm m into the lowest free mm slot m2.
 template <class S> typename S::domain::Bool enabled_fork(const config& cfg, const S& s, const args& a) {
     MODEL_TYPES(S);
@@ -79,7 +95,10 @@ template <class S> void do_fork(const config& cfg, S& s, const args& a) {
             D::when(!wipe, s, [&](S& s) { rmap::fork_vma(cfg, s, m, m2, i); });
             D::when(!wipe && pv.anon_vma != nil, s, [&](S& s) {   // vma_needs_copy()
                 for (int v = 0; v < P::va_pages; ++v)
-                    D::when(vma_covers(pv, I(v)), s, [&](S& s) { copy_present_pte(cfg, s, m, m2, i, v); });
+                    D::when(vma_covers(pv, I(v)), s, [&](S& s) {
+                        copy_present_pte(cfg, s, m, m2, i, v);
+                        copy_migration_entry(s, m, m2, v);
+                    });
             });
         });
         for (int v = 0; v < P::va_pages; ++v)

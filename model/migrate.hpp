@@ -15,21 +15,27 @@
 // walk as coded does (its exclusive early stop reads the map count the walk is
 // rebuilding: docs/cow-context-findings.md, finding 13).
 //
-// With --phased migrate (anon_vma and mshare designs, concrete engines) a migration whose
-// unmap succeeded leaves its entries in the page tables (state.migration_entry) and
-// remove_migration_ptes(src, dst) runs as an anon_vma walk in steps (anon_walk_step,
-// model/anon_walk.hpp): a fault on an entry waits meanwhile, and the move of a --phased
-// mremap (model/mremap.hpp) carries entries with the PTEs, so B11's race can leave one
-// behind (mutant mremap_skips_rmap_locks).  The unmap, and a failed migration's restore,
-// stay one step.
+// With --phased migrate (concrete engines) a migration whose unmap succeeded leaves its
+// entries in the page tables (state.migration_entry) and remove_migration_ptes(src, dst)
+// runs as a walk in steps: under the anon_vma design (and mshare's) an anon_vma walk
+// (anon_walk_step, model/anon_walk.hpp), under the COW context cow_context_walk as
+// --phased walk runs it (walk_step, model/cow_walk.hpp).  A fault on an entry waits
+// meanwhile (migration_entry_wait); a move (mremap, model/mremap.hpp) carries entries with
+// the PTEs, so B11's race can leave one behind (mutant mremap_skips_rmap_locks); a zap
+// (munmap, MADV_DONTNEED, exit) clears one (zap_nonpresent_ptes: model/tlb.hpp zap_pte);
+// an mprotect makes one read-only (change_pte_range); fork copies one, read-only in both
+// (copy_nonpresent_pte: model/fork.hpp), so the walk must reach the child too.  The unmap,
+// and a failed migration's restore, stay one step.
 //
 // Simplifications: without --phased migrate the migration is one step (no other cpu acts
 // while the entries are in place, so no fault waits on one, and a fork or mremap cannot
 // copy or move one); migration entries live only inside that step.  With it, the walk
 // begins in the step that unmapped (rmap_walk right after try_to_migrate: nothing runs
-// between the unmap and the copy), and only what may run beside an anon_vma walk runs
-// beside it (model/actions.hpp phases_allow: no fork, munmap or exit, so no entry is
-// copied or zapped).
+// between the unmap and the copy), and only what may run beside the walk runs beside it
+// (model/actions.hpp phases_allow: beside an anon_vma walk no fork, munmap or exit, which
+// take an anon_vma lock for write; beside the COW context's RCU walk, anything).  The
+// exclusive bit of an entry is the folio's PageAnonExclusive (a fork that copies an entry
+// clears it).  One migration walk at a time, and none beside another walk.
 //
 // Leaves out: isolation from the LRU, the folio lock, large folios, swap-backed
 // reclaim (try_to_unmap: the model has no swap).  A pinned folio or one with
@@ -43,21 +49,26 @@
 
 namespace model {
 
-template <class S> typename S::domain::Bool enabled_migrate(const config&, const S& s, const args& a) {
+template <class S> typename S::domain::Bool enabled_migrate(const config& cfg, const S& s, const args& a) {
     const auto& fo = s.folio[a.folio];
     // mshare region pages are shared (mapping nil), not anonymous: not migrated here.
+    if constexpr (!S::domain::is_symbolic)
+        if (cfg.has_phase(phased_op::migrate) && s.walker.folio != nil) return false;   // one walk at a time
     return fo.allocated && !fo.shmem && fo.mapcount != 0 && fo.refcount == fo.mapcount && fo.pincount == 0;
 }
 
-/// --phased migrate applies (the COW context's migration stays one step).
-inline bool phased_migrate(const config& cfg) { return !cfg.cow() && cfg.has_phase(phased_op::migrate); }
+/// --phased migrate applies.
+inline bool phased_migrate(const config& cfg) { return cfg.has_phase(phased_op::migrate); }
 
 /// --phased migrate: the unmap succeeded (entry[m][v]: the migration entries it made, each
 /// PTE still holding the folio and its write bit); the data is copied to the new folio
 /// dst, which takes src's mapping, index and PageAnonExclusive, unmapped (folio_migrate_mapping,
-/// folio_migrate_flags), and remove_migration_ptes(src, dst) begins: rmap_walk(dst) as an
-/// anon_vma walk in steps (model/anon_walk.hpp), its reference on dst the walker's, the
-/// migration's own on src kept until the walk ends (walker_end: end_remove_migration_ptes).
+/// folio_migrate_flags), and remove_migration_ptes(src, dst) begins: rmap_walk(dst) in
+/// steps, its reference on dst the walker's, the migration's own on src kept until the walk
+/// ends (walker_end: end_remove_migration_ptes).  Under the anon_vma design the walk is
+/// model/anon_walk.hpp's; under the COW context dst holds a reference on src's context (the
+/// files read do not show where dst's context pointer is set; the walk cannot work
+/// otherwise) and the walk is cow_context_walk from it (model/cow_walk.hpp).
 template <class S, class E>
 void begin_remove_migration_ptes(const config& cfg, S& s, cint src, cint dst, const E& entry) {
     using P = typename S::preset;
@@ -67,12 +78,9 @@ void begin_remove_migration_ptes(const config& cfg, S& s, cint src, cint dst, co
     to.mapcount = 0;
     to.refcount = 1;     // the walk's (rmap_walk holds the folio locked and referenced)
     from.refcount = 1;   // the migration's, on the old folio
+    if (cfg.cow()) cow::get(s, to.cow_context);
     auto& w = s.walker;
-    w.folio = dst;
     w.migrate_from = src;
-    w.anon_vma = to.mapping;
-    w.root = s.anon_vma[to.mapping.get()].root;   // anon_vma_lock_read(root)
-    w.curr = 0;
     for (int m = 0; m < P::mms; ++m)
         for (int v = 0; v < P::va_pages; ++v)
             if (entry[m][v]) {
@@ -81,7 +89,8 @@ void begin_remove_migration_ptes(const config& cfg, S& s, cint src, cint dst, co
                 p = pte_t<typename S::domain>{};
                 w.pending[m] = 1;
             }
-    anon_walk_next(cfg, s);
+    if (cfg.cow()) walker_start(cfg, s, dst);
+    else anon_walk_start(cfg, s, dst);
 }
 
 template <class S> void do_migrate(const config& cfg, S& s, const args& a) {

@@ -82,6 +82,9 @@ template <class S, class G> void zap_pte(S& s, int m, int v, G& g) {
     D::update(s.folio, pte.folio, [&](auto& x) { x.mapcount = x.mapcount - one; });
     D::update(g, pte.folio, [&](auto& x) { x = x + one; });
     s.pte[m][v] = pte_t<D>{};
+    // --phased migrate: zap_nonpresent_ptes() clears a migration entry (no rmap, no
+    // reference: the unmap dropped them); remove_migration_ptes() then finds none there.
+    if constexpr (!D::is_symbolic) s.migration_entry[m][v] = {};
 }
 
 /// tlb_finish_mmu(): flush the mm's TLBs, then free the batched pages (tlb_flush_mmu:

@@ -416,6 +416,12 @@ template <class S> void do_mprotect(const config& cfg, S& s, const args& a) {
             flush_tlb_mm(s, a.mm);
         });
     }
+    // --phased migrate: change_pte_range() makes a writable migration entry readable
+    // whatever the new protection ("A protection check is difficult so just be safe and
+    // disable write"), keeping its exclusive bit.
+    if constexpr (!D::is_symbolic)
+        if (!enomem)
+            for (int v = a.start; v < a.start + a.pages; ++v) s.migration_entry[a.mm][v].writable = 0;
 }
 
 /// madvise(MADV_WIPEONFORK | MADV_DONTFORK): madvise_update_vma -> vma_modify_flags.

@@ -190,7 +190,10 @@ template <class S> std::string objects_text(const S& s, unsigned kinds, const st
           << " locked for read, " << int(w.curr.v) << " VMA(s) handed to rmap_one so far\n";
     } else if ((kinds & obj_folio) && s.walker.folio.v != model::nil) {   // --phased walk (model/cow_walk.hpp)
         const auto& w = s.walker;
-        o << ind << "rmap walk of folio" << int(w.folio.v) << ": at " << idx("cow_context", w.curr.v)
+        o << ind << "rmap walk of folio" << int(w.folio.v)
+          << (w.migrate_from.v != model::nil ? " (remove_migration_ptes from folio" + std::to_string(w.migrate_from.v) + ")"
+                                             : std::string())
+          << ": at " << idx("cow_context", w.curr.v)
           << (w.visited ? " (visited)" : "") << ", root " << idx("cow_context", w.root.v)
           << (w.pin_mm.v != model::nil ? std::string(w.arr_loaded || w.arr_walking ? ", in walk_context" : ", in rmap_one") + " holding mm" +
                                                  std::to_string(w.pin_mm.v) + "'s mm_users"

@@ -109,10 +109,12 @@ inline model::op first_part(model::op o) {
 /// The steps of trace[i]'s operation: i and, if it starts an operation in parts, the
 /// later steps that finish it (a phased mremap's mremap_move and mremap_done, a phased
 /// fork's fork_done, a walk's steps up to the next walk, a migrate's anon_walk_steps up
-/// to the next anon walk or migrate), which a shrinker must drop
+/// to the next anon walk or migrate, or with cow_migrate_walks (--phased migrate under the
+/// COW context) its walk_steps up to the next walk or migrate), which a shrinker must drop
 /// together: without its first part a later part is not enabled, and a first part left
 /// without its later parts holds a lock for the rest of the trace.
-inline std::vector<std::size_t> operation_steps(const std::vector<action>& trace, std::size_t i) {
+inline std::vector<std::size_t> operation_steps(const std::vector<action>& trace, std::size_t i,
+                                                bool cow_migrate_walks = false) {
     using model::op;
     const action& x = trace[i];
     std::vector<std::size_t> out{i};
@@ -134,10 +136,15 @@ inline std::vector<std::size_t> operation_steps(const std::vector<action>& trace
             first_after(op::mremap_done, same_mm);
             break;
         case op::fork: first_after(op::fork_done, [&](const model::args& a) { return a.mm == x.a.mm && a.mm2 == x.a.mm2; }); break;
-        case op::walk_begin: steps_until_next(op::walk_step, op::walk_begin, op::walk_begin); break;
-        // A --phased migrate's remove_migration_ptes walks in anon_walk_steps too.
-        case op::anon_walk_begin: case op::migrate:
-            steps_until_next(op::anon_walk_step, op::anon_walk_begin, op::migrate);
+        case op::walk_begin:
+            steps_until_next(op::walk_step, op::walk_begin, cow_migrate_walks ? op::migrate : op::walk_begin);
+            break;
+        // A --phased migrate's remove_migration_ptes walks in anon_walk_steps too, or in
+        // walk_steps under the COW context.
+        case op::anon_walk_begin: steps_until_next(op::anon_walk_step, op::anon_walk_begin, op::migrate); break;
+        case op::migrate:
+            if (cow_migrate_walks) steps_until_next(op::walk_step, op::walk_begin, op::migrate);
+            else steps_until_next(op::anon_walk_step, op::anon_walk_begin, op::migrate);
             break;
         default: break;
     }
@@ -201,7 +208,7 @@ template <class S> std::vector<action> shrink(const config& cfg, std::vector<act
         for (bool progress = true; progress;) {
             progress = false;
             for (std::size_t i = 0; i < trace.size() && !progress; ++i) {
-                const auto steps = operation_steps(trace, i);
+                const auto steps = operation_steps(trace, i, cfg.cow() && model::phased_migrate(cfg));
                 if (steps.size() < 2) continue;
                 std::vector<action> t = without_steps(trace, steps);
                 if (auto c = breaks<S>(cfg, t, inv)) {

@@ -97,9 +97,6 @@ TEST_CASE("B11: the CLI finds the mutant from scratch, and refuses what it canno
     const auto cow = cli_test::run("check --design cow_context --phased mremap");
     CHECK(cow.code == 2);
     CHECK(cli_test::lines(cow.out) == 1);
-    const auto cow_migrate = cli_test::run("check --design cow_context --phased migrate");
-    CHECK(cow_migrate.code == 2);
-    CHECK(cli_test::lines(cow_migrate.out) == 1);
     // B11's harm: with --phased migrate the walk is remove_migration_ptes, and the entry the
     // move carried past it is left behind.
     const auto harm = cli_test::run(
