@@ -29,7 +29,8 @@
 //                       unmap_removes_records calls it first from the unmap paths and
 //                       splits straddling entries: model/rmap.hpp vma_unmap)
 //   folio_freed         the folio's context reference is dropped when the folio is freed
-//                       (the release site is not in the files read: inferred)
+//                       (mm/page_alloc.c at 783e3bdb5f85, __free_pages_prepare: an anon
+//                       folio's folio_cow_context() is cleared and put_cow_context())
 //   mm_teardown         drop_cow_context at __mmdrop: mm = NULL, put_cow_context
 //   put                 __put_cow_context: iterative, unlink from the parent's list, drop
 //                       the parent's reference, cascade while it hits zero
@@ -480,7 +481,7 @@ template <class S> void move_on_reuse(S& s, typename S::domain::Int f, int m) {
     });
 }
 
-/// The folio is freed: its context reference goes (release site inferred, see header).
+/// The folio is freed: its context reference goes (__free_pages_prepare, see header).
 template <class S> void folio_freed(S& s, typename S::domain::Int c, typename S::domain::Bool freed) {
     S::domain::when(freed && c != nil, s, [&](S& s) { put(s, c); });
 }

@@ -201,6 +201,8 @@ template <class S> void walker_end(const config& cfg, S& s) {
     MODEL_TYPES(S);
     const auto w = s.walker;
     s.walker = typename S::walker_t{};
+    // A migration's walk is judged by the entries it leaves (an mm whose entry was zapped
+    // meanwhile no longer maps the new folio: the generic check below passes it too).
     if (w.migrate_from != nil) end_remove_migration_ptes(cfg, s, w);
     if (s.bug == 0 && s.walk_missed == 0)
         for (int m = 0; m < P::mms; ++m)

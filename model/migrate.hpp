@@ -66,9 +66,11 @@ inline bool phased_migrate(const config& cfg) { return cfg.has_phase(phased_op::
 /// folio_migrate_flags), and remove_migration_ptes(src, dst) begins: rmap_walk(dst) in
 /// steps, its reference on dst the walker's, the migration's own on src kept until the walk
 /// ends (walker_end: end_remove_migration_ptes).  Under the anon_vma design the walk is
-/// model/anon_walk.hpp's; under the COW context dst holds a reference on src's context (the
-/// files read do not show where dst's context pointer is set; the walk cannot work
-/// otherwise) and the walk is cow_context_walk from it (model/cow_walk.hpp).
+/// model/anon_walk.hpp's; under the COW context dst holds a reference on src's context
+/// (__folio_migrate_mapping in the PoC's mm/migrate.c at 783e3bdb5f85:
+/// folio_set_cow_context(newfolio, folio_cow_context(folio)), get_cow_context once the
+/// refcount is frozen; src's goes when src is freed) and the walk is cow_context_walk from
+/// it (model/cow_walk.hpp).
 template <class S, class E>
 void begin_remove_migration_ptes(const config& cfg, S& s, cint src, cint dst, const E& entry) {
     using P = typename S::preset;
@@ -125,8 +127,8 @@ template <class S> void do_migrate(const config& cfg, S& s, const args& a) {
     // what the unmap left (0 on success) and rises with each entry restored
     // (remove_migration_pte: folio_get, folio_add_anon_rmap_pte).  The model walks src
     // and moves it to its new slot afterwards; under the COW context the new folio walks
-    // from src's context (the files read do not show where dst's context pointer is set;
-    // the walk cannot work otherwise).
+    // from src's context (__folio_migrate_mapping sets dst's pointer to it: see
+    // begin_remove_migration_ptes).
     const B complete = D::select(s.folio, f).mapcount == 0;
     if constexpr (!D::is_symbolic) {
         if (phased_migrate(cfg) && complete && nf != nil) return begin_remove_migration_ptes(cfg, s, a.folio, nf, entry);

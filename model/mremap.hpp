@@ -24,6 +24,9 @@
 //   mremap_done  do_vmi_munmap of the source range (its unlink_anon_vmas waits for a walk)
 // With `--phased walk` an anon_vma walk (model/anon_walk.hpp) can run between them: the
 // race of 38a76013ad80 (B11), shown by the mutant mremap_skips_rmap_locks.
+// move_ptes() moves a migration entry (--phased migrate: state.migration_entry) as it moves a
+// PTE, so a remove_migration_ptes() walk under way can miss a moved one (B11's harm; under
+// the COW context, finding 11's with --phased walk_remap).
 //
 // Leaves out: growing/shrinking (new_len != old_len), MREMAP_DONTUNMAP,
 // PMD/PUD-level moves (B8; so the THP path of B11, move_huge_pmd, is out too); without
