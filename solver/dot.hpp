@@ -10,7 +10,9 @@
 // (mm -> cow_context), the parent link and the children list (parent -> child,
 // dashed, in list order), folio -> cow_context, and each context's remap records
 // (remap_mt: one line per maple-tree entry, pgoff range -> offsets); a VMA shows
-// its PoC offset (vm_start - vm_pgoff) and DUMMY_ANON_VMA once faulted.
+// its PoC offset (vm_start - vm_pgoff) and DUMMY_ANON_VMA once faulted.  With --phased
+// migrate, a migration entry is a dashed node in its mm, drawn dashed to the old folio it
+// points to.
 //
 // Highlighting: the kinds of object the broken invariant talks about
 // (solver::objects_of).  For invariants over folios the culprits are narrowed
@@ -300,6 +302,17 @@ std::string to_dot(const config& cfg, const S& s, int violated, const std::strin
             // Lay the PTE out after the VMA that covers it (no line drawn).
             if (const int i = model::find_vma(s, m, model::cint(v)).v; i < P::vmas)
                 edges << "  " << id("vma", m, i) << " -> " << id("pte", m, v) << " [style=invis];\n";
+        }
+        for (int v = 0; v < P::va_pages; ++v) {   // --phased migrate: migration entries (not present)
+            const auto& e = s.migration_entry[m][v];
+            if (e.folio.v == model::nil) continue;
+            o << "    " << id("migration_entry", m, v) << " [label=\"migration entry [" << v << "] "
+              << (e.writable ? "rw" : "r-") << "\", shape=ellipse, style=\"filled,dashed\", fillcolor=\"#f3e3f7\""
+              << attrs(id("migration_entry", m, v)) << "];\n";
+            if (const std::string f = folio_ref(e.folio.v); !f.empty())
+                edges << "  " << id("migration_entry", m, v) << " -> " << f << " [style=dashed];\n";
+            if (const int i = model::find_vma(s, m, model::cint(v)).v; i < P::vmas)
+                edges << "  " << id("vma", m, i) << " -> " << id("migration_entry", m, v) << " [style=invis];\n";
         }
         for (int r = 0; r < model::regions_of<P>; ++r) {   // mshare windows onto a region
             const auto& g = s.region[r];

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "cli_run.hpp"
+#include "solver/dot.hpp"
 #include "solver/explore.hpp"
 #include "tests/scenario.hpp"
 
@@ -98,6 +99,27 @@ TEST_CASE("phased migrate, COW context: remove_migration_ptes walks the contexts
     }
     // Each walk_step visits one context (pre-order with walk_parent_first: mm1's, then
     // mm2's), the last one finds the walk back at the root and ends it.
+    // An exit beside the walk zaps its entry; the walk then has nothing to restore there.
+    {
+        auto e = s;
+        REQUIRE(model::enabled(cfg, e, act::exit(2)));
+        REQUIRE(model::step(cfg, e, act::exit(2)));
+        CHECK(e.migration_entry[2][0].folio == model::nil);
+        CHECK_FALSE(model::enabled(cfg, e, act::exit(0)));   // the walk holds mm0's mm_users
+        for (int k = 0; k < 8 && e.walker.folio != model::nil; ++k) REQUIRE(model::step(cfg, e, walk_step));
+        CHECK(e.walker.folio == model::nil);
+        CHECK(e.bug == 0);
+        CHECK(e.walk_missed == 0);
+        CHECK(e.folio[1].mapcount == 2);
+        CHECK_FALSE(e.folio[0].allocated);
+        for (auto inv_id : {inv::no_kernel_bug, inv::rmap_complete, inv::refcount_exact})
+            CHECK(props::holds(inv_id, cfg, e));
+    }
+    // The object graph draws each entry, dashed, to the old folio it points to.
+    const std::string g = solver::to_dot(cfg, s, -1, "");
+    CHECK(g.find("migration_entry1_0 [label=\"migration entry [0] r-\"") != std::string::npos);
+    CHECK(g.find("migration_entry2_0 -> folio0 [style=dashed]") != std::string::npos);
+    CHECK(g.find("migration_entry0_0") == std::string::npos);   // mm0's is a PTE again
     auto rest = three_gens;
     for (const auto& x : {walk_step, walk_step, walk_step, act::switch_mm(1, 1), act::read(1, 1, 0)}) rest.push_back(x);
     const auto done = run<default_state>(cfg, rest);
