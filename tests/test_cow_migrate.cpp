@@ -99,6 +99,25 @@ TEST_CASE("phased migrate, COW context: remove_migration_ptes walks the contexts
     }
     // Each walk_step visits one context (pre-order with walk_parent_first: mm1's, then
     // mm2's), the last one finds the walk back at the root and ends it.
+    // An mprotect beside the walk makes a writable entry read-only, even one that adds
+    // PROT_WRITE (change_pte_range: "A protection check is difficult so just be safe and
+    // disable write").  Under the COW context a writable entry is restored in the migrate
+    // step itself (its folio's context is its mapper's, the walk's root), so the entry is
+    // made writable by hand here.
+    {
+        auto w = s;
+        w.migration_entry[1][0].writable = 1;
+        REQUIRE(model::enabled(cfg, w, act::mprotect(1, 0, 1, true)) == false);   // already PROT_WRITE: no change
+        REQUIRE(model::enabled(cfg, w, act::mprotect(1, 0, 1, false)));
+        REQUIRE(model::step(cfg, w, act::mprotect(1, 0, 1, false)));
+        CHECK(w.migration_entry[1][0].folio == 0);
+        CHECK(w.migration_entry[1][0].writable == 0);
+        w.migration_entry[1][0].writable = 1;   // and PROT_WRITE back
+        REQUIRE(model::enabled(cfg, w, act::mprotect(1, 0, 1, true)));
+        REQUIRE(model::step(cfg, w, act::mprotect(1, 0, 1, true)));
+        CHECK(w.migration_entry[1][0].folio == 0);
+        CHECK(w.migration_entry[1][0].writable == 0);
+    }
     // An exit beside the walk zaps its entry; the walk then has nothing to restore there.
     {
         auto e = s;
