@@ -499,16 +499,20 @@ template <class S> void do_walk_step(const config& cfg, S& s, const args&) {
         w.rcu = 1;
         const cint old = w.curr;
         const bool held = w.held;
-        if (cfg.fixed(cow_fix::walk_parent_first)) {
-            // --cow-fix walk_parent_first: the next context in pre-order: curr's first child,
-            // else the next sibling of curr or of its nearest ancestor below the root that has
-            // one; none: back at the root.  Outside RCU with nothing holding it, curr may be
-            // gone: a use-after-free (its ancestors are held by their children's references).
+        const bool pre_order = cfg.fixed(cow_fix::walk_parent_first);
+        if (w.visited || pre_order) {
+            // Reading curr's links: outside RCU with nothing holding it, curr may be gone, a
+            // use-after-free (its ancestors are held by their children's references).
             bug_on(s, bug::rmap_walk_freed_cow_context, w.curr_freed != 0);
             if (w.curr_freed) {
                 walker_end(cfg, s);
                 return;
             }
+        }
+        if (pre_order) {
+            // --cow-fix walk_parent_first: the next context in pre-order: curr's first child,
+            // else the next sibling of curr or of its nearest ancestor below the root that has
+            // one; none: back at the root.
             cint next = walker_view(s, w.curr).first_child;
             cint k = w.curr;
             for (int up = 0; up <= P::anon_vmas && next == nil && k != w.root && k != nil; ++up) {
@@ -517,23 +521,18 @@ template <class S> void do_walk_step(const config& cfg, S& s, const args&) {
                 k = v.parent;
             }
             w.curr = next != nil ? next : w.root;
-        } else if (w.visited) {
-            // (3) parent = curr->parent; next = list_next_or_null_rcu(...) ?: parent.
-            // Outside RCU with nothing holding it, curr may be gone: a use-after-free.
-            bug_on(s, bug::rmap_walk_freed_cow_context, w.curr_freed != 0);
-            if (w.curr_freed) {
-                walker_end(cfg, s);
-                return;
+        } else {
+            if (w.visited) {   // (3) parent = curr->parent; next = list_next_or_null_rcu(...) ?: parent.
+                const auto v = walker_view(s, w.curr);
+                w.parent = v.parent;
+                w.curr = v.next_sibling != nil ? v.next_sibling : v.parent;
             }
-            const auto v = walker_view(s, w.curr);
-            w.parent = v.parent;
-            w.curr = v.next_sibling != nil ? v.next_sibling : v.parent;
-        }
-        // (1) if (curr != parent) descend to the left-most child, as far as it goes.
-        for (int k = 0; k < P::anon_vmas && w.curr != w.parent && !cfg.fixed(cow_fix::walk_parent_first); ++k) {
-            const cint child = walker_view(s, w.curr).first_child;
-            if (child == nil) break;
-            w.curr = child;
+            // (1) if (curr != parent) descend to the left-most child, as far as it goes.
+            for (int k = 0; k < P::anon_vmas && w.curr != w.parent; ++k) {
+                const cint child = walker_view(s, w.curr).first_child;
+                if (child == nil) break;
+                w.curr = child;
+            }
         }
         w.visited = 1;
         // --cow-fix walk_pins_context: a reference on the context about to be visited (the

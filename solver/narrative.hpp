@@ -180,20 +180,20 @@ template <class S> std::string objects_text(const S& s, unsigned kinds, const st
               << (fo.cow_context.v != model::nil ? " cow_context=" + idx("cow_context", fo.cow_context.v) : std::string())
               << " data=" << int(fo.content.v) << "\n";
         }
+    // --phased migrate: the walk is remove_migration_ptes() (model/migrate.hpp).
+    const std::string walk_of =
+        "rmap walk of folio" + std::to_string(int(s.walker.folio.v)) +
+        (s.walker.migrate_from.v != model::nil
+             ? " (remove_migration_ptes from folio" + std::to_string(int(s.walker.migrate_from.v)) + ")"
+             : std::string());
     if ((kinds & obj_folio) && s.walker.folio.v != model::nil && s.walker.anon_vma.v != model::nil) {
         // --phased walk under anon_vma (model/anon_walk.hpp)
         const auto& w = s.walker;
-        o << ind << "rmap walk of folio" << int(w.folio.v)
-          << (w.migrate_from.v != model::nil ? " (remove_migration_ptes from folio" + std::to_string(w.migrate_from.v) + ")"
-                                             : std::string())
-          << ": " << idx("anon_vma", w.anon_vma.v) << "'s tree, root " << idx("anon_vma", w.root.v)
+        o << ind << walk_of << ": " << idx("anon_vma", w.anon_vma.v) << "'s tree, root " << idx("anon_vma", w.root.v)
           << " locked for read, " << int(w.curr.v) << " VMA(s) handed to rmap_one so far\n";
     } else if ((kinds & obj_folio) && s.walker.folio.v != model::nil) {   // --phased walk (model/cow_walk.hpp)
         const auto& w = s.walker;
-        o << ind << "rmap walk of folio" << int(w.folio.v)
-          << (w.migrate_from.v != model::nil ? " (remove_migration_ptes from folio" + std::to_string(w.migrate_from.v) + ")"
-                                             : std::string())
-          << ": at " << idx("cow_context", w.curr.v)
+        o << ind << walk_of << ": at " << idx("cow_context", w.curr.v)
           << (w.visited ? " (visited)" : "") << ", root " << idx("cow_context", w.root.v)
           << (w.pin_mm.v != model::nil ? std::string(w.arr_loaded || w.arr_walking ? ", in walk_context" : ", in rmap_one") + " holding mm" +
                                                  std::to_string(w.pin_mm.v) + "'s mm_users"

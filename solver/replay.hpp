@@ -94,7 +94,8 @@ inline std::vector<action> simpler_params(const config& cfg, const action& x) {
 /// part `o` is, or `o` itself: a phased mremap's mremap_move and mremap_done, a
 /// phased fork's fork_done and a walk's steps belong to the operation begun by
 /// mremap, fork, walk_begin or anon_walk_begin (see operation_steps; with --phased
-/// migrate, anon_walk_step belongs to migrate as well: picker::swarm_kinds).
+/// migrate, the walk's steps, anon_walk_step or under the COW context walk_step, belong
+/// to migrate as well: picker::swarm_kinds).
 inline model::op first_part(model::op o) {
     using model::op;
     switch (o) {
