@@ -7,7 +7,8 @@
 // pinned PageAnonExclusive folio is copied for the child at once
 // (copy_present_page), any other anon folio is shared: PageAnonExclusive
 // cleared, mapcount and refcount raised, and a writable PTE write-protected in
-// both parent and child.  dup_mmap ends with flush_tlb_mm(oldmm).
+// both parent and child.  dup_mmap ends with flush_tlb_mm(oldmm).  With --phased
+// migrate a migration entry is copied too (copy_nonpresent_pte: copy_migration_entry).
 //
 // The child takes the lowest free mm slot (the action's mm2 is checked to be
 // it, so the choice needs no variable).  The child runs on no cpu until a
