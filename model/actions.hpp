@@ -199,12 +199,10 @@ inline std::vector<action> actions(const config& cfg) {
                 if (m != m2) out.push_back({op::fork_done, {.mm = m, .mm2 = m2}});
     if (cfg.cow() && cfg.has_phase(phased_op::walk))
         for (int f = 0; f < L.folios; ++f) out.push_back({op::walk_begin, {.folio = f}});
-    if (cfg.cow() && (cfg.has_phase(phased_op::walk) || phased_migrate(cfg)))   // --phased migrate's walk too
-        out.push_back({op::walk_step, {}});
+    if (cfg.cow() && cfg.walks_in_steps()) out.push_back({op::walk_step, {}});
     if (!cfg.cow() && cfg.has_phase(phased_op::walk))
         for (int f = 0; f < L.folios; ++f) out.push_back({op::anon_walk_begin, {.folio = f}});
-    if (!cfg.cow() && (cfg.has_phase(phased_op::walk) || phased_migrate(cfg)))   // --phased migrate's walk too
-        out.push_back({op::anon_walk_step, {}});
+    if (!cfg.cow() && cfg.walks_in_steps()) out.push_back({op::anon_walk_step, {}});
     if (phased_mremap(cfg))
         for (int m = 0; m < L.mms; ++m) {
             out.push_back({op::mremap_move, {.mm = m}});

@@ -314,8 +314,9 @@ inline const std::vector<cow_fix_info>& cow_fixes() {
          "hands a parent's VMA before its fork children's; needs fork_links_first.  As coded a context's "
          "children come before it (post-order), so a fork beside remove_migration_ptes() can link its child "
          "at the head of a list the walk has passed and copy the parent's migration entry, which the walk "
-         "then never reaches (--phased migrate: finding 14).  Only the walk in steps changes: in one step the "
-         "order is not observable with exclusive_at_walk_start"},
+         "then never reaches (--phased migrate: finding 14).  The one-step walk follows the same order: there, "
+         "with exclusive_at_walk_start, the order changes how many contexts a walk examines before the "
+         "exclusive early stop, not which mappings it finds"},
     };
     return all;
 }
@@ -440,6 +441,9 @@ struct config {
     bool cow() const { return rmap == design::cow_context; }
     bool mshare() const { return rmap == design::mshare; }
     bool has_phase(phased_op p) const { return phased & (1u << static_cast<int>(p)); }
+    /// An rmap walk runs in steps (walk_step / anon_walk_step): --phased walk, or --phased
+    /// migrate's remove_migration_ptes().
+    bool walks_in_steps() const { return has_phase(phased_op::walk) || has_phase(phased_op::migrate); }
     config& phase(phased_op p) {
         phased |= 1u << static_cast<int>(p);
         if (p == phased_op::walk_remap_slots) phase(phased_op::walk_remap);

@@ -35,7 +35,8 @@
 //   put                 __put_cow_context: iterative, unlink from the parent's list, drop
 //                       the parent's reference, cascade while it hits zero
 //   walk                cow_context_walk -> traverse_contexts (root first, then the
-//                       descendants in post-order along first_child / next_sibling),
+//                       descendants in post-order along first_child / next_sibling;
+//                       --cow-fix walk_parent_first: in pre-order),
 //                       walk_context (dead mm skipped, was_exclusive, offset 0, the
 //                       exclusive early stop, the distinct recorded offsets collected with
 //                       the dynarray append as coded, each walked), walk_context_remap (VMAs
@@ -597,6 +598,31 @@ typename S::domain::Bool walk_context(const config& cfg, S& s, typename S::domai
     return !stop;
 }
 
+/// --cow-fix walk_parent_first, every step at once: the contexts below root in pre-order,
+/// each before its children: curr's first child, else the next sibling of curr or of its
+/// nearest ancestor below root that has one; none left: back at root, the end (as
+/// model/cow_walk.hpp's do_walk_step goes, one context per step).
+template <class S, class F>
+void walk_descendants_parent_first(const config& cfg, S& s, typename S::domain::Int f, typename S::domain::Int root,
+                                   typename S::domain::Bool go, typename S::domain::Bool exclusive_at_start, F& visit,
+                                   walk_cost<typename S::domain::Int>* cost) {
+    MODEL_TYPES(S);
+    I curr = root;
+    for (int it = 0; it + 1 < P::anon_vmas; ++it) {   // each context below root once
+        if (D::known_false(go)) break;
+        I next = D::select(s.cow_ctx, curr).first_child, k = curr;
+        for (int up = 0; up + 1 < P::anon_vmas; ++up) {
+            const B climb = next == nil && k != root;
+            const auto x = D::select(s.cow_ctx, k);
+            next = D::ite(climb, x.next_sibling, next);
+            k = D::ite(climb, x.parent, k);
+        }
+        go = go && next != nil;
+        go = go && walk_context(cfg, s, f, next, go, exclusive_at_start, visit, cost);
+        curr = D::ite(go, next, curr);
+    }
+}
+
 /// cow_context_walk(folio, rwc), every step at once: rcu_read_lock, traverse_contexts
 /// from folio->cow_context, rcu_read_unlock.  See walk_context() for visit().
 template <class S, class F>
@@ -613,6 +639,7 @@ void walk(const config& cfg, S& s, typename S::domain::Int f, typename S::domain
     go = go && walk_context(cfg, s, f, root, go, exclusive_at_start, visit, cost);
     // --inject cow_walk_skips_descendants: the traversal ends after the folio's context.
     if (cfg.has(mutant::cow_walk_skips_descendants)) go = false;
+    if (cfg.fixed(cow_fix::walk_parent_first)) return walk_descendants_parent_first(cfg, s, f, root, go, exclusive_at_start, visit, cost);
     I curr = root, parent = nil;
     for (int it = 0; it < 2 * P::anon_vmas + 1; ++it) {
         if (D::known_false(go)) break;

@@ -14,7 +14,8 @@
 // end is bug migration_entry_left.  A fork beside the walk copies entries
 // (model/fork.hpp), and as coded (post-order, a child at the head of its parent's list) it
 // can copy one into a context the walk has passed (finding 14); `--cow-fix
-// walk_parent_first` visits each context before its children instead (do_walk_step).
+// walk_parent_first` visits each context before its children instead (do_walk_step; the
+// one-step walk likewise: model/cow_context.hpp walk_descendants_parent_first).
 //
 //   walk_begin(folio)  folio_get (the isolation's reference; it also keeps migration and
 //                      wp_can_reuse_anon_folio off the folio, as the folio lock does),
@@ -123,10 +124,7 @@ template <class S> typename S::domain::Bool enabled_walk_begin(const config& cfg
 }
 
 template <class S> typename S::domain::Bool enabled_walk_step(const config& cfg, const S& s, const args&) {
-    using B = typename S::domain::Bool;
-    // --phased migrate: remove_migration_ptes walks in walk_steps too.
-    return B(cfg.cow() && (cfg.has_phase(phased_op::walk) || cfg.has_phase(phased_op::migrate)) &&
-             s.walker.folio != nil);
+    return typename S::domain::Bool(cfg.cow() && cfg.walks_in_steps() && s.walker.folio != nil);
 }
 
 /// Does mm m map folio f (a PTE of m points to it)?

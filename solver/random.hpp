@@ -122,12 +122,13 @@ struct picker {
     std::array<std::vector<int>, model::op_count> groups;
     std::vector<int> kinds;   // each operation repeated op_weight times
 
-    bool migrate_walks = false;   // --phased migrate: the walk's steps go with migrate too
-    model::op migrate_walk_step = model::op::anon_walk_step;   // walk_step under the COW context
+    /// --phased migrate: the walk's step operation (walk_step under the COW context,
+    /// anon_walk_step else), kept in a swarm with migrate too; -1 without it.
+    int migrate_walk_step = -1;
 
-    explicit picker(const config& cfg)
-        : acts(model::actions(cfg)), groups(by_op(acts)), migrate_walks(model::phased_migrate(cfg)),
-          migrate_walk_step(cfg.cow() ? model::op::walk_step : model::op::anon_walk_step) {
+    explicit picker(const config& cfg) : acts(model::actions(cfg)), groups(by_op(acts)) {
+        if (model::phased_migrate(cfg))
+            migrate_walk_step = static_cast<int>(cfg.cow() ? model::op::walk_step : model::op::anon_walk_step);
         for (int k = 0; k < model::op_count; ++k)
             if (!groups[k].empty())
                 for (int w = 0; w < op_weight(static_cast<model::op>(k)); ++w) kinds.push_back(k);
@@ -146,10 +147,10 @@ struct picker {
         std::array<bool, model::op_count> bit{}, keep{};
         for (int k = 0; k < model::op_count; ++k) bit[k] = !groups[k].empty() && (r.next() >> 63) != 0;
         bool any = false;
-        const int walk_step = static_cast<int>(migrate_walk_step), migrate = static_cast<int>(model::op::migrate);
+        const int migrate = static_cast<int>(model::op::migrate);
         for (int k = 0; k < model::op_count; ++k)
             any |= keep[k] = !groups[k].empty() && (bit[static_cast<int>(first_part(static_cast<model::op>(k)))] ||
-                                                    (migrate_walks && k == walk_step && bit[migrate]));
+                                                    (k == migrate_walk_step && bit[migrate]));
         if (!any) return kinds;
         std::vector<int> ks;
         for (int k : kinds)

@@ -126,6 +126,9 @@ TEST_CASE("rmap cost: the compare sweeps follow each design's allocation and wal
     using solver::cost::sweep;
     using solver::cost::measure;
     const auto av_cfg = design(false), cc_cfg = design(true);
+    auto post_order_cfg = cc_cfg;   // every fix but walk_parent_first
+    post_order_cfg.cow_fixed &= ~(1u << static_cast<int>(model::cow_fix::walk_parent_first));
+    REQUIRE(cc_cfg.fixed(model::cow_fix::walk_parent_first));
     auto both = [&](sweep w, int x) {
         const auto t = solver::cost::workload(w, x);
         const auto av = measure<double_state>(av_cfg, t), cc = measure<double_state>(cc_cfg, t);
@@ -165,11 +168,18 @@ TEST_CASE("rmap cost: the compare sweeps follow each design's allocation and wal
             int handed = 2 * (d + 1);
             for (int k = 0; k < d; ++k) handed += d + 1 - k;
             CHECK(av.walk_total.handed == handed);
-            // COW contexts: the shared folio walks every context, the original page-0 folio
-            // (mapped by mm<d> only) stops at the first context that maps it (the deepest,
-            // post-order) after the root's VMA; each copy stops in its own context.
-            CHECK(cc.walk_total.handed == (d + 1) + 2 + d);
-            CHECK(cc.walk_total.wasted() == 1);
+            // COW contexts, every fix: the shared folio walks every context; the original
+            // page-0 folio (mapped by mm<d> only) walks the root and each context down the
+            // chain (walk_parent_first: pre-order), each handing its VMA, where a COW copy is
+            // mapped (wasted), until mm<d>'s confirms; each copy stops in its own context.
+            CHECK(cc.walk_total.handed == (d + 1) + (d + 1) + d);
+            CHECK(cc.walk_total.wasted() == d);
+            // As coded (post-order) the deepest context comes right after the root: the
+            // chain's price of walk_parent_first (finding 14) is d - 1 wasted VMAs.
+            const auto po = measure<double_state>(post_order_cfg, solver::cost::workload(sweep::depth, d));
+            CHECK(po.broken == "");
+            CHECK(po.walk_total.handed == (d + 1) + 2 + d);
+            CHECK(po.walk_total.wasted() == 1);
         }
     }
     SECTION("fork width: two AVCs and an anon_vma per child; one context per child") {

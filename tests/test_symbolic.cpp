@@ -238,6 +238,13 @@ TEST_CASE("symbolic and concrete interpretations agree on random reachable state
         agreement(cfg, 7u, 200);
         solver::set_folding(true);
     }
+    SECTION("COW context design, as coded and with every --cow-fix (walk_parent_first's pre-order walk too)") {
+        config c = cfg;
+        c.rmap = model::design::cow_context;
+        agreement(c, 41u, 200);
+        for (const auto& f : model::cow_fixes()) c.fix(f.id);
+        agreement(c, 43u, 200);
+    }
     SECTION("mshare design, every flush strategy and address mode (model/mshare.hpp)") {
         for (auto f : {model::mshare_flush::attacher_list, model::mshare_flush::notifier, model::mshare_flush::flush_all})
             for (auto a : {model::mshare_addr::per_process, model::mshare_addr::same}) {
