@@ -27,6 +27,7 @@ from zoo import ROOT, fmt, run  # noqa: E402  (the same process runner and wall 
 F11_BOUNDS = "--bounds default --mms 1 --vmas 2 --va-pages 4 --folios 2 --anon-vmas 1 --cpus 1"
 F12_BOUNDS = "--bounds double --mms 1 --vmas 4 --va-pages 4 --folios 3 --anon-vmas 1 --cpus 1"
 F12_FROM = "--from counterexamples/cow_context/unmap_shifts_remap_array.itf.json --from-step 9"
+F12_THREE_SLOTS = "--bounds double --mms 1 --vmas 3 --va-pages 4 --folios 3 --anon-vmas 1 --cpus 1"
 F12_SIX = "--actions mmap,write,mremap,munmap,walk_begin,walk_step"
 F14_BOUNDS = ("--bounds default --mms 4 --vmas 1 --va-pages 1 --folios 2 --anon-vmas 4 --cpus 1 "
               "--invariant no_kernel_bug --actions mmap,write,fork,migrate,walk_step")
@@ -49,11 +50,22 @@ RUNS = [
     ("f12_setup_fixed_six", "findings doc, finding 12: from the setup, six actions, every fix", [],
      f"explore --phased walk_remap_slots {F12_BOUNDS} --depth 10 {F12_SIX} {F12_FROM} --seconds 300", "clean", 330),
     ("f12_scratch_fixed", "findings doc, finding 12: from scratch at three VMA slots, every fix", [],
-     "explore --phased walk_remap_slots --bounds double --mms 1 --vmas 3 --va-pages 4 --folios 3 --anon-vmas 1 "
-     f"--cpus 1 --depth 11 {F12_SIX} --seconds 500", "clean", 530),
-    ("f12_random_double", "findings doc, finding 12: random search at double, every other fix",
+     f"explore --phased walk_remap_slots {F12_THREE_SLOTS} --depth 11 {F12_SIX} --seconds 500", "clean", 530),
+    ("f12_scratch_finds_f11", "findings doc, finding 12: from scratch, finding 11 comes first",
      ["walk_rereads_remaps"],
-     "check --phased walk_remap_slots --bounds double --seed 1 --budget 200000000 --seconds 60 --quiet", "clean", 90),
+     f"explore --phased walk_remap_slots {F12_THREE_SLOTS} --depth 12 {F12_SIX} --seconds 400", "violation", 430),
+    ("f12_scratch_random_f11", "findings doc, finding 12: random search there, finding 11 first",
+     ["walk_rereads_remaps"],
+     f"check --phased walk_remap_slots {F12_THREE_SLOTS} --seed 1 --budget 200000000 --seconds 120 --quiet",
+     "violation", 150),
+    ("f12_random_double", "findings doc, finding 12: random search at double, every other fix (finding 11 first)",
+     ["walk_rereads_remaps"],
+     "check --phased walk_remap_slots --bounds double --seed 1 --budget 200000000 --seconds 60 --quiet", "violation",
+     90),
+    ("f12_random_double_no_swarm", "findings doc, finding 12: the same without swarm testing",
+     ["walk_rereads_remaps"],
+     "check --phased walk_remap_slots --bounds double --seed 1 --budget 200000000 --seconds 60 --no-swarm --quiet",
+     "unknown", 90),
     ("f12_check_slots", "findings doc, finding 12: every fix, --phased walk_remap_slots", [],
      f"check --phased walk_remap_slots --seed 3 {TEN_MILLION}", "clean", 300),
     ("f12_check_three_phases", "findings doc, finding 12: every fix, fork, walk_vma, walk_remap_slots", [],
@@ -125,9 +137,10 @@ def main():
         v = j.get("violation") or {}
         row = {"name": name, "quoted": quoted, "fixes_off": off, "command": "cowcheck " + cmd, "expect": expect,
                "exit": rc, "verdict": VERDICT.get(rc, f"exit {rc}"), "s": wall, "date": date, "commit": commit,
-               "clean_depth": j.get("clean_depth"), "states": j.get("states") or j.get("pairs"),
-               "steps": j.get("steps"), "length": v.get("length"), "invariant": v.get("invariant"),
-               "sequences": j.get("sequences")}
+               "clean_depth": j.get("clean_depth"), "states": j.get("states"), "steps": j.get("steps"),
+               "length": v.get("length"), "invariant": v.get("invariant")}
+        if args.startswith("refine"):   # refine --random: sequences of `steps` steps, state pairs compared
+            row.update(steps=None, sequences=j.get("runs"), steps_per_sequence=j.get("steps"), pairs=j.get("pairs"))
         rows.append(row)
         print(json.dumps(row), flush=True)
     with open(old_path, "w") as f:
@@ -154,7 +167,8 @@ def write_table(rows):
         if r.get("steps"):
             figs.append(f"{r['steps']:,} steps")
         if r.get("sequences"):
-            figs.append(f"{r['sequences']:,} sequences")
+            figs.append(f"{r['sequences']:,} sequences of {r['steps_per_sequence']} steps, "
+                        f"{r['pairs']:,} state pairs")
         mark = "" if r["verdict"] == r["expect"] else " **(not as expected)**"
         lines.append(f"| `{r['name']}` | {r['quoted']} | {', '.join(r['fixes_off']) or '—'} | {r['verdict']} "
                      f"({r['expect']}){mark} | {'; '.join(figs) or '—'} | {fmt(r['s'])} | {r['date']}, {r['commit']} |")
