@@ -35,12 +35,12 @@ struct walk_seen {
     int contexts = 0;       // walk_context() calls on a context with a live mm
 };
 
-/// cow_context_walk(folio0) in one step on a copy of s (the callback changes nothing).
-walk_seen walk_of_folio0(const model::config& cfg, const default_state& s) {
+/// cow_context_walk(folio) in one step on a copy of s (the callback changes nothing).
+walk_seen walk_of_folio0(const model::config& cfg, const default_state& s, int folio = 0) {
     auto w = s;
     walk_seen seen;
     model::cow::walk_cost<model::cint> cost;
-    model::cow::walk(cfg, w, model::cint(0), true, [&](bool hit, int m, int, model::cint) {
+    model::cow::walk(cfg, w, model::cint(folio), true, [&](bool hit, int m, int, model::cint) {
         if (hit) seen.mms.push_back(m);
     }, &cost);
     seen.contexts = cost.contexts.get();
@@ -90,19 +90,29 @@ TEST_CASE("walk_parent_first: with every other fix, random runs reach the same s
     const auto post = cow_cfg(false), pre = cow_cfg(true);
     const auto acts = model::actions(pre);
     REQUIRE(acts.size() == model::actions(post).size());
+    // Four picks in five from the operations that build a fork tree sharing folios and walk
+    // it (mmap, write, fork, migrate), so that the two orders differ often.
+    std::vector<action> focus;
+    for (const auto& x : acts)
+        if (x.kind == op::mmap || x.kind == op::write || x.kind == op::fork || x.kind == op::migrate)
+            focus.push_back(x);
     std::mt19937 rng(20261207u);
-    std::uniform_int_distribution<std::size_t> pick(0, acts.size() - 1);
-    int steps = 0, walks = 0;
-    for (int run = 0; run < 300; ++run) {
+    std::uniform_int_distribution<std::size_t> pick_any(0, acts.size() - 1), pick_focus(0, focus.size() - 1);
+    auto pick = [&](std::mt19937& r) -> const action& { return r() % 5 ? focus[pick_focus(r)] : acts[pick_any(r)]; };
+    int steps = 0, walks = 0, reordered = 0;
+    for (int run = 0; run < 500; ++run) {
         auto a = model::initial_state<default_state>(&pre);
         auto b = a;
         std::vector<action> done;
         for (int n = 0, tries = 0; n < 60 && tries < 20000; ++tries) {
-            const action& x = acts[pick(rng)];
+            const action& x = pick(rng);
             const bool ea = model::enabled(pre, a, x), eb = model::enabled(post, b, x);
             INFO(trace_text(done) << "then " << model::describe(x));
             REQUIRE(ea == eb);
             if (!ea) continue;
+            // A migration whose walks meet the mms in another order with the fix than without.
+            const bool differ = x.kind == op::migrate &&
+                                walk_of_folio0(pre, a, x.a.folio).mms != walk_of_folio0(post, b, x.a.folio).mms;
             const bool ia = model::step(pre, a, x), ib = model::step(post, b, x);
             REQUIRE(ia == ib);
             if (!ia) continue;   // out of bounds: not taken
@@ -110,9 +120,12 @@ TEST_CASE("walk_parent_first: with every other fix, random runs reach the same s
             ++n;
             ++steps;
             walks += x.kind == op::migrate;
+            reordered += differ;
             REQUIRE(model::generic::equal(a, b));
         }
     }
+    INFO(steps << " steps, " << walks << " migrations, " << reordered << " of them walked in another order");
     CHECK(steps > 10000);
     CHECK(walks > 100);   // the one-step rmap walks (migration: try_to_migrate, remove_migration_ptes)
+    CHECK(reordered > 100);
 }
