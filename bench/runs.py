@@ -86,7 +86,7 @@ RUNS = [
     ("f14_check_migrate_fork", "findings doc, finding 14: every fix, migrate and fork", [],
      f"check --phased migrate --phased fork --seed 1 {TEN_MILLION}", "clean", 300),
     ("prove_one_process", "findings doc, k-induction: every fix, one process", [],
-     "prove --bounds small --mms 1 --vmas 1 --va-pages 1 --folios 1 --anon-vmas 1 --timeout 300", "unknown", 330),
+     "prove --bounds small --mms 1 --vmas 1 --va-pages 1 --folios 1 --anon-vmas 1 --timeout 300", "clean", 330),
     ("prove_two_process_one_page", "findings doc, k-induction: every fix, two processes with a page each", [],
      "prove --bounds small --mms 2 --vmas 1 --va-pages 1 --folios 1 --anon-vmas 2 --timeout 300", "unknown", 330),
     ("bmc_partial_remap_unrecorded", "README, the design's mutants: BMC past the zoo's 150 s", [],

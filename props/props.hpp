@@ -84,6 +84,7 @@ enum class inv : int {
     free_folio_cleared,
     free_anon_vma_cleared,
     anon_vma_tree_shape,
+    cow_context_tree_shape,
     chain_closed_under_parents,
     cpu_runs_live_mm,
     free_pin_cleared,
@@ -222,6 +223,12 @@ inline const std::array<inv_info, inv_count>& invariants() {
          "a live anon_vma has a reference, a live root that is its own root and parent, a live parent under the "
          "same root, and its parent links reach the root (no cycle)",
          "strengthening: anon_vma_fork links child -> parent -> ... -> root"},
+        {inv::cow_context_tree_shape, "cow_context_tree_shape",
+         "a free COW context slot (or one beyond the bounds) is cleared; a live context has a reference, names "
+         "no mm or a live mm whose context it is, has no parent or a live other context as parent, and its "
+         "parent links reach a root (no cycle)",
+         "strengthening: mm_init_cow_context / dup_cow_context link a new context under its parent, "
+         "drop_cow_context forgets the mm, __put_cow_context frees a cleared slot"},
         {inv::chain_closed_under_parents, "chain_closed_under_parents",
          "a VMA linked into an anon_vma is linked into its parent too (so into its root)",
          "strengthening: anon_vma_clone copies the parent VMA's whole chain"},
@@ -925,6 +932,32 @@ template <class S> typename S::domain::Bool anon_vma_tree_shape(const model::con
     return ok;
 }
 
+template <class S> typename S::domain::Bool cow_context_tree_shape(const model::config& cfg, const S& s) {
+    PROP_TYPES(S);
+    if (!cfg.cow()) return true;
+    B ok = true;
+    for (int c = 0; c < P::anon_vmas; ++c) {
+        const auto& x = s.cow_ctx[c];
+        // Freed (__put_cow_context: list_del_rcu, kfree_rcu; model/cow_context.hpp clear()).
+        B cleared = x.mm == nil && x.parent == nil && x.refcount == I(0) && x.first_child == nil &&
+                    x.next_sibling == nil;
+        for (int p = 0; p < P::va_pages; ++p) {
+            cleared = cleared && x.rstart[p] == nil && x.rnr[p] == I(0);
+            for (const auto& o : x.roff[p]) cleared = cleared && o == I(0);
+        }
+        if (c >= cfg.lim.anon_vmas) ok = ok && !x.live;
+        // Following parent links P::anon_vmas times reaches NULL (a root's parent).
+        I up = x.parent;
+        for (int n = 0; n < P::anon_vmas; ++n) up = D::ite(up == nil, I(nil), D::select(s.cow_ctx, up).parent);
+        const auto mm = D::select(s.mm, x.mm);
+        const B shape = x.refcount != I(0) &&
+                        (x.mm == nil || (x.mm < I(cfg.lim.mms) && mm.live && mm.cow_context == I(c))) &&
+                        (x.parent == nil || (x.parent != I(c) && D::select(s.cow_ctx, x.parent).live)) && up == nil;
+        ok = ok && D::ite(x.live, shape, cleared);
+    }
+    return ok;
+}
+
 template <class S> typename S::domain::Bool chain_closed_under_parents(const model::config&, const S& s) {
     PROP_TYPES(S);
     B ok = true;
@@ -1300,6 +1333,7 @@ template <class S> typename S::domain::Bool holds(inv i, const model::config& cf
         PROP_CASE(free_folio_cleared)
         PROP_CASE(free_anon_vma_cleared)
         PROP_CASE(anon_vma_tree_shape)
+        PROP_CASE(cow_context_tree_shape)
         PROP_CASE(chain_closed_under_parents)
         PROP_CASE(cpu_runs_live_mm)
         PROP_CASE(free_pin_cleared)

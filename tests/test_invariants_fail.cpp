@@ -139,7 +139,7 @@ const std::vector<corruption<default_state>>& default_rows() {
              x.first_child = model::nil; x.next_sibling = model::nil;
              for (auto& r : x.rstart) r = model::nil;
          },
-         {}, 1},
+         {inv::cow_context_tree_shape}, 1},   // a live context without a reference
         {inv::cow_context_children_listed, "delete_child_from_parent run while the child still lives", forked,
          [](S& s) { s.cow_ctx[0].first_child = model::nil; }, {inv::rmap_complete}, 1},
         {inv::cow_context_ancestry, "the shared folio moved to the child's context (a wrong folio_move_anon_rmap)",
@@ -168,6 +168,8 @@ const std::vector<corruption<default_state>>& default_rows() {
          [](S& s) { s.anon_vma[1].refcount = 1; }, {}},
         {inv::anon_vma_tree_shape, "a child anon_vma that is its own parent but not a root", forked,
          [](S& s) { s.anon_vma[1].parent = 1; }, {inv::num_children_exact}},
+        {inv::cow_context_tree_shape, "__put_cow_context freed a context and left a remap offset in the slot",
+         faulted, [](S& s) { s.cow_ctx[3].roff[0][0] = 2; }, {}, 1},
         // The child wrote after the fork: its folio maps av1, so only the closure breaks.
         {inv::chain_closed_under_parents, "anon_vma_clone dropped the child's AVC to the root anon_vma",
          {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::fork(0, 1), act::switch_mm(0, 1),
