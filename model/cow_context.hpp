@@ -598,25 +598,37 @@ typename S::domain::Bool walk_context(const config& cfg, S& s, typename S::domai
     return !stop;
 }
 
+/// --cow-fix walk_parent_first: the context after curr in pre-order below root: curr's
+/// first child, else the next sibling of curr or of its nearest ancestor below root that
+/// has one; nil when none is left.  links(c) reads c's parent, first_child and
+/// next_sibling (the slot, or what the walk's cursor sees of it: model/cow_walk.hpp
+/// walker_view); the climb takes at most `levels` steps.
+template <class D, class L>
+typename D::Int next_in_pre_order(typename D::Int curr, typename D::Int root, const L& links, int levels) {
+    using I = typename D::Int;
+    I next = links(curr).first_child, k = curr;
+    for (int up = 0; up < levels; ++up) {
+        const auto climb = next == I(nil) && k != root && k != I(nil);
+        if (D::known_false(climb)) break;
+        const auto x = links(k);
+        next = D::ite(climb, I(x.next_sibling), next);
+        k = D::ite(climb, I(x.parent), k);
+    }
+    return next;
+}
+
 /// --cow-fix walk_parent_first, every step at once: the contexts below root in pre-order,
-/// each before its children: curr's first child, else the next sibling of curr or of its
-/// nearest ancestor below root that has one; none left: back at root, the end (as
-/// model/cow_walk.hpp's do_walk_step goes, one context per step).
+/// each before its children (as model/cow_walk.hpp's do_walk_step goes, one context per step).
 template <class S, class F>
 void walk_descendants_parent_first(const config& cfg, S& s, typename S::domain::Int f, typename S::domain::Int root,
                                    typename S::domain::Bool go, typename S::domain::Bool exclusive_at_start, F& visit,
                                    walk_cost<typename S::domain::Int>* cost) {
     MODEL_TYPES(S);
+    const auto links = [&](I c) { return D::select(s.cow_ctx, c); };
     I curr = root;
     for (int it = 0; it + 1 < P::anon_vmas; ++it) {   // each context below root once
         if (D::known_false(go)) break;
-        I next = D::select(s.cow_ctx, curr).first_child, k = curr;
-        for (int up = 0; up + 1 < P::anon_vmas; ++up) {
-            const B climb = next == nil && k != root;
-            const auto x = D::select(s.cow_ctx, k);
-            next = D::ite(climb, x.next_sibling, next);
-            k = D::ite(climb, x.parent, k);
-        }
+        const I next = next_in_pre_order<D>(curr, root, links, P::anon_vmas - 1);   // a tree is that deep at most
         go = go && next != nil;
         go = go && walk_context(cfg, s, f, next, go, exclusive_at_start, visit, cost);
         curr = D::ite(go, next, curr);
@@ -639,7 +651,8 @@ void walk(const config& cfg, S& s, typename S::domain::Int f, typename S::domain
     go = go && walk_context(cfg, s, f, root, go, exclusive_at_start, visit, cost);
     // --inject cow_walk_skips_descendants: the traversal ends after the folio's context.
     if (cfg.has(mutant::cow_walk_skips_descendants)) go = false;
-    if (cfg.fixed(cow_fix::walk_parent_first)) return walk_descendants_parent_first(cfg, s, f, root, go, exclusive_at_start, visit, cost);
+    if (cfg.fixed(cow_fix::walk_parent_first))
+        return walk_descendants_parent_first(cfg, s, f, root, go, exclusive_at_start, visit, cost);
     I curr = root, parent = nil;
     for (int it = 0; it < 2 * P::anon_vmas + 1; ++it) {
         if (D::known_false(go)) break;

@@ -508,16 +508,10 @@ template <class S> void do_walk_step(const config& cfg, S& s, const args&) {
             }
         }
         if (pre_order) {
-            // --cow-fix walk_parent_first: the next context in pre-order: curr's first child,
-            // else the next sibling of curr or of its nearest ancestor below the root that has
-            // one; none: back at the root.
-            cint next = walker_view(s, w.curr).first_child;
-            cint k = w.curr;
-            for (int up = 0; up <= P::anon_vmas && next == nil && k != w.root && k != nil; ++up) {
-                const auto v = walker_view(s, k);
-                next = v.next_sibling;
-                k = v.parent;
-            }
+            // --cow-fix walk_parent_first: the next context in pre-order; none: back at the
+            // root.  The cursor's view may hold freed slots, so the climb is bounded loosely.
+            const cint next = cow::next_in_pre_order<D>(w.curr, w.root, [&](cint c) { return walker_view(s, c); },
+                                                         P::anon_vmas + 1);
             w.curr = next != nil ? next : w.root;
         } else {
             if (w.visited) {   // (3) parent = curr->parent; next = list_next_or_null_rcu(...) ?: parent.

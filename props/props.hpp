@@ -211,7 +211,8 @@ inline const std::array<inv_info, inv_count>& invariants() {
          "reference memory, and no cpu runs it",
          "strengthening: exit_mmap / __mmdrop leave nothing behind"},
         {inv::pte_in_vma, "pte_in_vma",
-         "a present PTE lies in a VMA of its mm, a writable one in a VM_WRITE VMA; an absent PTE is zero",
+         "a present PTE lies in a VMA of its mm, a writable one in a VM_WRITE VMA, one to a folio in a VMA with an "
+         "anon_vma; an absent PTE is zero",
          "strengthening: PTEs exist only under VMAs (free_pgtables after unmap_vmas)"},
         {inv::free_folio_cleared, "free_folio_cleared",
          "a free folio slot (or one beyond the bounds) has every field zero; an allocated one has a reference",
@@ -226,7 +227,9 @@ inline const std::array<inv_info, inv_count>& invariants() {
         {inv::cow_context_tree_shape, "cow_context_tree_shape",
          "a free COW context slot (or one beyond the bounds) is cleared; a live context has a reference, names "
          "no mm or a live mm whose context it is, has no parent or a live other context as parent, and its "
-         "parent links reach a root (no cycle)",
+         "parent links reach a root (no cycle); its first child names it as parent, its next sibling is another "
+         "live child of its parent; each remap entry is a range of pages that holds 1 to remap_cap offsets, the "
+         "same on each of its pages, none beyond the pages of the bounds",
          "strengthening: mm_init_cow_context / dup_cow_context link a new context under its parent, "
          "drop_cow_context forgets the mm, __put_cow_context frees a cleared slot"},
         {inv::chain_closed_under_parents, "chain_closed_under_parents",
@@ -807,17 +810,16 @@ template <class S> typename S::domain::Bool no_kernel_bug(const model::config&, 
 // what every reachable state looks like, so k-induction can exclude such states.
 // ---------------------------------------------------------------------------
 
-/// Every leaf of x is zero / false.
-template <class D, class T> typename D::Bool all_zero(const T& x) {
-    typename D::Bool z = true;
-    model::generic::for_each_leaf(
-        [&](const std::string&, const auto& leaf) {
-            if constexpr (std::is_same_v<std::decay_t<decltype(leaf)>, typename D::Bool>) z = z && !leaf;
-            else z = z && leaf == typename D::Int(0);
-        },
-        "", x);
-    return z;
+/// Is every leaf of x equal to the same leaf of y?
+template <class D, class T> typename D::Bool leaves_equal(const T& x, const T& y) {
+    typename D::Bool eq = true;
+    model::generic::for_each_leaf([&](const std::string&, const auto& a, const auto& b) { eq = eq && a == b; }, "", x,
+                                  y);
+    return eq;
 }
+
+/// Every leaf of x is zero / false.
+template <class D, class T> typename D::Bool all_zero(const T& x) { return leaves_equal<D>(x, T{}); }
 
 template <class S> typename S::domain::Bool vma_well_formed(const model::config& cfg, const S& s) {
     PROP_TYPES(S);
@@ -880,12 +882,15 @@ template <class S> typename S::domain::Bool pte_in_vma(const model::config& cfg,
     for (int m = 0; m < P::mms; ++m)
         for (int v = 0; v < P::va_pages; ++v) {
             const auto& p = s.pte[m][v];
-            B covered = false, write = false;
+            B covered = false, write = false, prepared = false;
             for (const auto& vma : s.vma[m]) {
                 covered = covered || model::vma_covers(vma, I(v));
                 write = write || (model::vma_covers(vma, I(v)) && (vma.flags & I(model::VM_WRITE)) != 0);
+                prepared = prepared || (model::vma_covers(vma, I(v)) && vma.anon_vma != nil);
             }
-            const B folio_ok = p.folio == zero_pfn || p.folio < I(cfg.lim.folios);
+            // An anonymous folio is mapped only after __anon_vma_prepare() gave the VMA its anon_vma
+            // (under the COW context the dummy one), so fork copies its PTE (vma_needs_copy()).
+            const B folio_ok = p.folio == zero_pfn || (p.folio < I(cfg.lim.folios) && prepared);
             ok = ok && D::ite(p.present, covered && folio_ok && (!p.writable || write), all_zero<D>(p));
         }
     return ok;
@@ -938,21 +943,48 @@ template <class S> typename S::domain::Bool cow_context_tree_shape(const model::
     B ok = true;
     for (int c = 0; c < P::anon_vmas; ++c) {
         const auto& x = s.cow_ctx[c];
-        // Freed (__put_cow_context: list_del_rcu, kfree_rcu; model/cow_context.hpp clear()).
-        B cleared = x.mm == nil && x.parent == nil && x.refcount == I(0) && x.first_child == nil &&
-                    x.next_sibling == nil;
-        for (int p = 0; p < P::va_pages; ++p) {
-            cleared = cleared && x.rstart[p] == nil && x.rnr[p] == I(0);
-            for (const auto& o : x.roff[p]) cleared = cleared && o == I(0);
-        }
+        // Freed (__put_cow_context: list_del_rcu, kfree_rcu): what model/cow_context.hpp clear() leaves.
+        std::decay_t<decltype(x)> free_slot;
+        model::cow::clear(free_slot);
+        const B cleared = leaves_equal<D>(x, free_slot);
         if (c >= cfg.lim.anon_vmas) ok = ok && !x.live;
         // Following parent links P::anon_vmas times reaches NULL (a root's parent).
         I up = x.parent;
         for (int n = 0; n < P::anon_vmas; ++n) up = D::ite(up == nil, I(nil), D::select(s.cow_ctx, up).parent);
         const auto mm = D::select(s.mm, x.mm);
+        // The children list links live contexts of one parent (dup_cow_context's list_add_rcu,
+        // __put_cow_context's list_del_rcu): the first child names c as its parent, the next
+        // sibling is another child of c's parent.
+        const auto first = D::select(s.cow_ctx, x.first_child), next = D::select(s.cow_ctx, x.next_sibling);
+        const B listed = (x.first_child == nil || (x.first_child < I(cfg.lim.anon_vmas) && first.live &&
+                                                   first.parent == I(c))) &&
+                         (x.next_sibling == nil || (x.next_sibling < I(cfg.lim.anon_vmas) && x.next_sibling != I(c) &&
+                                                    x.parent != nil && next.live && next.parent == x.parent));
+        // remap_mt is keyed by folio index, and every index is a page inside the bounds; an
+        // entry holds one offset at least (shrink_remaps erases an emptied one) and at most
+        // the dynarray's slots (__dynarray_append_value fails when they are full).
+        constexpr int cap = std::tuple_size_v<std::decay_t<decltype(x.roff[0])>>;
+        B records = true;
+        for (int p = 0; p < P::va_pages; ++p) {
+            // An entry is a range: the page before p is in p's entry unless p starts it.
+            B in_range = x.rstart[p] == nil || x.rstart[p] == I(p);
+            if (p > 0) in_range = in_range || x.rstart[p] == x.rstart[p - 1];
+            records = records && in_range && (x.rstart[p] == nil) == (x.rnr[p] == I(0)) &&
+                      x.rnr[p] < I(cap + 1);
+            if (p >= cfg.lim.va_pages)
+                records = records && x.rstart[p] == free_slot.rstart[p] && leaves_equal<D>(x.roff[p], free_slot.roff[p]);
+            // The model keeps an entry's offsets on each of its pages: every page of one entry
+            // holds the same ones (split_remap duplicates them, each change acts on all pages).
+            for (int q = p + 1; q < P::va_pages; ++q) {
+                B same = x.rnr[p] == x.rnr[q];
+                for (int k = 0; k < cap; ++k) same = same && (I(k) >= x.rnr[p] || x.roff[p][k] == x.roff[q][k]);
+                records = records && (x.rstart[p] == nil || x.rstart[p] != x.rstart[q] || same);
+            }
+        }
         const B shape = x.refcount != I(0) &&
                         (x.mm == nil || (x.mm < I(cfg.lim.mms) && mm.live && mm.cow_context == I(c))) &&
-                        (x.parent == nil || (x.parent != I(c) && D::select(s.cow_ctx, x.parent).live)) && up == nil;
+                        (x.parent == nil || (x.parent != I(c) && D::select(s.cow_ctx, x.parent).live)) && up == nil &&
+                        listed && records;
         ok = ok && D::ite(x.live, shape, cleared);
     }
     return ok;

@@ -162,6 +162,8 @@ const std::vector<corruption<default_state>>& default_rows() {
          [](S& s) { s.mm[1].cpumask[0] = true; }, {}},
         {inv::pte_in_vma, "munmap removed the VMA but left a PTE behind (free_pgtables without the zap)", faulted,
          [](S& s) { s.pte[0][2] = {true, zero_pfn_, false}; }, {}},
+        {inv::pte_in_vma, "do_anonymous_page mapped a folio before __anon_vma_prepare set vma->anon_vma", faulted,
+         [](S& s) { s.vma[0][0].anon_vma = model::nil; }, {}, 2},
         {inv::free_folio_cleared, "a freed folio keeps its data (the allocator hands out a dirty page)", faulted,
          [](S& s) { s.folio[1].content = 5; }, {}},
         {inv::free_anon_vma_cleared, "a freed anon_vma keeps a reference count", faulted,
@@ -170,6 +172,9 @@ const std::vector<corruption<default_state>>& default_rows() {
          [](S& s) { s.anon_vma[1].parent = 1; }, {inv::num_children_exact}},
         {inv::cow_context_tree_shape, "__put_cow_context freed a context and left a remap offset in the slot",
          faulted, [](S& s) { s.cow_ctx[3].roff[0][0] = 2; }, {}, 1},
+        // A root is on no children list, so no walk reads the stale pointer: only the shape breaks.
+        {inv::cow_context_tree_shape, "mm_init_cow_context left a stale sibling pointer in the parent's new root context",
+         forked, [](S& s) { s.cow_ctx[0].next_sibling = 1; }, {}, 1},
         // The child wrote after the fork: its folio maps av1, so only the closure breaks.
         {inv::chain_closed_under_parents, "anon_vma_clone dropped the child's AVC to the root anon_vma",
          {act::mmap(0, 0, 1), act::write(0, 0, 0, 1), act::fork(0, 1), act::switch_mm(0, 1),
